@@ -1,0 +1,42 @@
+package io.tributary.metadata;
+
+import akka.Done;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The node-local face of cluster metadata: a read view that is always up to date with the
+ * Controller's last acknowledged change made through this node, and asynchronous changes that go
+ * through the cluster-singleton {@link Controller}. Thread-safe.
+ *
+ * Failures complete the stage exceptionally with the Kafka ApiException a Kafka broker would
+ * use: TopicExistsException, UnknownTopicOrPartitionException, InvalidTopicException,
+ * InvalidPartitionsException, InvalidReplicationFactorException, TimeoutException.
+ *
+ * CONTRACT (skeleton): the metadata helper implements it.
+ */
+public interface MetadataService {
+
+  /** The newest image this node has seen. Never null (empty topics before the first load). */
+  MetadataImage current();
+
+  /** Creates a topic with a fresh random topic id. Config keys/values are validated by the caller. */
+  CompletionStage<TopicInfo> createTopic(String name, int partitions, Map<String, String> configs, boolean validateOnly);
+
+  CompletionStage<TopicInfo> deleteTopic(String name);
+
+  /** Grows the partition count to {@code totalCount} (InvalidPartitionsException when not larger). */
+  CompletionStage<TopicInfo> createPartitions(String name, int totalCount, boolean validateOnly);
+
+  /** Replaces the topic's whole override map (the caller computed it from the incremental ops). */
+  CompletionStage<TopicInfo> replaceTopicConfigs(String name, Map<String, String> configs, boolean validateOnly);
+
+  /** Reserves {@code count} producer ids that no other call, on any node, before or after a restart, gets; returns the first. */
+  CompletionStage<Long> allocateProducerIds(int count);
+
+  /** Registers (or refreshes) a live node's advertised listener. */
+  CompletionStage<Done> registerBroker(BrokerInfo broker);
+
+  /** Adds a listener called (on an arbitrary thread) with every newer image. */
+  void subscribe(java.util.function.Consumer<MetadataImage> listener);
+}
