@@ -1,0 +1,231 @@
+package io.tributary.node;
+
+import akka.Done;
+import akka.actor.CoordinatedShutdown;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.tributary.metadata.BrokerInfo;
+import io.tributary.metadata.ClusterMetadataService;
+import io.tributary.partition.Partitions;
+import io.tributary.protocol.ApiRegistry;
+import io.tributary.protocol.BrokerContext;
+import io.tributary.protocol.KafkaApis;
+import io.tributary.protocol.KafkaServer;
+import io.tributary.protocol.ProducerIds;
+import io.tributary.protocol.RequestDispatcher;
+import io.tributary.storage.LogConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Tributary node: an Akka cluster member (a cluster of one when no seed nodes are set),
+ * cluster metadata, sharded partitions on the segment store, and the Kafka listener.
+ *
+ * Shutdown (CoordinatedShutdown, also run by {@link #close()} and on SIGTERM): stop accepting
+ * connections, let requests in flight finish, close the connections, then flush and close every
+ * open log, which writes their clean-shutdown markers.
+ */
+public final class BrokerNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BrokerNode.class);
+
+  private final ActorSystem<Void> system;
+  private final NodeSettings settings;
+  private final KafkaServer server;
+  private final Partitions partitions;
+  private final ClusterMetadataService metadata;
+  private final FileLock dataDirLock;
+
+  private BrokerNode(ActorSystem<Void> system, NodeSettings settings, KafkaServer server, Partitions partitions,
+                     ClusterMetadataService metadata, FileLock dataDirLock) {
+    this.system = system;
+    this.settings = settings;
+    this.server = server;
+    this.partitions = partitions;
+    this.metadata = metadata;
+    this.dataDirLock = dataDirLock;
+  }
+
+  /**
+   * Starts a node; returns once it accepts Kafka connections.
+   *
+   * @param config the operator's settings, not yet resolved (e.g. {@code ConfigFactory.parseFile}); reference.conf,
+   *               system properties and environment variables are layered in here, and paths derived from the data
+   *               directory (metadata store, group journal) are filled in before resolving.
+   */
+  public static BrokerNode start(Config config) {
+    Config unresolved = ConfigFactory.defaultOverrides().withFallback(config)
+        .withFallback(ConfigFactory.defaultReferenceUnresolved());
+    Path dataDir = NodeSettings.from(unresolved.resolve()).dataDir();
+    Config full = dataDirPaths(dataDir).withFallback(unresolved).resolve();
+    NodeSettings settings = NodeSettings.from(full);
+    FileLock lock = lockDataDir(settings.dataDir());
+    ActorSystem<Void> system = null;
+    try {
+      system = ActorSystem.create(Behaviors.empty(), "tributary", full);
+      return boot(system, settings, lock);
+    } catch (RuntimeException e) {
+      if (system != null) {
+        system.terminate();
+        awaitTermination(system);
+      }
+      release(lock);
+      throw e;
+    }
+  }
+
+  private static BrokerNode boot(ActorSystem<Void> system, NodeSettings settings, FileLock lock) {
+    var cluster = Cluster.get(system);
+    if (system.settings().config().getStringList("akka.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    long timeoutMs = settings.startupTimeout().toMillis();
+    var metadata = ClusterMetadataService.start(system);
+    join(metadata.ready(), timeoutMs, "cluster metadata");
+
+    var io = system.dispatchers().lookup(DispatcherSelector.fromConfig("tributary.io-dispatcher"));
+    var logDefaults = LogConfig.fromConfig(system.settings().config().getConfig("tributary.log"));
+    var partitions = new Partitions(system, metadata, settings.dataDir(), logDefaults, io, settings.partition());
+    partitions.start();
+
+    var registry = new ApiRegistry();
+    var dispatcher = new RequestDispatcher(registry);
+    var context = new BrokerContext(system, settings.nodeId(), metadata, partitions, logDefaults,
+        new ProducerIds(metadata), settings.autoCreateTopics(), settings.defaultPartitions(), io);
+    KafkaApis.registerAll(registry, context);
+    registry.freeze();
+
+    var server = join(KafkaServer.bind(system, settings.kafka(), dispatcher).toCompletableFuture(), timeoutMs, "Kafka listener");
+    String host = settings.advertisedHost().isEmpty() ? server.localAddress().getHostString() : settings.advertisedHost();
+    int port = settings.advertisedPort() == 0 ? server.localAddress().getPort() : settings.advertisedPort();
+    join(metadata.registerBroker(new BrokerInfo(settings.nodeId(), host, port)).toCompletableFuture(), timeoutMs, "broker registration");
+
+    var node = new BrokerNode(system, settings, server, partitions, metadata, lock);
+    node.registerShutdownTasks();
+    log.info("Tributary node {} ready: Kafka listener on {}:{} (advertised {}:{}), data in {}",
+        settings.nodeId(), server.localAddress().getHostString(), server.localAddress().getPort(), host, port, settings.dataDir());
+    return node;
+  }
+
+  private void registerShutdownTasks() {
+    var shutdown = CoordinatedShutdown.get(system);
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "kafka-unbind", () -> server.unbind());
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "kafka-drain", () ->
+        server.awaitNoRequestsInFlight(settings.shutdownDrainTimeout()).thenApply(d -> {
+          server.closeConnections();
+          return d;
+        }));
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "close-logs", partitions::closeAll);
+    shutdown.addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "release-data-dir", () -> {
+      release(dataDirLock);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+  }
+
+  /** The Kafka listener's bound port. */
+  public int port() {
+    return server.localAddress().getPort();
+  }
+
+  /** {@code host:port} for a Kafka client's bootstrap.servers. */
+  public String bootstrapServers() {
+    return server.localAddress().getHostString() + ":" + port();
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public NodeSettings settings() {
+    return settings;
+  }
+
+  public Partitions partitions() {
+    return partitions;
+  }
+
+  public ClusterMetadataService metadata() {
+    return metadata;
+  }
+
+  /** Graceful shutdown; returns when the node has stopped. */
+  @Override
+  public void close() {
+    CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+    awaitTermination(system);
+  }
+
+  /** Blocks until the node has stopped (e.g. after SIGTERM). */
+  public void awaitTermination() {
+    awaitTermination(system);
+  }
+
+  private static void awaitTermination(ActorSystem<?> system) {
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(2, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      log.warn("Node did not terminate cleanly: {}", e.toString());
+    }
+  }
+
+  /** Points the metadata store and the group journal into the node's data directory. */
+  private static Config dataDirPaths(Path dataDir) {
+    return ConfigFactory.empty()
+        .withValue("tributary.node.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()))
+        .withValue("tributary.metadata.ddata-dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__metadata").toString()))
+        .withValue("tributary.group.journal-dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__journal").toString()))
+        .withValue("tributary.group.snapshot-dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__snapshots").toString()));
+  }
+
+  /** One node per data directory: a second one on the same directory would corrupt it. */
+  private static FileLock lockDataDir(Path dataDir) {
+    try {
+      Files.createDirectories(dataDir);
+      FileChannel channel = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        channel.close();
+        throw new IllegalStateException("Data directory " + dataDir + " is in use by another Tributary node");
+      }
+      return lock;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot use data directory " + dataDir, e);
+    }
+  }
+
+  private static void release(FileLock lock) {
+    try {
+      lock.release();
+      lock.channel().close();
+    } catch (IOException ignored) {
+      // the process is going away; the OS releases the lock anyway
+    }
+  }
+
+  private static <T> T join(java.util.concurrent.CompletionStage<T> stage, long timeoutMs, String what) {
+    try {
+      return stage.toCompletableFuture().get(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("Timed out starting the " + what);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted starting the " + what);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("Could not start the " + what + ": " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+}

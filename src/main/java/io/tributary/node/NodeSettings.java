@@ -1,0 +1,44 @@
+package io.tributary.node;
+
+import com.typesafe.config.Config;
+import io.tributary.partition.Partitions;
+import io.tributary.protocol.KafkaServer;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The node's settings, read once from the {@code tributary} config section. Immutable. */
+public record NodeSettings(int nodeId, Path dataDir, Duration shutdownDrainTimeout, Duration startupTimeout,
+                           KafkaServer.Settings kafka, String advertisedHost, int advertisedPort,
+                           boolean autoCreateTopics, int defaultPartitions, Partitions.Settings partition) {
+
+  public static NodeSettings from(Config config) {
+    Config t = config.getConfig("tributary");
+    Config node = t.getConfig("node");
+    Config kafka = t.getConfig("kafka");
+    Config partition = t.getConfig("partition");
+    var server = new KafkaServer.Settings(
+        kafka.getString("host"),
+        kafka.getInt("port"),
+        kafka.getInt("socket.request.max.bytes"),
+        kafka.getInt("max-in-flight-per-connection"),
+        kafka.getInt("max-connections"),
+        Duration.ofMillis(kafka.getLong("connections.max.idle.ms")));
+    return new NodeSettings(
+        node.getInt("id"),
+        Path.of(node.getString("data-dir")).toAbsolutePath().normalize(),
+        node.getDuration("shutdown-drain-timeout"),
+        node.getDuration("startup-timeout"),
+        server,
+        kafka.getString("advertised-host"),
+        kafka.getInt("advertised-port"),
+        t.getBoolean("auto.create.topics.enable"),
+        t.getInt("num.partitions"),
+        new Partitions.Settings(
+            partition.getInt("append-queue-size"),
+            partition.getInt("max-write-batch"),
+            partition.getDuration("passivate-idle-after"),
+            partition.getDuration("idle-check-interval"),
+            Duration.ofMillis(t.getLong("log.retention.check.interval.ms")),
+            partition.getDuration("ask-timeout")));
+  }
+}

@@ -1,0 +1,245 @@
+package io.tributary.partition;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.StashBuffer;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.cluster.sharding.typed.ClusterShardingSettings;
+import akka.cluster.sharding.typed.ShardingEnvelope;
+import akka.cluster.sharding.typed.ShardingMessageExtractor;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import io.tributary.metadata.TopicInfo;
+import io.tributary.storage.LogConfig;
+import io.tributary.storage.PartitionLog;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * One partition, as a sharded entity (one shard per partition, so placement is per partition).
+ * It opens the partition's log off the actor (recovery may take a while; requests are stashed
+ * meanwhile), owns the log's single writer ({@link AppendPipeline}), hands out a
+ * {@link PartitionHandle} for reads and writes, runs retention on a timer, and passivates itself
+ * when idle so that file handles are closed and a node can hold many thousands of partitions.
+ */
+public final class PartitionEntity {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "partition");
+
+  /** Partitions are single-leader on one node; the epoch grows with leader changes once replication exists. */
+  static final int LEADER_EPOCH = 0;
+
+  public sealed interface Command {}
+
+  /** Replies with the partition's handle once its log is open. */
+  public record Open(ActorRef<OpenReply> replyTo) implements Command {}
+
+  /** The topic was deleted (or recreated with another id): delete the log and stop. */
+  public record Delete() implements Command {}
+
+  /** The topic's config changed. */
+  public record ApplyConfig(LogConfig config) implements Command {}
+
+  /** Sent by sharding to stop the entity (passivation, rebalance, shutdown). */
+  public enum Stop implements Command { INSTANCE }
+
+  private enum Tick implements Command { CHECK_IDLE, CHECK_RETENTION }
+
+  private record LogOpened(PartitionHandle handle) implements Command {}
+
+  private record LogOpenFailed(Throwable cause) implements Command {}
+
+  private record Closed(Throwable failure) implements Command {}
+
+  public sealed interface OpenReply {}
+
+  public record Opened(PartitionHandle handle) implements OpenReply {}
+
+  public record OpenFailed(Errors error, String message) implements OpenReply {
+    public ApiException exception() {
+      return error.exception(message);
+    }
+  }
+
+  public static String entityId(TopicPartition tp) {
+    return tp.topic() + "/" + tp.partition();
+  }
+
+  static TopicPartition topicPartition(String entityId) {
+    int slash = entityId.lastIndexOf('/');
+    return new TopicPartition(entityId.substring(0, slash), Integer.parseInt(entityId.substring(slash + 1)));
+  }
+
+  /** Registers the entity type with sharding on this node. */
+  public static void init(ActorSystem<?> system, Partitions partitions) {
+    ClusterSharding.get(system).init(
+        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), ctx.getShard(), partitions))
+            .withMessageExtractor(new OneShardPerPartition())
+            .withStopMessage(Stop.INSTANCE)
+            // the entity passivates itself: its reads and writes bypass sharding once it has handed out its handle
+            .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+  }
+
+  public static Behavior<Command> create(String entityId, ActorRef<ClusterSharding.ShardCommand> shard, Partitions partitions) {
+    return Behaviors.setup(ctx -> Behaviors.withStash(10_000, stash -> Behaviors.withTimers(timers ->
+        new PartitionEntity(ctx, stash, timers, topicPartition(entityId), shard, partitions).opening())));
+  }
+
+  private final ActorContext<Command> ctx;
+  private final StashBuffer<Command> stash;
+  private final TimerScheduler<Command> timers;
+  private final TopicPartition tp;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
+  private final Partitions partitions;
+
+  private PartitionEntity(ActorContext<Command> ctx, StashBuffer<Command> stash, TimerScheduler<Command> timers,
+                          TopicPartition tp, ActorRef<ClusterSharding.ShardCommand> shard, Partitions partitions) {
+    this.shard = shard;
+    this.ctx = ctx;
+    this.stash = stash;
+    this.timers = timers;
+    this.tp = tp;
+    this.partitions = partitions;
+  }
+
+  private Behavior<Command> opening() {
+    var topic = partitions.metadata().current().topic(tp.topic())
+        .filter(t -> tp.partition() >= 0 && tp.partition() < t.partitionCount());
+    if (topic.isEmpty()) {
+      return unknown();
+    }
+    ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> openLog(topic.get()), partitions.ioExecutor()),
+        (handle, error) -> error != null ? new LogOpenFailed(unwrap(error)) : new LogOpened(handle));
+    return Behaviors.receive(Command.class)
+        .onMessage(LogOpened.class, m -> {
+          partitions.register(m.handle(), topic.get());
+          timers.startTimerWithFixedDelay(Tick.CHECK_IDLE, partitions.settings().idleCheckInterval());
+          timers.startTimerWithFixedDelay(Tick.CHECK_RETENTION, partitions.settings().retentionCheckInterval());
+          return stash.unstashAll(active(m.handle()));
+        })
+        .onMessage(LogOpenFailed.class, m -> {
+          ctx.getLog().error("Could not open the log of {}", tp, m.cause());
+          var reply = new OpenFailed(Errors.KAFKA_STORAGE_ERROR, "Could not open the log of " + tp + ": " + m.cause().getMessage());
+          stash.forEach(c -> { if (c instanceof Open o) o.replyTo().tell(reply); });
+          return Behaviors.stopped();
+        })
+        .onMessage(Stop.class, m -> Behaviors.stopped())
+        .onAnyMessage(m -> {
+          stash.stash(m);
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private PartitionHandle openLog(TopicInfo topic) {
+    try {
+      Path dir = PartitionDirectory.of(partitions.dataDir(), tp);
+      var existingId = PartitionDirectory.readTopicId(dir);
+      if (existingId.isPresent() && !existingId.get().equals(topic.topicId())) {
+        ctx.getLog().info("Deleting {}: it belongs to an earlier topic of the same name ({})", dir, existingId.get());
+        PartitionDirectory.deleteRecursively(dir);
+      }
+      if (existingId.isEmpty() || !existingId.get().equals(topic.topicId())) {
+        PartitionDirectory.writeTopicId(dir, topic.topicId());
+      }
+      var config = partitions.logDefaults().withOverrides(topic.configs());
+      var log = PartitionLog.open(dir, config);
+      return new PartitionHandle(tp, topic.topicId(), LEADER_EPOCH, log, partitions::newPipeline);
+    } catch (java.io.IOException e) {
+      throw new KafkaStorageException("I/O error opening " + tp + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The topic or partition does not exist (any more): answer so and stop. */
+  private Behavior<Command> unknown() {
+    var reply = new OpenFailed(Errors.UNKNOWN_TOPIC_OR_PARTITION, new UnknownTopicOrPartitionException(
+        "This server does not host this topic-partition.").getMessage());
+    ctx.getSelf().tell(Stop.INSTANCE);
+    return Behaviors.receive(Command.class)
+        .onMessage(Open.class, o -> {
+          o.replyTo().tell(reply);
+          return Behaviors.same();
+        })
+        .onMessage(Stop.class, m -> Behaviors.stopped())
+        .onAnyMessage(m -> Behaviors.same())
+        .build();
+  }
+
+  private Behavior<Command> active(PartitionHandle handle) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Open.class, o -> {
+          o.replyTo().tell(new Opened(handle));
+          return Behaviors.same();
+        })
+        .onMessageEquals(Tick.CHECK_IDLE, () -> {
+          if (handle.idleNanos() > partitions.settings().passivateIdleAfter().toNanos()) {
+            ctx.getLog().debug("Passivating idle {}", tp);
+            shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+          }
+          return Behaviors.same();
+        })
+        .onMessageEquals(Tick.CHECK_RETENTION, () -> {
+          handle.enforceRetention().whenComplete((deleted, e) -> {
+            if (e != null) ctx.getLog().warn("Retention of {} failed: {}", tp, e.getMessage());
+          });
+          return Behaviors.same();
+        })
+        .onMessage(ApplyConfig.class, m -> {
+          handle.updateConfig(m.config());
+          return Behaviors.same();
+        })
+        .onMessage(Stop.class, m -> closing(handle, false))
+        .onMessage(Delete.class, m -> closing(handle, true))
+        .build();
+  }
+
+  private Behavior<Command> closing(PartitionHandle handle, boolean delete) {
+    partitions.unregister(handle);
+    timers.cancelAll();
+    ctx.pipeToSelf(delete ? handle.closeAndDelete() : handle.close(), (d, e) -> new Closed(e));
+    return Behaviors.receive(Command.class)
+        .onMessage(Open.class, o -> {
+          // the shard buffers messages that arrive after passivation; these few raced it
+          o.replyTo().tell(new OpenFailed(Errors.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + " is being closed"));
+          return Behaviors.same();
+        })
+        .onMessage(Closed.class, m -> {
+          if (m.failure() != null) ctx.getLog().error("Closing {} failed", tp, m.failure());
+          return Behaviors.stopped();
+        })
+        .onAnyMessage(m -> Behaviors.same())
+        .build();
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+
+  /** Shard id = entity id: each partition is its own shard, so it can be placed (and moved) alone. */
+  static final class OneShardPerPartition extends ShardingMessageExtractor<ShardingEnvelope<Command>, Command> {
+    @Override
+    public String entityId(ShardingEnvelope<Command> envelope) {
+      return envelope.entityId();
+    }
+
+    @Override
+    public String shardId(String entityId) {
+      return entityId;
+    }
+
+    @Override
+    public Command unwrapMessage(ShardingEnvelope<Command> envelope) {
+      return envelope.message();
+    }
+  }
+}

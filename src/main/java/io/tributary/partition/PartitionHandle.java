@@ -1,0 +1,193 @@
+package io.tributary.partition;
+
+import akka.Done;
+import io.tributary.storage.LogConfig;
+import io.tributary.storage.PartitionLog;
+import io.tributary.storage.PartitionLog.AppendResult;
+import io.tributary.storage.PartitionLog.ReadResult;
+import io.tributary.storage.PartitionLog.TimestampOffset;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.record.MemoryRecords;
+
+/**
+ * An open partition on this node, as the protocol layer uses it: writes go through the
+ * partition's {@link AppendPipeline} (its single writer); reads, offsets and long-poll waits are
+ * served directly from the log's immutable views on the caller's thread, so fetches never queue
+ * behind writes. Handed out by {@link PartitionEntity} and valid until {@link #isOpen()} turns
+ * false (passivation, topic deletion, shutdown); then ask the entity again. Thread-safe.
+ */
+public final class PartitionHandle {
+  private final TopicPartition topicPartition;
+  private final Uuid topicId;
+  private final int leaderEpoch;
+  private final PartitionLog log;
+  private final AppendPipeline pipeline;
+  private final Set<Runnable> waiters = ConcurrentHashMap.newKeySet();
+  private volatile long highWatermark;
+  private volatile long lastUsedNanos = System.nanoTime();
+  private volatile boolean open = true;
+
+  PartitionHandle(TopicPartition topicPartition, Uuid topicId, int leaderEpoch, PartitionLog log,
+                  java.util.function.BiFunction<PartitionLog, Runnable, AppendPipeline> pipelineFactory) {
+    this.topicPartition = topicPartition;
+    this.topicId = topicId;
+    this.leaderEpoch = leaderEpoch;
+    this.log = log;
+    this.highWatermark = log.logEndOffset();
+    this.pipeline = pipelineFactory.apply(log, this::onWritten);
+  }
+
+  public TopicPartition topicPartition() { return topicPartition; }
+  public Uuid topicId() { return topicId; }
+  public int leaderEpoch() { return leaderEpoch; }
+  public boolean isOpen() { return open; }
+  public long highWatermark() { touch(); return highWatermark; }
+  public long logStartOffset() { return log.logStartOffset(); }
+  public long logEndOffset() { return log.logEndOffset(); }
+  public long sizeInBytes() { return log.sizeInBytes(); }
+  public LogConfig config() { return log.config(); }
+
+  /** Appends producer batches; completes once written (and fsynced if the policy says so) and visible to readers. */
+  public CompletionStage<AppendResult> append(MemoryRecords records) {
+    touch();
+    return pipeline.submit(new AppendPipeline.LogOp<>() {
+      @Override
+      AppendResult apply(PartitionLog l) throws IOException {
+        return l.append(records, leaderEpoch);
+      }
+    });
+  }
+
+  /** Reads committed batches (below the high watermark) from {@code offset}. */
+  public ReadResult read(long offset, int maxBytes, boolean minOneBatch) throws IOException {
+    touch();
+    return log.read(offset, maxBytes, highWatermark, minOneBatch);
+  }
+
+  public Optional<TimestampOffset> offsetForTimestamp(long timestamp) throws IOException {
+    touch();
+    return log.offsetForTimestamp(timestamp);
+  }
+
+  public Optional<TimestampOffset> maxTimestamp() throws IOException {
+    touch();
+    return log.maxTimestamp();
+  }
+
+  /** DeleteRecords: completes with the new log start offset. */
+  public CompletionStage<Long> deleteRecordsBefore(long offset) {
+    touch();
+    return pipeline.submit(new AppendPipeline.LogOp<>() {
+      @Override
+      Long apply(PartitionLog l) throws IOException {
+        return l.deleteRecordsBefore(offset);
+      }
+
+      @Override
+      boolean writes() {
+        return false;
+      }
+    });
+  }
+
+  CompletionStage<Integer> enforceRetention() {
+    return pipeline.submit(new AppendPipeline.LogOp<>() {
+      @Override
+      Integer apply(PartitionLog l) throws IOException {
+        return l.enforceRetention(System.currentTimeMillis());
+      }
+
+      @Override
+      boolean writes() {
+        return false;
+      }
+    });
+  }
+
+  CompletionStage<Done> updateConfig(LogConfig config) {
+    return pipeline.submit(new AppendPipeline.LogOp<>() {
+      @Override
+      Done apply(PartitionLog l) {
+        l.updateConfig(config);
+        return Done.getInstance();
+      }
+
+      @Override
+      boolean writes() {
+        return false;
+      }
+    });
+  }
+
+  /** Registers a callback run (once per registration, on the writer's thread) when the high watermark moves. */
+  public void addWaiter(Runnable waiter) {
+    waiters.add(waiter);
+  }
+
+  public void removeWaiter(Runnable waiter) {
+    waiters.remove(waiter);
+  }
+
+  long idleNanos() {
+    return waiters.isEmpty() ? System.nanoTime() - lastUsedNanos : 0;
+  }
+
+  private void touch() {
+    lastUsedNanos = System.nanoTime();
+  }
+
+  private void onWritten() {
+    long end = log.logEndOffset();
+    if (end != highWatermark) {
+      highWatermark = end;
+      for (Runnable waiter : waiters) {
+        if (waiters.remove(waiter)) waiter.run();
+      }
+    }
+  }
+
+  /** Finishes queued writes, then closes the log (clean-shutdown marker). */
+  CompletionStage<Done> close() {
+    open = false;
+    return pipeline.complete().thenApply(d -> {
+      try {
+        log.close();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      wakeAll();
+      return Done.getInstance();
+    });
+  }
+
+  /** Finishes queued writes, then deletes the log's directory (topic deleted). */
+  CompletionStage<Done> closeAndDelete() {
+    open = false;
+    return pipeline.complete().thenApply(d -> {
+      try {
+        log.delete();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      wakeAll();
+      return Done.getInstance();
+    });
+  }
+
+  private void wakeAll() {
+    for (Runnable waiter : waiters) {
+      if (waiters.remove(waiter)) waiter.run();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PartitionHandle(" + topicPartition + ")";
+  }
+}

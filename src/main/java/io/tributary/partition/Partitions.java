@@ -1,0 +1,173 @@
+package io.tributary.partition;
+
+import akka.Done;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.stream.Materializer;
+import io.tributary.metadata.MetadataImage;
+import io.tributary.metadata.MetadataService;
+import io.tributary.metadata.TopicInfo;
+import io.tributary.storage.LogConfig;
+import io.tributary.storage.PartitionLog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.stream.Stream;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's partitions as the protocol layer sees them: {@link #handle} returns the open
+ * {@link PartitionHandle} of a partition, asking its sharded {@link PartitionEntity} (which starts
+ * it) only when no open handle is known here. It also follows metadata changes: a deleted topic's
+ * logs are deleted, an altered config reaches the open logs. Thread-safe.
+ */
+public final class Partitions {
+  private static final Logger log = LoggerFactory.getLogger(Partitions.class);
+
+  /** Settings from {@code tributary.partition}. */
+  public record Settings(int appendQueueSize, int maxWriteBatch, Duration passivateIdleAfter,
+                         Duration idleCheckInterval, Duration retentionCheckInterval, Duration askTimeout) {}
+
+  private record Open(PartitionHandle handle, TopicInfo topic) {}
+
+  private final ActorSystem<?> system;
+  private final MetadataService metadata;
+  private final Path dataDir;
+  private final LogConfig logDefaults;
+  private final Executor io;
+  private final Settings settings;
+  private final Materializer materializer;
+  private final Map<TopicPartition, Open> open = new ConcurrentHashMap<>();
+  private volatile MetadataImage lastImage;
+
+  public Partitions(ActorSystem<?> system, MetadataService metadata, Path dataDir, LogConfig logDefaults,
+                    Executor io, Settings settings) {
+    this.system = system;
+    this.metadata = metadata;
+    this.dataDir = dataDir;
+    this.logDefaults = logDefaults;
+    this.io = io;
+    this.settings = settings;
+    this.materializer = Materializer.matFromSystem(system);
+    this.lastImage = metadata.current();
+  }
+
+  /** Starts sharding for partitions, deletes logs of topics that no longer exist, follows metadata. */
+  public void start() {
+    PartitionEntity.init(system, this);
+    deleteOrphans(metadata.current());
+    metadata.subscribe(this::onMetadata);
+  }
+
+  /** The open partition, starting it if needed; fails with the Kafka error of the reason it cannot be opened. */
+  public CompletionStage<PartitionHandle> handle(TopicPartition tp) {
+    Open o = open.get(tp);
+    if (o != null && o.handle().isOpen()) {
+      return CompletableFuture.completedFuture(o.handle());
+    }
+    return ClusterSharding.get(system)
+        .entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp))
+        .<PartitionEntity.OpenReply>ask(PartitionEntity.Open::new, settings.askTimeout())
+        .exceptionally(e -> {
+          throw new TimeoutException("Partition " + tp + " did not open within " + settings.askTimeout());
+        })
+        .thenApply(reply -> {
+          if (reply instanceof PartitionEntity.Opened opened) return opened.handle();
+          throw ((PartitionEntity.OpenFailed) reply).exception();
+        });
+  }
+
+  /** Partitions currently open on this node. */
+  public List<PartitionHandle> openPartitions() {
+    return open.values().stream().map(Open::handle).toList();
+  }
+
+  /** Closes every open log (clean-shutdown markers), for node shutdown. */
+  public CompletionStage<Done> closeAll() {
+    var closing = new ArrayList<CompletableFuture<Done>>();
+    for (var tp : List.copyOf(open.keySet())) {
+      Open o = open.remove(tp);
+      if (o != null) closing.add(o.handle().close().toCompletableFuture().exceptionally(e -> {
+        log.warn("Closing {} failed: {}", tp, e.getMessage());
+        return Done.getInstance();
+      }));
+    }
+    return CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).thenApply(x -> Done.getInstance());
+  }
+
+  MetadataService metadata() { return metadata; }
+  Path dataDir() { return dataDir; }
+  LogConfig logDefaults() { return logDefaults; }
+  Executor ioExecutor() { return io; }
+  Settings settings() { return settings; }
+
+  AppendPipeline newPipeline(PartitionLog log, Runnable onWritten) {
+    return new AppendPipeline(log, settings.appendQueueSize(), settings.maxWriteBatch(), io, materializer, onWritten);
+  }
+
+  void register(PartitionHandle handle, TopicInfo topic) {
+    open.put(handle.topicPartition(), new Open(handle, topic));
+  }
+
+  void unregister(PartitionHandle handle) {
+    open.remove(handle.topicPartition(), open.get(handle.topicPartition()));
+  }
+
+  private synchronized void onMetadata(MetadataImage image) {
+    if (image.version() <= lastImage.version()) return;
+    var previous = lastImage;
+    lastImage = image;
+    var sharding = ClusterSharding.get(system);
+    for (var o : open.values()) {
+      var tp = o.handle().topicPartition();
+      var now = image.topic(tp.topic());
+      var ref = sharding.entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp));
+      if (now.isEmpty() || !now.get().topicId().equals(o.handle().topicId())) {
+        ref.tell(new PartitionEntity.Delete());
+      } else if (!now.get().configs().equals(o.topic().configs())) {
+        try {
+          ref.tell(new PartitionEntity.ApplyConfig(logDefaults.withOverrides(now.get().configs())));
+          open.computeIfPresent(tp, (k, v) -> new Open(v.handle(), now.get()));
+        } catch (RuntimeException e) {
+          log.warn("Ignoring invalid config of topic {}: {}", tp.topic(), e.getMessage());
+        }
+      }
+    }
+    boolean topicGone = previous.topics().values().stream()
+        .anyMatch(t -> image.topic(t.name()).map(n -> !n.topicId().equals(t.topicId())).orElse(true));
+    if (topicGone) {
+      io.execute(() -> deleteOrphans(image));
+    }
+  }
+
+  /** Deletes partition directories of topics (or topic incarnations) that metadata no longer has and that are not open. */
+  private void deleteOrphans(MetadataImage image) {
+    try (Stream<Path> dirs = Files.list(dataDir)) {
+      for (Path dir : (Iterable<Path>) dirs::iterator) {
+        var tp = PartitionDirectory.parse(dir.getFileName().toString());
+        if (tp.isEmpty() || !Files.isDirectory(dir) || open.containsKey(tp.get())) continue;
+        var id = PartitionDirectory.readTopicId(dir);
+        var topic = image.topic(tp.get().topic());
+        boolean orphan = id.isPresent() && (topic.isEmpty() || !topic.get().topicId().equals(id.get())
+            || tp.get().partition() >= topic.get().partitionCount());
+        if (orphan) {
+          log.info("Deleting {}: its topic no longer exists", dir);
+          PartitionDirectory.deleteRecursively(dir);
+        }
+      }
+    } catch (IOException e) {
+      log.warn("Could not clean up deleted topics' logs in {}: {}", dataDir, e.getMessage());
+    }
+  }
+}

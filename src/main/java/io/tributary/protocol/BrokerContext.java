@@ -1,0 +1,19 @@
+package io.tributary.protocol;
+
+import akka.actor.typed.ActorSystem;
+import io.tributary.metadata.MetadataService;
+import io.tributary.partition.Partitions;
+import io.tributary.storage.LogConfig;
+import java.util.concurrent.Executor;
+
+/**
+ * What the API handlers of one node work with.
+ *
+ * @param nodeId          this node's broker id
+ * @param autoCreateTopics Kafka's auto.create.topics.enable
+ * @param defaultPartitions Kafka's num.partitions
+ * @param io              executor for blocking file reads
+ */
+public record BrokerContext(ActorSystem<?> system, int nodeId, MetadataService metadata, Partitions partitions,
+                            LogConfig logDefaults, ProducerIds producerIds, boolean autoCreateTopics,
+                            int defaultPartitions, Executor io) {}

@@ -1,0 +1,194 @@
+package io.tributary.protocol;
+
+import akka.actor.Cancellable;
+import io.tributary.metadata.MetadataImage;
+import io.tributary.partition.PartitionHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import scala.concurrent.ExecutionContext;
+
+/**
+ * Fetch (v4+). Reads whole batches from each partition's log off the partition actor, bounded by
+ * the partition and response byte limits (the first partition with data always returns at least
+ * one batch, so a batch larger than the limits still makes progress). When less than
+ * {@code min_bytes} is available the request waits, until {@code max_wait_ms} at most, for a
+ * high-watermark notification from any of its partitions — it never polls.
+ *
+ * Fetch sessions (KIP-227): the sessions cache decides; see {@link FetchSessions}.
+ */
+public final class FetchHandler implements ApiHandler<FetchRequest> {
+
+  private final BrokerContext broker;
+  private final FetchSessions sessions;
+  private final ExecutionContext io;
+
+  public FetchHandler(BrokerContext broker, FetchSessions sessions) {
+    this.broker = broker;
+    this.sessions = sessions;
+    this.io = ExecutionContext.fromExecutor(broker.io());
+  }
+
+  /** One requested partition, resolved. */
+  static final class Slot {
+    final String topic;
+    final Uuid topicId;
+    final int partition;
+    final long fetchOffset;
+    final int maxBytes;
+    final int currentLeaderEpoch;
+    Errors error = Errors.NONE;
+    PartitionHandle handle;
+
+    Slot(String topic, Uuid topicId, int partition, long fetchOffset, int maxBytes, int currentLeaderEpoch) {
+      this.topic = topic;
+      this.topicId = topicId;
+      this.partition = partition;
+      this.fetchOffset = fetchOffset;
+      this.maxBytes = maxBytes;
+      this.currentLeaderEpoch = currentLeaderEpoch;
+    }
+  }
+
+  @Override
+  public CompletionStage<FetchResponseData> handle(RequestContext ctx, FetchRequest request) {
+    FetchRequestData data = request.data();
+    short version = ctx.apiVersion();
+    var session = sessions.open(data, version);
+    if (session.error() != Errors.NONE) {
+      return CompletableFuture.completedFuture(new FetchResponseData()
+          .setErrorCode(session.error().code()).setSessionId(0).setThrottleTimeMs(0));
+    }
+    List<Slot> slots = resolve(session.partitions(), version);
+    List<CompletableFuture<Void>> opening = new ArrayList<>();
+    for (Slot slot : slots) {
+      if (slot.error != Errors.NONE) continue;
+      opening.add(broker.partitions().handle(new TopicPartition(slot.topic, slot.partition))
+          .handle((h, e) -> {
+            if (e != null) slot.error = Errors.forException(RequestDispatcher.unwrap(e));
+            else slot.handle = h;
+            return (Void) null;
+          }).toCompletableFuture());
+    }
+    long deadline = System.nanoTime() + Duration.ofMillis(Math.max(0, data.maxWaitMs())).toNanos();
+    int maxResponseBytes = version >= 3 ? data.maxBytes() : Integer.MAX_VALUE;
+    boolean readCommitted = data.isolationLevel() == 1;
+    return CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new))
+        .thenComposeAsync(x -> readOrWait(slots, data.minBytes(), maxResponseBytes, deadline, readCommitted, version), broker.io())
+        .thenApply(responses -> sessions.respond(session, responses, version));
+  }
+
+  private List<Slot> resolve(List<FetchSessions.Requested> requested, short version) {
+    MetadataImage image = broker.metadata().current();
+    List<Slot> slots = new ArrayList<>(requested.size());
+    for (var r : requested) {
+      var topic = version >= 13 ? image.topicById(r.topicId()) : image.topic(r.topic());
+      String name = topic.map(t -> t.name()).orElse(r.topic());
+      var slot = new Slot(name, topic.map(t -> t.topicId()).orElse(r.topicId()), r.partition(), r.fetchOffset(),
+          r.maxBytes(), r.currentLeaderEpoch());
+      if (topic.isEmpty()) {
+        slot.error = version >= 13 ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+      } else if (r.partition() < 0 || r.partition() >= topic.get().partitionCount()) {
+        slot.error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+      }
+      slots.add(slot);
+    }
+    return slots;
+  }
+
+  private CompletionStage<List<FetchSessions.Answer>> readOrWait(List<Slot> slots, int minBytes, int maxResponseBytes,
+                                                                 long deadline, boolean readCommitted, short version) {
+    var answers = readAll(slots, maxResponseBytes, readCommitted);
+    long bytes = answers.stream().mapToLong(a -> a.data().records() == null ? 0 : a.data().records().sizeInBytes()).sum();
+    boolean anyError = answers.stream().anyMatch(a -> a.data().errorCode() != Errors.NONE.code());
+    long remainingNanos = deadline - System.nanoTime();
+    if (bytes >= minBytes || anyError || remainingNanos <= 0) {
+      return CompletableFuture.completedFuture(answers);
+    }
+    return awaitNewData(slots, answers, remainingNanos)
+        .thenComposeAsync(x -> readOrWait(slots, minBytes, maxResponseBytes, deadline, readCommitted, version), broker.io());
+  }
+
+  /** Completes when any partition's high watermark moves past what was just read, or after {@code nanos}. */
+  private CompletableFuture<Void> awaitNewData(List<Slot> slots, List<FetchSessions.Answer> answers, long nanos) {
+    var wake = new CompletableFuture<Void>();
+    Runnable waiter = () -> wake.complete(null);
+    for (Slot slot : slots) {
+      if (slot.handle != null) slot.handle.addWaiter(waiter);
+    }
+    // data that arrived between the read and the registration must not be slept through
+    for (int i = 0; i < slots.size(); i++) {
+      Slot slot = slots.get(i);
+      if (slot.handle != null && slot.handle.highWatermark() > answers.get(i).data().highWatermark()) {
+        wake.complete(null);
+      }
+    }
+    Cancellable timeout = broker.system().scheduler().scheduleOnce(Duration.ofNanos(nanos), waiter, io);
+    return wake.whenComplete((x, e) -> {
+      timeout.cancel();
+      for (Slot slot : slots) {
+        if (slot.handle != null) slot.handle.removeWaiter(waiter);
+      }
+    });
+  }
+
+  private List<FetchSessions.Answer> readAll(List<Slot> slots, int maxResponseBytes, boolean readCommitted) {
+    List<FetchSessions.Answer> answers = new ArrayList<>(slots.size());
+    int budget = maxResponseBytes;
+    boolean first = true;
+    for (Slot slot : slots) {
+      PartitionData out = new PartitionData().setPartitionIndex(slot.partition);
+      if (slot.error == Errors.NONE && slot.currentLeaderEpoch >= 0 && slot.currentLeaderEpoch != slot.handle.leaderEpoch()) {
+        slot.error = slot.currentLeaderEpoch > slot.handle.leaderEpoch() ? Errors.UNKNOWN_LEADER_EPOCH : Errors.FENCED_LEADER_EPOCH;
+      }
+      if (slot.error != Errors.NONE) {
+        answers.add(new FetchSessions.Answer(slot.topic, slot.topicId, error(out, slot.error)));
+        continue;
+      }
+      try {
+        int limit = Math.max(0, Math.min(slot.maxBytes, budget));
+        var read = slot.handle.read(slot.fetchOffset, limit, first);
+        MemoryRecords records = read.records();
+        long hw = slot.handle.highWatermark();
+        out.setErrorCode(Errors.NONE.code())
+            .setHighWatermark(hw)
+            .setLastStableOffset(hw)
+            .setLogStartOffset(read.logStartOffset())
+            .setAbortedTransactions(readCommitted ? new ArrayList<>() : null)
+            .setPreferredReadReplica(-1)
+            .setRecords(records);
+        if (records.sizeInBytes() > 0) {
+          budget -= records.sizeInBytes();
+          first = false;
+        }
+      } catch (java.io.IOException e) {
+        // a handle closed under us (passivation, deletion): the client refreshes metadata and retries
+        error(out, slot.handle.isOpen() ? Errors.KAFKA_STORAGE_ERROR : Errors.NOT_LEADER_OR_FOLLOWER);
+      } catch (RuntimeException e) {
+        error(out, Errors.forException(e));
+      }
+      answers.add(new FetchSessions.Answer(slot.topic, slot.topicId, out));
+    }
+    return answers;
+  }
+
+  private static PartitionData error(PartitionData out, Errors error) {
+    return out.setErrorCode(error.code())
+        .setHighWatermark(FetchResponse.INVALID_HIGH_WATERMARK)
+        .setLastStableOffset(FetchResponse.INVALID_LAST_STABLE_OFFSET)
+        .setLogStartOffset(FetchResponse.INVALID_LOG_START_OFFSET)
+        .setPreferredReadReplica(-1)
+        .setRecords(MemoryRecords.EMPTY);
+  }
+}

@@ -1,0 +1,84 @@
+package io.tributary.protocol;
+
+import io.tributary.partition.PartitionHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+
+/**
+ * ListOffsets (v1+): earliest (log start), latest (high watermark; the last stable offset is the
+ * same without transactions), max timestamp, and the first offset at or after a timestamp.
+ */
+public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
+  private final BrokerContext broker;
+
+  public ListOffsetsHandler(BrokerContext broker) {
+    this.broker = broker;
+  }
+
+  @Override
+  public CompletionStage<ListOffsetsResponseData> handle(RequestContext ctx, ListOffsetsRequest request) {
+    var image = broker.metadata().current();
+    var response = new ListOffsetsResponseData().setThrottleTimeMs(0);
+    List<CompletableFuture<?>> pending = new ArrayList<>();
+    for (var topic : request.data().topics()) {
+      var topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
+      response.topics().add(topicResponse);
+      var info = image.topic(topic.name());
+      for (ListOffsetsPartition p : topic.partitions()) {
+        var out = new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex())
+            .setTimestamp(RecordBatch.NO_TIMESTAMP).setOffset(-1L).setLeaderEpoch(RecordBatch.NO_PARTITION_LEADER_EPOCH);
+        topicResponse.partitions().add(out);
+        if (info.isEmpty() || p.partitionIndex() < 0 || p.partitionIndex() >= info.get().partitionCount()) {
+          out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+          continue;
+        }
+        var tp = new TopicPartition(topic.name(), p.partitionIndex());
+        pending.add(broker.partitions().handle(tp)
+            .thenApplyAsync(h -> lookup(h, p, out), broker.io())
+            .exceptionally(e -> out.setErrorCode(Errors.forException(RequestDispatcher.unwrap(e)).code()))
+            .toCompletableFuture());
+      }
+    }
+    return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(x -> response);
+  }
+
+  private static ListOffsetsPartitionResponse lookup(PartitionHandle h, ListOffsetsPartition p, ListOffsetsPartitionResponse out) {
+    if (p.currentLeaderEpoch() >= 0 && p.currentLeaderEpoch() != h.leaderEpoch()) {
+      return out.setErrorCode((p.currentLeaderEpoch() > h.leaderEpoch() ? Errors.UNKNOWN_LEADER_EPOCH : Errors.FENCED_LEADER_EPOCH).code());
+    }
+    long ts = p.timestamp();
+    try {
+      if (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP || ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
+        return found(out, h.logStartOffset(), h.leaderEpoch());
+      } else if (ts == ListOffsetsRequest.LATEST_TIMESTAMP || ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
+        return found(out, h.highWatermark(), h.leaderEpoch());
+      } else if (ts == ListOffsetsRequest.MAX_TIMESTAMP) {
+        return h.maxTimestamp().map(t -> found(out, t.offset(), h.leaderEpoch()).setTimestamp(t.timestamp()))
+            .orElseGet(() -> out.setErrorCode(Errors.NONE.code()));
+      } else if (ts < 0) {
+        return out.setErrorCode(Errors.INVALID_REQUEST.code());
+      }
+      var hit = h.offsetForTimestamp(ts);
+      if (hit.isPresent() && hit.get().offset() < h.highWatermark()) {
+        return found(out, hit.get().offset(), h.leaderEpoch()).setTimestamp(hit.get().timestamp());
+      }
+      return out.setErrorCode(Errors.NONE.code()); // no such record: offset -1, timestamp -1, as Kafka answers
+    } catch (java.io.IOException e) {
+      return out.setErrorCode((h.isOpen() ? Errors.KAFKA_STORAGE_ERROR : Errors.NOT_LEADER_OR_FOLLOWER).code());
+    }
+  }
+
+  private static ListOffsetsPartitionResponse found(ListOffsetsPartitionResponse out, long offset, int epoch) {
+    return out.setErrorCode(Errors.NONE.code()).setOffset(offset).setLeaderEpoch(epoch).setTimestamp(-1L);
+  }
+}

@@ -1,0 +1,134 @@
+package io.tributary.protocol;
+
+import io.tributary.metadata.MetadataImage;
+import io.tributary.metadata.TopicInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.message.MetadataRequestData.MetadataRequestTopic;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.MetadataRequest;
+
+/**
+ * Metadata: brokers, cluster id, controller, and topics with ids and partitions. A topic that
+ * does not exist is created when the request allows it and {@code auto.create.topics.enable} is
+ * on, with {@code num.partitions} partitions, and is answered in the same response.
+ */
+public final class MetadataHandler implements ApiHandler<MetadataRequest> {
+  private static final int AUTHORIZED_OPERATIONS_OMITTED = Integer.MIN_VALUE;
+
+  private final BrokerContext broker;
+
+  public MetadataHandler(BrokerContext broker) {
+    this.broker = broker;
+  }
+
+  @Override
+  public CompletionStage<MetadataResponseData> handle(RequestContext ctx, MetadataRequest request) {
+    var data = request.data();
+    short version = ctx.apiVersion();
+    MetadataImage image = broker.metadata().current();
+    boolean allTopics = data.topics() == null || (version == 0 && data.topics().isEmpty());
+    if (allTopics) {
+      var topics = image.topics().values().stream().map(t -> topic(t, Errors.NONE)).toList();
+      return CompletableFuture.completedFuture(response(image, topics));
+    }
+    boolean mayCreate = broker.autoCreateTopics() && (version < 4 || data.allowAutoTopicCreation());
+    List<CompletableFuture<MetadataResponseTopic>> answers = new ArrayList<>();
+    for (MetadataRequestTopic requested : data.topics()) {
+      answers.add(answer(image, requested, mayCreate).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(x -> {
+      var topics = answers.stream().map(CompletableFuture::join).toList();
+      return response(broker.metadata().current(), topics);
+    });
+  }
+
+  private CompletionStage<MetadataResponseTopic> answer(MetadataImage image, MetadataRequestTopic requested, boolean mayCreate) {
+    String name = requested.name();
+    Uuid id = requested.topicId() == null ? Uuid.ZERO_UUID : requested.topicId();
+    if (name == null) {
+      // by topic id (v12+)
+      return CompletableFuture.completedFuture(image.topicById(id).map(t -> topic(t, Errors.NONE))
+          .orElseGet(() -> unknown(null, id, Errors.UNKNOWN_TOPIC_ID)));
+    }
+    var existing = image.topic(name);
+    if (existing.isPresent()) {
+      return CompletableFuture.completedFuture(topic(existing.get(), Errors.NONE));
+    }
+    if (!mayCreate) {
+      return CompletableFuture.completedFuture(unknown(name, Uuid.ZERO_UUID, Errors.UNKNOWN_TOPIC_OR_PARTITION));
+    }
+    return broker.metadata().createTopic(name, broker.defaultPartitions(), java.util.Map.of(), false)
+        .handle((created, error) -> {
+          if (error == null) return topic(created, Errors.NONE);
+          Throwable cause = RequestDispatcher.unwrap(error);
+          if (cause instanceof TopicExistsException) {
+            return broker.metadata().current().topic(name).map(t -> topic(t, Errors.NONE))
+                .orElseGet(() -> unknown(name, Uuid.ZERO_UUID, Errors.LEADER_NOT_AVAILABLE));
+          }
+          return unknown(name, Uuid.ZERO_UUID, Errors.forException(cause));
+        });
+  }
+
+  private MetadataResponseTopic topic(TopicInfo t, Errors error) {
+    var partitions = new ArrayList<MetadataResponsePartition>(t.partitionCount());
+    for (int p = 0; p < t.partitionCount(); p++) {
+      partitions.add(new MetadataResponsePartition()
+          .setErrorCode(Errors.NONE.code())
+          .setPartitionIndex(p)
+          .setLeaderId(leaderOf(t, p))
+          .setLeaderEpoch(0)
+          .setReplicaNodes(List.of(leaderOf(t, p)))
+          .setIsrNodes(List.of(leaderOf(t, p)))
+          .setOfflineReplicas(List.of()));
+    }
+    return new MetadataResponseTopic()
+        .setErrorCode(error.code())
+        .setName(t.name())
+        .setTopicId(t.topicId())
+        .setIsInternal(false)
+        .setPartitions(partitions)
+        .setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
+  }
+
+  /** Single node: every partition is led by this node (its entity runs here). */
+  private int leaderOf(TopicInfo topic, int partition) {
+    return broker.nodeId();
+  }
+
+  private static MetadataResponseTopic unknown(String name, Uuid id, Errors error) {
+    return new MetadataResponseTopic()
+        .setErrorCode(error.code())
+        .setName(name)
+        .setTopicId(id)
+        .setIsInternal(false)
+        .setPartitions(List.of())
+        .setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
+  }
+
+  private MetadataResponseData response(MetadataImage image, List<MetadataResponseTopic> topics) {
+    var brokers = new MetadataResponseData.MetadataResponseBrokerCollection();
+    image.brokers().values().forEach(b -> brokers.add(new MetadataResponseBroker()
+        .setNodeId(b.nodeId()).setHost(b.host()).setPort(b.port()).setRack(null)));
+    var response = new MetadataResponseData()
+        .setThrottleTimeMs(0)
+        .setBrokers(brokers)
+        .setClusterId(image.clusterId())
+        .setControllerId(controllerId(image))
+        .setClusterAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
+    response.topics().addAll(topics);
+    return response;
+  }
+
+  private int controllerId(MetadataImage image) {
+    return image.brokers().keySet().stream().min(Integer::compare).orElse(broker.nodeId());
+  }
+}

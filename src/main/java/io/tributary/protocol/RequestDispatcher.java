@@ -1,0 +1,109 @@
+package io.tributary.protocol;
+
+import akka.util.ByteString;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns one request frame into (at most) one response frame: parse the header and body with
+ * kafka-clients, route to the registered handler, encode its answer. Thread-safe.
+ *
+ * A frame that cannot be parsed, or names an API this broker does not serve, throws
+ * {@link InvalidRequestException}: the connection flow fails and only that connection closes,
+ * which is what Apache Kafka does. A parseable request in a version outside the registered
+ * range gets the API's error response with UNSUPPORTED_VERSION (ApiVersions: a v0 answer with the
+ * version list, so the client can fall back).
+ */
+public final class RequestDispatcher {
+  private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+
+  private final ApiRegistry registry;
+  private final ApiVersionsHandler apiVersions;
+
+  public RequestDispatcher(ApiRegistry registry) {
+    this.registry = registry;
+    this.apiVersions = new ApiVersionsHandler(registry);
+    registry.register(ApiKeys.API_VERSIONS, 0, apiVersions);
+  }
+
+  /** Handles one frame (the 4-byte size prefix already removed). */
+  public CompletionStage<Optional<ByteString>> dispatch(ByteString frame, ConnectionInfo connection) {
+    // A private, writable copy: produce batches are parsed as slices of it and patched in place on append.
+    ByteBuffer buffer = ByteBuffer.wrap(frame.toArray());
+    RequestHeader header;
+    try {
+      header = RequestHeader.parse(buffer);
+    } catch (RuntimeException e) {
+      throw new InvalidRequestException("Malformed request header from " + connection + ": " + e.getMessage());
+    }
+    ApiKeys api = header.apiKey();
+    short version = header.apiVersion();
+    if (api == ApiKeys.API_VERSIONS && !api.isVersionSupported(version)) {
+      // Kafka answers an ApiVersions it cannot parse with v0 + UNSUPPORTED_VERSION + its own versions.
+      return completed(Frames.encodeResponse(api, (short) 0, header.correlationId(),
+          apiVersions.response(Errors.UNSUPPORTED_VERSION)));
+    }
+    var registration = registry.get(api)
+        .orElseThrow(() -> new InvalidRequestException("Unsupported API " + api + " from " + connection));
+    if (!api.isVersionSupported(version)) {
+      throw new InvalidRequestException("Unsupported version " + version + " of " + api + " from " + connection);
+    }
+    AbstractRequest request;
+    try {
+      request = AbstractRequest.parseRequest(api, version, buffer).request;
+    } catch (RuntimeException e) {
+      throw new InvalidRequestException("Error parsing " + api + " v" + version + " from " + connection + ": " + e.getMessage());
+    }
+    if (!registration.supports(version)) {
+      var error = new UnsupportedVersionException("Version " + version + " of " + api + " is not supported; supported: "
+          + registration.minVersion() + ".." + registration.maxVersion());
+      return completed(Frames.encodeResponse(api, version, header.correlationId(), request.getErrorResponse(0, error).data()));
+    }
+    var ctx = new RequestContext(header, connection.remote(), connection.id());
+    CompletionStage<? extends ApiMessage> response;
+    try {
+      response = registration.handler().handle(ctx, request);
+    } catch (RuntimeException e) {
+      response = CompletableFuture.failedFuture(e);
+    }
+    return response.handle((body, error) -> {
+      ApiMessage out = body;
+      if (error != null) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof CloseConnectionException close) {
+          throw close;
+        }
+        if (Errors.forException(cause) == Errors.UNKNOWN_SERVER_ERROR) {
+          log.warn("{} v{} from {} failed", api, version, connection, cause);
+        }
+        out = request.getErrorResponse(0, cause).data();
+      }
+      return out == null ? Optional.<ByteString>empty()
+          : Optional.of(Frames.encodeResponse(api, version, header.correlationId(), out));
+    });
+  }
+
+  private static CompletionStage<Optional<ByteString>> completed(ByteString frame) {
+    return CompletableFuture.completedFuture(Optional.of(frame));
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}
