@@ -21,8 +21,24 @@ final class MetadataTestNodes {
 
   private MetadataTestNodes() {}
 
+  /** A node that forms a new cluster by joining itself. */
   static ActorSystem<Void> start(String name, Path ddataDir) {
-    Config config = ConfigFactory.parseString("""
+    ActorSystem<Void> system = create(name, ddataDir, ConfigFactory.empty());
+    Cluster cluster = Cluster.get(system);
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    return system;
+  }
+
+  /** A node that joins {@code seed}'s cluster. */
+  static ActorSystem<Void> join(ActorSystem<?> seed, Path ddataDir) {
+    ActorSystem<Void> system = create(seed.name(), ddataDir, ConfigFactory.empty());
+    Cluster.get(system).manager().tell(Join.create(Cluster.get(seed).selfMember().address()));
+    return system;
+  }
+
+  /** A node that has not joined any cluster (so no singleton runs), with {@code overrides}. */
+  static ActorSystem<Void> create(String name, Path ddataDir, Config overrides) {
+    Config config = overrides.withFallback(ConfigFactory.parseString("""
             akka.actor.provider = cluster
             akka.actor.serialize-messages = on
             akka.remote.artery.canonical.hostname = 127.0.0.1
@@ -33,13 +49,10 @@ final class MetadataTestNodes {
             tributary.metadata.read-timeout = 2s
             tributary.metadata.write-timeout = 2s
             tributary.metadata.ask-timeout = 10s
-            """)
+            """))
         .withValue("tributary.metadata.ddata-dir", ConfigValueFactory.fromAnyRef(ddataDir.toString()))
         .withFallback(ConfigFactory.load());
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, config);
-    Cluster cluster = Cluster.get(system);
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    return system;
+    return ActorSystem.create(Behaviors.empty(), name, config);
   }
 
   static void stop(ActorSystem<?> system) {
