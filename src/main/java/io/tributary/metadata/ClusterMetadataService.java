@@ -13,6 +13,7 @@ import io.tributary.metadata.Controller.Accepted;
 import io.tributary.metadata.Controller.Rejected;
 import io.tributary.metadata.Controller.Reply;
 import io.tributary.metadata.Controller.Request;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -155,17 +156,23 @@ public final class ClusterMetadataService implements MetadataService, Extension 
 
   private <T> CompletionStage<T> ask(Function<ActorRef<Reply>, Request> request, Function<Reply, T> result) {
     var answer = new CompletableFuture<T>();
-    AskPattern.<Controller.Command, Reply>ask(controller, request::apply, settings.askTimeout(), system.scheduler())
-        .whenComplete((reply, failure) -> {
-          if (failure != null) {
-            answer.completeExceptionally(translate(failure));
-          } else if (reply instanceof Rejected rejected) {
-            answer.completeExceptionally(Errors.forCode(rejected.errorCode()).exception(rejected.message()));
-          } else {
-            offer(((Accepted) reply).state());
-            answer.complete(result.apply(reply));
-          }
-        });
+    CompletionStage<Reply> asked;
+    try {
+      asked = AskPattern.ask(controller, request::apply, settings.askTimeout(), system.scheduler());
+    } catch (RuntimeException e) {
+      answer.completeExceptionally(e);
+      return answer;
+    }
+    asked.whenComplete((reply, failure) -> {
+      if (failure != null) {
+        answer.completeExceptionally(translate(failure));
+      } else if (reply instanceof Rejected rejected) {
+        answer.completeExceptionally(Errors.forCode(rejected.errorCode()).exception(rejected.message()));
+      } else {
+        offer(((Accepted) reply).state());
+        answer.complete(result.apply(reply));
+      }
+    });
     return answer;
   }
 
@@ -185,7 +192,13 @@ public final class ClusterMetadataService implements MetadataService, Extension 
     }
   }
 
+  /** A null map is empty; a null value (Kafka's "use the default") leaves the key out. */
   private static Map<String, String> orEmpty(Map<String, String> configs) {
-    return configs == null ? Map.of() : configs;
+    if (configs == null) return Map.of();
+    var copy = new HashMap<String, String>();
+    configs.forEach((k, v) -> {
+      if (k != null && v != null) copy.put(k, v);
+    });
+    return copy;
   }
 }
