@@ -56,14 +56,14 @@ class ProduceConsumeTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"none", "gzip", "snappy", "lz4", "zstd"})
-  void everyRecordComesBackOnceInOrderAndIntact(String compression) throws Exception {
+  void everyRecordComesBackOnceInOrderAndIntact(String compression) throws Throwable {
     String topic = "records-" + compression;
     try (Admin admin = Admin.create(TestBrokers.adminProps(node))) {
       admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
     }
 
     Map<String, Integer> partitionOfKey = new ConcurrentHashMap<>();
-    AtomicReference<Exception> sendFailure = new AtomicReference<>();
+    AtomicReference<Throwable> sendFailure = new AtomicReference<>();
     var props = TestBrokers.producerProps(node);
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
     props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
