@@ -183,6 +183,11 @@ public final class PartitionHandle {
     });
   }
 
+  /** Runs every registered waiter now (shutdown). */
+  void wakeWaiters() {
+    wakeAll();
+  }
+
   private void wakeAll() {
     for (Runnable waiter : waiters) {
       if (waiters.remove(waiter)) waiter.run();
