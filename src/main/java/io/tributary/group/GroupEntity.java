@@ -5,6 +5,7 @@ import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
@@ -292,7 +293,8 @@ public final class GroupEntity
   private final List<Runnable> outboxActions = new ArrayList<>();
 
   private GroupEntity(String groupId, GroupSettings settings, LongSupplier clock, ActorContext<Command> ctx, TimerScheduler<Command> timers) {
-    super(PersistenceId.of(ENTITY_KEY.name(), groupId, "|"));
+    // a journal failure restarts the entity, which recovers and rebuilds its live group from the journal
+    super(PersistenceId.of(ENTITY_KEY.name(), groupId, "|"), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
     this.groupId = groupId;
     this.settings = settings;
     this.clock = clock;
@@ -483,7 +485,11 @@ public final class GroupEntity
     maybePrepareRebalance();
   }
 
-  private static void updateMember(MemberMetadata m, Join c) {
+  private void updateMember(MemberMetadata m, Join c) {
+    // a JoinGroup this one supersedes (its client gave up on it) is answered rather than left to time out
+    if (m.awaitingJoin != null && !m.awaitingJoin.equals(c.replyTo())) {
+      replyJoinError(m.awaitingJoin, m.joinVersion, m.memberId, Errors.REBALANCE_IN_PROGRESS);
+    }
     m.protocols = List.copyOf(c.protocols());
     m.rebalanceTimeoutMs = c.rebalanceTimeoutMs();
     m.sessionTimeoutMs = c.sessionTimeoutMs();
@@ -704,6 +710,7 @@ public final class GroupEntity
       case EMPTY -> replySyncError(c.replyTo(), Errors.UNKNOWN_MEMBER_ID);
       case PREPARING_REBALANCE -> replySyncError(c.replyTo(), Errors.REBALANCE_IN_PROGRESS);
       case COMPLETING_REBALANCE -> {
+        if (m.awaitingSync != null && !m.awaitingSync.equals(c.replyTo())) replySyncError(m.awaitingSync, Errors.REBALANCE_IN_PROGRESS);
         m.awaitingSync = c.replyTo();
         group.pendingSyncMembers.remove(c.memberId());
         // assignments from a follower are ignored, as Kafka does; only the leader's count

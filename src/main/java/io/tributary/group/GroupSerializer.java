@@ -36,11 +36,13 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BiFunction;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
@@ -374,8 +376,9 @@ public final class GroupSerializer extends SerializerWithStringManifest {
 
     /** Offsets grouped by topic, so a topic name is written once per event. */
     void offsets(Map<TopicPartition, CommittedOffset> offsets) throws IOException {
-      var byTopic = new LinkedHashMap<String, List<Map.Entry<TopicPartition, CommittedOffset>>>();
+      var byTopic = new TreeMap<String, List<Map.Entry<TopicPartition, CommittedOffset>>>(); // deterministic bytes
       for (var e : offsets.entrySet()) byTopic.computeIfAbsent(e.getKey().topic(), t -> new ArrayList<>()).add(e);
+      byTopic.values().forEach(l -> l.sort(Comparator.comparingInt(e -> e.getKey().partition())));
       d.writeInt(byTopic.size());
       for (var t : byTopic.entrySet()) {
         str(t.getKey());

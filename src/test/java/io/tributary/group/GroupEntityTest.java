@@ -288,6 +288,17 @@ class GroupEntityTest {
     assertEquals("Stable", describe().groupState());
   }
 
+  @Test
+  void aSupersededParkedJoinIsAnsweredNotDropped() {
+    var p = stablePair();
+    var firstTry = join(p.a());
+    var secondTry = join(p.a()); // the client gave up on the first and sent another
+    assertEquals(Errors.REBALANCE_IN_PROGRESS.code(), firstTry.receiveMessage().errorCode());
+    var b = join(p.b());
+    assertEquals(3, secondTry.receiveMessage().generationId());
+    assertEquals(3, b.receiveMessage().generationId());
+  }
+
   // ---------------------------------------------------------------- heartbeat, timeouts
 
   @Test
