@@ -115,6 +115,9 @@ class AdminApiTest {
 
     TopicDescription orders = admin.describeTopics(List.of("orders")).allTopicNames().get(30, TimeUnit.SECONDS).get("orders");
     assertEquals(ordersId, orders.topicId());
+    var byId = admin.describeTopics(org.apache.kafka.common.TopicCollection.ofTopicIds(List.of(ordersId)))
+        .allTopicIds().get(30, TimeUnit.SECONDS).get(ordersId);
+    assertEquals("orders", byId.name(), "describe by topic id");
     assertEquals(3, orders.partitions().size());
     for (int p = 0; p < 3; p++) {
       var partition = orders.partitions().get(p);
