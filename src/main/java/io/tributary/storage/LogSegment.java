@@ -466,7 +466,13 @@ final class LogSegment {
     ch.close();
   }
 
-  /** Closes the file without writing anything (failed open). */
+  /** Removes the index files (before the log file is replaced by a compacted one). */
+  void deleteIndexFiles() throws IOException {
+    Files.deleteIfExists(indexFile);
+    Files.deleteIfExists(timeIndexFile);
+  }
+
+  /** Closes the file without writing anything (failed open, compaction swap). */
   void closeChannel() throws IOException {
     closed = true;
     ch.close();

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * holds it) and {@code .clean-shutdown} (written by {@link #close()}, removed on open; when absent
  * on open, every segment from the recovery point on is re-validated).
  *
- * <p>Not done yet: {@code cleanup.policy=compact} is accepted and disables time/size retention
- * (as in Kafka, unless the policy also contains {@code delete}), but segments are not compacted:
- * a compacted topic currently keeps every record.
+ * <p>{@code cleanup.policy=compact} disables time/size retention (as in Kafka, unless the policy
+ * also contains {@code delete}) and makes {@link #enforceRetention(long)} run a simple compaction
+ * of the non-active segments ({@link #compact(long)}, simplifications listed in
+ * {@link LogCompactor}).
  */
 public final class PartitionLog implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
@@ -57,6 +59,7 @@ public final class PartitionLog implements Closeable {
   private long checkpointedRecoveryPoint = -1;
   private long unflushedMessages;
   private long firstUnflushedMs = -1;
+  private long cleanedUpTo = -1;
 
   private PartitionLog(Path dir, LogConfig config, LongSupplier clock) {
     this.dir = dir;
@@ -103,7 +106,7 @@ public final class PartitionLog implements Closeable {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (Path p : ds) {
         String n = p.getFileName().toString();
-        if (n.endsWith(".tmp")) {
+        if (n.endsWith(".tmp") || n.endsWith(LogCompactor.CLEANED_SUFFIX)) {
           Files.deleteIfExists(p);
         } else if (n.endsWith(".log")) {
           bases.add(Long.parseLong(n.substring(0, n.length() - 4)));
@@ -243,6 +246,10 @@ public final class PartitionLog implements Closeable {
     LogConfig cfg = config;
     ByteBuffer buf = records.buffer();
     BatchValidator.Summary summary = BatchValidator.validate(buf, cfg.maxMessageBytes());
+    if (buf.remaining() > cfg.segmentBytes()) {
+      throw new RecordBatchTooLargeException("Message batch size is " + buf.remaining()
+          + " bytes in append, which exceeds the maximum configured segment size of " + cfg.segmentBytes());
+    }
     if (summary.hasProducerBatches()) {
       ProducerStateManager.BatchMetadata dup = producers.check(buf);
       if (dup != null) {
@@ -523,7 +530,56 @@ public final class PartitionLog implements Closeable {
     }
     deleted += deleteSegmentsBelowLogStart();
     producers.removeExpired(nowMs);
+    if (cfg.compact()) {
+      compact(nowMs);
+    }
     return deleted;
+  }
+
+  /**
+   * cleanup.policy=compact: keeps only the last record per key in the non-active segments (see
+   * {@link LogCompactor} for what is simplified). Runs only when a segment was rolled since the
+   * last pass. Called from {@link #enforceRetention(long)} for compacted topics; writer thread only.
+   *
+   * @return the number of segments rewritten
+   */
+  public int compact(long nowMs) throws IOException {
+    ensureOpen();
+    LogSegment active = segments.active();
+    if (active.baseOffset() <= cleanedUpTo) {
+      return 0;
+    }
+    List<LogSegment> cleanable = new ArrayList<>(segments.all());
+    cleanable.remove(cleanable.size() - 1);
+    if (cleanable.isEmpty()) {
+      return 0;
+    }
+    var latest = LogCompactor.buildOffsetMap(cleanable);
+    String name = dir.getFileName().toString();
+    int dash = name.lastIndexOf('-');
+    org.apache.kafka.common.TopicPartition tp = dash > 0 && name.substring(dash + 1).matches("\\d+")
+        ? new org.apache.kafka.common.TopicPartition(name.substring(0, dash), Integer.parseInt(name.substring(dash + 1)))
+        : new org.apache.kafka.common.TopicPartition(name, 0);
+    int rewritten = 0;
+    for (LogSegment seg : cleanable) {
+      java.nio.file.Path cleaned = LogCompactor.clean(seg, latest, tp, nowMs);
+      if (cleaned == null) {
+        continue;
+      }
+      seg.deleteIndexFiles();
+      seg.closeChannel();
+      LogCompactor.swapIn(cleaned, seg.logFile());
+      LogSegment fresh = LogSegment.open(dir, seg.baseOffset(), config.segmentIndexBytes(), nowMs);
+      fresh.indexIntervalBytes = config.indexIntervalBytes();
+      fresh.ensureIndexes();
+      segments.add(fresh);
+      rewritten++;
+    }
+    cleanedUpTo = active.baseOffset();
+    if (rewritten > 0) {
+      LOG.info("{}: compacted {} segment(s), {} distinct keys", dir, rewritten, latest.size());
+    }
+    return rewritten;
   }
 
   /** Deletes a prefix of segments; if that is all of them, first rolls (or keeps an empty active segment). */
