@@ -145,6 +145,9 @@ final class LogSegment {
   }
 
   private void rebuildIndexesLocked(int indexIntervalBytes) throws IOException {
+    if (closed) {
+      throw new java.nio.channels.ClosedChannelException(); // deleted under a reader: write no files
+    }
     int interval = indexIntervalBytes;
     Files.deleteIfExists(indexFile);
     Files.deleteIfExists(timeIndexFile);

@@ -108,8 +108,8 @@ public final class PartitionLog implements Closeable {
         String n = p.getFileName().toString();
         if (n.endsWith(".tmp") || n.endsWith(LogCompactor.CLEANED_SUFFIX)) {
           Files.deleteIfExists(p);
-        } else if (n.endsWith(".log")) {
-          bases.add(Long.parseLong(n.substring(0, n.length() - 4)));
+        } else if (n.endsWith(".log") && n.length() == 24 && n.substring(0, 20).chars().allMatch(Character::isDigit)) {
+          bases.add(Long.parseLong(n.substring(0, 20)));
         } else if (n.endsWith(".index") || n.endsWith(".timeindex")) {
           others.add(p);
         }
@@ -118,8 +118,11 @@ public final class PartitionLog implements Closeable {
     bases.sort(null);
     for (Path p : others) { // indexes without their log
       String n = p.getFileName().toString();
-      long base = Long.parseLong(n.substring(0, n.indexOf('.')));
-      if (!bases.contains(base)) {
+      String digits = n.substring(0, n.indexOf('.'));
+      if (digits.length() != 20 || !digits.chars().allMatch(Character::isDigit)) {
+        continue;
+      }
+      if (!bases.contains(Long.parseLong(digits))) {
         Files.deleteIfExists(p);
       }
     }
@@ -297,7 +300,7 @@ public final class PartitionLog implements Closeable {
     return roll ? rollSegment() : active;
   }
 
-  /** Starts a new active segment at the log end offset (no-op if the active segment is empty). */
+  /** Starts a new active segment at the log end offset (no-op if the active segment is empty). Writer thread only. */
   public void roll() throws IOException {
     rollSegment();
   }
@@ -344,7 +347,7 @@ public final class PartitionLog implements Closeable {
 
   /**
    * True when flush.messages or flush.ms say the unflushed tail should be fsynced now (always true
-   * with unflushed data under {@code flush.policy=always}).
+   * with unflushed data under {@code flush.policy=always}). Writer thread only.
    */
   public boolean flushDue(long nowMs) {
     long n = unflushedMessages;
@@ -356,7 +359,7 @@ public final class PartitionLog implements Closeable {
         || (firstUnflushedMs >= 0 && nowMs - firstUnflushedMs >= cfg.flushMs());
   }
 
-  /** Messages appended since the last flush. */
+  /** Messages appended since the last flush. Writer thread only. */
   public long unflushedMessages() {
     return unflushedMessages;
   }

@@ -5,7 +5,6 @@ import static io.tributary.storage.TestBatches.idempotent;
 import static io.tributary.storage.TestBatches.plain;
 import static io.tributary.storage.TestBatches.readAll;
 import static io.tributary.storage.TestBatches.values;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -434,6 +433,38 @@ class PartitionLogTest {
   }
 
   @Test
+  void readOnlyInputIsCopiedNotRejected() throws Exception {
+    try (PartitionLog log = open(LogConfig.defaults())) {
+      log.append(plain(1, "a"), 0);
+      MemoryRecords ro = MemoryRecords.readableRecords(plain(1, "b", "c").buffer().asReadOnlyBuffer());
+      assertEquals(1, log.append(ro, 2).firstOffset());
+      assertEquals(List.of("0:a", "1:b", "2:c"), readAll(log, 0));
+    }
+  }
+
+  @Test
+  void fullOffsetIndexRollsTheSegment() throws Exception {
+    LogConfig c = LogConfig.defaults().withOverrides(Map.of("segment.index.bytes", "16", "index.interval.bytes", "0"));
+    try (PartitionLog log = open(c)) {
+      for (int i = 0; i < 12; i++) {
+        log.append(plain(1, "v" + i), 0);
+      }
+      assertTrue(log.segmentCount() >= 3, "segments " + log.segmentCount());
+      assertEquals(12, readAll(log, 0).size());
+    }
+  }
+
+  @Test
+  void updateConfigAppliesToLaterAppends() throws Exception {
+    try (PartitionLog log = open(LogConfig.defaults())) {
+      log.append(plain(1, "0123456789"), 0);
+      log.updateConfig(LogConfig.defaults().withOverrides(Map.of("max.message.bytes", "70")));
+      assertEquals("70", log.config().describe().get("max.message.bytes"));
+      assertThrows(RecordTooLargeException.class, () -> log.append(plain(1, "0123456789"), 0));
+    }
+  }
+
+  @Test
   void deleteRemovesTheDirectory() throws Exception {
     PartitionLog log = open(LogConfig.defaults());
     log.append(plain(1, "a"), 0);
@@ -466,17 +497,5 @@ class PartitionLogTest {
       writer.join();
       assertEquals(2000, log.logEndOffset());
     }
-  }
-
-  @SuppressWarnings("unused")
-  private static byte[] bytes(MemoryRecords r) {
-    byte[] b = new byte[r.sizeInBytes()];
-    r.buffer().get(b);
-    return b;
-  }
-
-  @SuppressWarnings("unused")
-  private static void assertSameBytes(MemoryRecords a, MemoryRecords b) {
-    assertArrayEquals(bytes(a), bytes(b));
   }
 }
