@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidRequiredAcksException;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
@@ -60,6 +61,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         }
         try {
           ProduceRequest.validateRecords(ctx.apiVersion(), partitionData.records());
+          rejectTransactional((MemoryRecords) partitionData.records());
         } catch (RuntimeException e) {
           fail(partitionResponse, Errors.forException(e), e.getMessage());
           continue;
@@ -113,6 +115,21 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
           }
           return null;
         });
+  }
+
+  /** Clients may not write control batches (Kafka's rule); transactions are not supported yet. */
+  private static void rejectTransactional(MemoryRecords records) {
+    if (records == null) {
+      throw new InvalidRecordException("Produce request has no record batch for the partition");
+    }
+    for (var batch : records.batches()) {
+      if (batch.isControlBatch()) {
+        throw new InvalidRecordException("Clients are not allowed to write control records");
+      }
+      if (batch.isTransactional()) {
+        throw new InvalidRecordException("Transactional records are not supported by this broker");
+      }
+    }
   }
 
   private static void fail(PartitionProduceResponse response, Errors error, String message) {
