@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,7 @@ final class AppendPipeline {
   private final BoundedSourceQueue<LogOp<?>> queue;
   private final CompletionStage<Done> done;
   private final Runnable onWritten;
+  private boolean completed;
 
   AppendPipeline(PartitionLog partitionLog, int queueSize, int maxBatch, Executor io, Materializer mat, Runnable onWritten) {
     this.partitionLog = partitionLog;
@@ -78,11 +80,17 @@ final class AppendPipeline {
 
   /** Queues {@code op}; a full queue fails it with a retriable REQUEST_TIMED_OUT instead of growing. */
   <T> CompletableFuture<T> submit(LogOp<T> op) {
-    QueueOfferResult offered = queue.offer(op);
+    QueueOfferResult offered;
+    try {
+      offered = queue.offer(op);
+    } catch (IllegalStateException alreadyCompleted) {
+      op.result.completeExceptionally(new NotLeaderOrFollowerException("Partition is closing; retry"));
+      return op.result;
+    }
     if (offered != QueueOfferResult.enqueued()) {
       op.result.completeExceptionally(offered == QueueOfferResult.dropped()
           ? new TimeoutException("Partition write queue is full; retry")
-          : new KafkaStorageException("Partition is closing"));
+          : new NotLeaderOrFollowerException("Partition is closing; retry"));
     }
     return op.result;
   }
@@ -108,9 +116,12 @@ final class AppendPipeline {
     return ops;
   }
 
-  /** Stops taking operations; completes when everything queued has been written. */
-  CompletionStage<Done> complete() {
-    queue.complete();
+  /** Stops taking operations; completes when everything queued has been written. Idempotent. */
+  synchronized CompletionStage<Done> complete() {
+    if (!completed) {
+      completed = true;
+      queue.complete();
+    }
     return done;
   }
 }

@@ -32,6 +32,7 @@ public final class PartitionHandle {
   private volatile long highWatermark;
   private volatile long lastUsedNanos = System.nanoTime();
   private volatile boolean open = true;
+  private CompletionStage<Done> closed;
 
   PartitionHandle(TopicPartition topicPartition, Uuid topicId, int leaderEpoch, PartitionLog log,
                   java.util.function.BiFunction<PartitionLog, Runnable, AppendPipeline> pipelineFactory) {
@@ -152,30 +153,32 @@ public final class PartitionHandle {
     }
   }
 
-  /** Finishes queued writes, then closes the log (clean-shutdown marker). */
-  CompletionStage<Done> close() {
+  /** Finishes queued writes, then closes the log (clean-shutdown marker). Idempotent. */
+  synchronized CompletionStage<Done> close() {
     open = false;
-    return pipeline.complete().thenApply(d -> {
-      try {
-        log.close();
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-      wakeAll();
-      return Done.getInstance();
-    });
+    if (closed == null) {
+      closed = pipeline.complete().thenApply(d -> {
+        try {
+          log.close();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        } finally {
+          wakeAll();
+        }
+        return Done.getInstance();
+      });
+    }
+    return closed;
   }
 
-  /** Finishes queued writes, then deletes the log's directory (topic deleted). */
+  /** Finishes queued writes, closes the log, then deletes its directory (topic deleted). */
   CompletionStage<Done> closeAndDelete() {
-    open = false;
-    return pipeline.complete().thenApply(d -> {
+    return close().handle((d, e) -> {
       try {
-        log.delete();
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        PartitionDirectory.deleteRecursively(log.dir());
+      } catch (IOException io) {
+        throw new java.io.UncheckedIOException(io);
       }
-      wakeAll();
       return Done.getInstance();
     });
   }

@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.partition.PartitionHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,7 +42,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     }
     var image = broker.metadata().current();
     var response = new ProduceResponseData().setThrottleTimeMs(0);
-    List<CompletableFuture<?>> pending = new ArrayList<>();
+    List<Append> appends = new ArrayList<>();
     for (var topicData : data.topicData()) {
       var topicResponse = new TopicProduceResponse().setName(topicData.name());
       response.responses().add(topicResponse);
@@ -57,32 +58,31 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
           fail(partitionResponse, Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
           continue;
         }
-        MemoryRecords records;
         try {
           ProduceRequest.validateRecords(ctx.apiVersion(), partitionData.records());
-          records = (MemoryRecords) partitionData.records();
         } catch (RuntimeException e) {
           fail(partitionResponse, Errors.forException(e), e.getMessage());
           continue;
         }
         var tp = new TopicPartition(topicData.name(), partitionData.index());
-        pending.add(broker.partitions().handle(tp)
-            .thenCompose(handle -> handle.append(records))
-            .handle((result, error) -> {
-              if (error != null) {
-                Throwable cause = RequestDispatcher.unwrap(error);
-                Errors e = Errors.forException(cause);
-                if (e == Errors.UNKNOWN_SERVER_ERROR) log.warn("Produce to {} failed", tp, cause);
-                fail(partitionResponse, e, cause.getMessage());
-              } else {
-                partitionResponse.setBaseOffset(result.firstOffset()).setLogStartOffset(result.logStartOffset());
-              }
-              return null;
-            })
-            .toCompletableFuture());
+        appends.add(new Append(tp, (MemoryRecords) partitionData.records(), partitionResponse,
+            broker.partitions().handle(tp).toCompletableFuture()));
       }
     }
-    var all = CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new));
+    // Appends must reach each partition in the connection's request order (idempotent producers
+    // pipeline up to five requests), even when an earlier request still waits for a partition to open.
+    var handles = CompletableFuture.allOf(appends.stream().map(Append::handle).toArray(CompletableFuture[]::new))
+        .exceptionally(e -> null);
+    List<CompletableFuture<?>> pending = new ArrayList<>();
+    var connection = ctx.connection();
+    var submitted = connection.produceOrder.thenCombine(handles, (a, b) -> {
+      for (Append append : appends) {
+        pending.add(submit(append));
+      }
+      return (Void) null;
+    });
+    connection.produceOrder = submitted.exceptionally(e -> null);
+    var all = submitted.thenCompose(x -> CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)));
     if (acks == 0) {
       return all.thenApply(x -> {
         if (hasError(response)) {
@@ -92,6 +92,27 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
       });
     }
     return all.thenApply(x -> response);
+  }
+
+  /** One partition's batch, waiting for its partition handle. */
+  private record Append(TopicPartition tp, MemoryRecords records, PartitionProduceResponse response,
+                        CompletableFuture<PartitionHandle> handle) {}
+
+  private static CompletableFuture<?> submit(Append append) {
+    var out = append.response();
+    return append.handle()
+        .thenCompose(h -> h.append(append.records()))
+        .handle((result, error) -> {
+          if (error != null) {
+            Throwable cause = RequestDispatcher.unwrap(error);
+            Errors e = Errors.forException(cause);
+            if (e == Errors.UNKNOWN_SERVER_ERROR) log.warn("Produce to {} failed", append.tp(), cause);
+            fail(out, e, cause.getMessage());
+          } else {
+            out.setBaseOffset(result.firstOffset()).setLogStartOffset(result.logStartOffset());
+          }
+          return null;
+        });
   }
 
   private static void fail(PartitionProduceResponse response, Errors error, String message) {

@@ -72,7 +72,7 @@ public final class RequestDispatcher {
           + registration.minVersion() + ".." + registration.maxVersion());
       return completed(Frames.encodeResponse(api, version, header.correlationId(), request.getErrorResponse(0, error).data()));
     }
-    var ctx = new RequestContext(header, connection.remote(), connection.id());
+    var ctx = new RequestContext(header, connection);
     CompletionStage<? extends ApiMessage> response;
     try {
       response = registration.handler().handle(ctx, request);

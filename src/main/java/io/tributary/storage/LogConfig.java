@@ -1,7 +1,17 @@
 package io.tributary.storage;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueType;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
 
 /**
  * Immutable settings of one partition log, under Kafka's topic-level config names
@@ -9,14 +19,158 @@ import java.util.Map;
  * {@code tributary.log} section of the HOCON config; a topic's overrides are layered on top.
  * Thread-safe (immutable).
  *
- * CONTRACT (skeleton): the storage helper implements the bodies; signatures are shared with
- * the partition, metadata and protocol packages.
+ * <p>Known topic keys are listed by {@link #knownKeys()}. {@link #describe()} gives every known
+ * key with its effective value; {@link #overriddenKeys()} tells which of them were set by the
+ * topic ({@code TOPIC_CONFIG} source in DescribeConfigs) — the others are defaults
+ * ({@code DEFAULT_CONFIG}); {@link #entries()} gives both at once as {@link Entry} records.
+ *
+ * <p>Keys that are accepted and reported but have no effect on this broker (yet):
+ * {@code compression.type} (batches are always stored as the producer compressed them, i.e. the
+ * {@code producer} behaviour), the compaction tuning keys ({@code delete.retention.ms},
+ * {@code min.compaction.lag.ms}, {@code max.compaction.lag.ms}, {@code min.cleanable.dirty.ratio}),
+ * {@code preallocate}, {@code file.delete.delay.ms}, {@code segment.jitter.ms},
+ * {@code unclean.leader.election.enable}, {@code message.downconversion.enable} and the
+ * timestamp-skew limits. {@code message.timestamp.type=LogAppendTime} is rejected: the broker
+ * never rewrites batches, so it cannot stamp them.
  */
 public final class LogConfig {
 
+  /** Where a described value comes from (DescribeConfigs {@code ConfigSource}). */
+  public enum Source { TOPIC_CONFIG, DEFAULT_CONFIG }
+
+  /** One described config entry. */
+  public record Entry(String name, String value, Source source) {
+    public boolean isDefault() { return source == Source.DEFAULT_CONFIG; }
+  }
+
+  private enum Type { INT, LONG, DOUBLE, BOOLEAN, STRING, LIST }
+
+  private record Def(String key, Type type, String kafkaDefault, double min, double max, List<String> allowed) {}
+
+  private static final Map<String, Def> DEFS = new LinkedHashMap<>();
+
+  private static void def(String key, Type type, String dflt, double min, double max, String... allowed) {
+    DEFS.put(key, new Def(key, type, dflt, min, max, List.of(allowed)));
+  }
+
+  static {
+    double inf = Double.POSITIVE_INFINITY;
+    double ninf = Double.NEGATIVE_INFINITY;
+    // keys whose broker default comes from tributary.log (see reference.conf)
+    def("segment.bytes", Type.INT, "1073741824", 14, inf);
+    def("segment.ms", Type.LONG, "604800000", 1, inf);
+    def("retention.ms", Type.LONG, "604800000", -1, inf);
+    def("retention.bytes", Type.LONG, "-1", ninf, inf);
+    def("max.message.bytes", Type.INT, "1048588", 0, inf);
+    def("index.interval.bytes", Type.INT, "4096", 0, inf);
+    def("segment.index.bytes", Type.INT, "10485760", 4, inf);
+    def("flush.messages", Type.LONG, String.valueOf(Long.MAX_VALUE), 1, inf);
+    def("flush.ms", Type.LONG, String.valueOf(Long.MAX_VALUE), 0, inf);
+    def("cleanup.policy", Type.LIST, "delete", 0, 0, "delete", "compact");
+    // further Kafka topic keys (Kafka's defaults)
+    def("min.insync.replicas", Type.INT, "1", 1, inf);
+    def("message.timestamp.type", Type.STRING, "CreateTime", 0, 0, "CreateTime", "LogAppendTime");
+    def("compression.type", Type.STRING, "producer", 0, 0,
+        "uncompressed", "zstd", "lz4", "snappy", "gzip", "producer");
+    def("delete.retention.ms", Type.LONG, "86400000", 0, inf);
+    def("min.compaction.lag.ms", Type.LONG, "0", 0, inf);
+    def("max.compaction.lag.ms", Type.LONG, String.valueOf(Long.MAX_VALUE), 1, inf);
+    def("min.cleanable.dirty.ratio", Type.DOUBLE, "0.5", 0, 1);
+    def("file.delete.delay.ms", Type.LONG, "60000", 0, inf);
+    def("segment.jitter.ms", Type.LONG, "0", 0, inf);
+    def("preallocate", Type.BOOLEAN, "false", 0, 0);
+    def("unclean.leader.election.enable", Type.BOOLEAN, "false", 0, 0);
+    def("message.downconversion.enable", Type.BOOLEAN, "true", 0, 0);
+    def("message.timestamp.difference.max.ms", Type.LONG, String.valueOf(Long.MAX_VALUE), 0, inf);
+    def("message.timestamp.before.max.ms", Type.LONG, String.valueOf(Long.MAX_VALUE), 0, inf);
+    def("message.timestamp.after.max.ms", Type.LONG, String.valueOf(Long.MAX_VALUE), 0, inf);
+    def("leader.replication.throttled.replicas", Type.STRING, "", 0, 0);
+    def("follower.replication.throttled.replicas", Type.STRING, "", 0, 0);
+  }
+
+  /** Every topic-level key this broker accepts, in a stable order. */
+  public static Set<String> knownKeys() {
+    return Collections.unmodifiableSet(DEFS.keySet());
+  }
+
+  private final Map<String, String> values; // effective value for every known key, canonical string form
+  private final Set<String> overridden;
+  private final boolean flushAlways;
+  private final long retentionCheckIntervalMs;
+
+  // parsed hot fields
+  private final int segmentBytes;
+  private final long segmentMs;
+  private final long retentionMs;
+  private final long retentionBytes;
+  private final int maxMessageBytes;
+  private final int indexIntervalBytes;
+  private final int segmentIndexBytes;
+  private final long flushMessages;
+  private final long flushMs;
+  private final boolean compact;
+  private final boolean delete;
+  private final int minInsyncReplicas;
+
+  private LogConfig(Map<String, String> values, Set<String> overridden, boolean flushAlways, long retentionCheckIntervalMs) {
+    this.values = Collections.unmodifiableMap(values);
+    this.overridden = Collections.unmodifiableSet(overridden);
+    this.flushAlways = flushAlways;
+    this.retentionCheckIntervalMs = retentionCheckIntervalMs;
+    this.segmentBytes = Integer.parseInt(values.get("segment.bytes"));
+    this.segmentMs = Long.parseLong(values.get("segment.ms"));
+    this.retentionMs = Long.parseLong(values.get("retention.ms"));
+    this.retentionBytes = Long.parseLong(values.get("retention.bytes"));
+    this.maxMessageBytes = Integer.parseInt(values.get("max.message.bytes"));
+    this.indexIntervalBytes = Integer.parseInt(values.get("index.interval.bytes"));
+    this.segmentIndexBytes = Integer.parseInt(values.get("segment.index.bytes"));
+    this.flushMessages = Long.parseLong(values.get("flush.messages"));
+    this.flushMs = Long.parseLong(values.get("flush.ms"));
+    List<String> policy = List.of(values.get("cleanup.policy").split(","));
+    this.compact = policy.contains("compact");
+    this.delete = policy.contains("delete");
+    this.minInsyncReplicas = Integer.parseInt(values.get("min.insync.replicas"));
+  }
+
+  /** Kafka's built-in defaults (as if {@code reference.conf} were absent). Handy for tests. */
+  public static LogConfig defaults() {
+    Map<String, String> v = new LinkedHashMap<>();
+    DEFS.values().forEach(d -> v.put(d.key(), d.kafkaDefault()));
+    return new LogConfig(v, Set.of(), false, 300_000L);
+  }
+
   /** Defaults from the {@code tributary.log} config section. */
   public static LogConfig fromConfig(Config logSection) {
-    throw new UnsupportedOperationException("storage: not yet implemented");
+    Map<String, String> v = new LinkedHashMap<>();
+    DEFS.values().forEach(d -> v.put(d.key(), d.kafkaDefault()));
+    for (String key : List.of("segment.bytes", "max.message.bytes", "index.interval.bytes", "segment.index.bytes",
+        "retention.bytes")) {
+      if (logSection.hasPath(key)) {
+        long n = logSection.getValue(key).valueType() == ConfigValueType.NUMBER
+            ? logSection.getLong(key) : logSection.getBytes(key);
+        v.put(key, validate(key, String.valueOf(n)));
+      }
+    }
+    for (String key : List.of("segment.ms", "retention.ms", "flush.messages", "flush.ms")) {
+      if (logSection.hasPath(key)) {
+        v.put(key, validate(key, String.valueOf(logSection.getLong(key))));
+      }
+    }
+    if (logSection.hasPath("cleanup.policy")) {
+      v.put("cleanup.policy", validate("cleanup.policy", logSection.getString("cleanup.policy")));
+    }
+    boolean always = false;
+    if (logSection.hasPath("flush.policy")) {
+      String p = logSection.getString("flush.policy").trim().toLowerCase(Locale.ROOT);
+      if (!p.equals("always") && !p.equals("interval")) {
+        throw new InvalidConfigurationException("Invalid value " + p
+            + " for configuration tributary.log.flush.policy: String must be one of: interval, always");
+      }
+      always = p.equals("always");
+    }
+    long check = logSection.hasPath("retention.check.interval.ms")
+        ? logSection.getLong("retention.check.interval.ms") : 300_000L;
+    return new LogConfig(v, Set.of(), always, check);
   }
 
   /**
@@ -24,21 +178,166 @@ public final class LogConfig {
    * {@link org.apache.kafka.common.errors.InvalidConfigurationException} with a Kafka-like message.
    */
   public LogConfig withOverrides(Map<String, String> topicConfigs) {
-    throw new UnsupportedOperationException("storage: not yet implemented");
+    if (topicConfigs == null || topicConfigs.isEmpty()) {
+      return this;
+    }
+    Map<String, String> v = new LinkedHashMap<>(values);
+    Set<String> o = new LinkedHashSet<>(overridden);
+    for (var e : topicConfigs.entrySet()) {
+      String key = e.getKey();
+      if (!DEFS.containsKey(key)) {
+        throw new InvalidConfigurationException("Unknown topic config name: " + key);
+      }
+      v.put(key, validate(key, e.getValue()));
+      o.add(key);
+    }
+    return new LogConfig(v, o, flushAlways, retentionCheckIntervalMs);
+  }
+
+  /** Validates one value and returns its canonical string form. */
+  private static String validate(String key, String raw) {
+    Def d = DEFS.get(key);
+    if (raw == null) {
+      throw invalid(raw, key, "Value must be non-null");
+    }
+    String s = raw.trim();
+    switch (d.type()) {
+      case INT, LONG -> {
+        long n;
+        try {
+          n = Long.parseLong(s);
+        } catch (NumberFormatException ex) {
+          throw invalid(raw, key, "Not a number of type " + d.type());
+        }
+        if (d.type() == Type.INT && (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE)) {
+          throw invalid(raw, key, "Not a number of type INT");
+        }
+        checkRange(raw, d, n);
+        return Long.toString(n);
+      }
+      case DOUBLE -> {
+        double x;
+        try {
+          x = Double.parseDouble(s);
+        } catch (NumberFormatException ex) {
+          throw invalid(raw, key, "Not a number of type DOUBLE");
+        }
+        checkRange(raw, d, x);
+        return Double.toString(x);
+      }
+      case BOOLEAN -> {
+        if (!s.equalsIgnoreCase("true") && !s.equalsIgnoreCase("false")) {
+          throw invalid(raw, key, "Expected value to be either true or false");
+        }
+        return s.toLowerCase(Locale.ROOT);
+      }
+      case LIST -> {
+        Set<String> items = new LinkedHashSet<>();
+        for (String item : s.split(",")) {
+          String t = item.trim().toLowerCase(Locale.ROOT);
+          if (t.isEmpty()) {
+            continue;
+          }
+          if (!d.allowed().contains(t)) {
+            throw invalid(raw, key, "String must be one of: " + String.join(", ", d.allowed()));
+          }
+          items.add(t);
+        }
+        if (items.isEmpty()) {
+          throw invalid(raw, key, "Empty list");
+        }
+        return String.join(",", new TreeSet<>(items)); // "compact", "delete" or "compact,delete"
+      }
+      default -> {
+        if (!d.allowed().isEmpty()) {
+          String match = d.allowed().stream().filter(a -> a.equalsIgnoreCase(s)).findFirst()
+              .orElseThrow(() -> invalid(raw, key, "String must be one of: " + String.join(", ", d.allowed())));
+          if (key.equals("message.timestamp.type") && match.equals("LogAppendTime")) {
+            throw new InvalidConfigurationException("Invalid value " + raw + " for configuration " + key
+                + ": LogAppendTime is not supported by this broker (batches are stored as produced); use CreateTime");
+          }
+          return match;
+        }
+        return s;
+      }
+    }
+  }
+
+  private static void checkRange(String raw, Def d, double n) {
+    if (n < d.min()) {
+      throw invalid(raw, d.key(), "Value must be at least " + fmt(d.min()));
+    }
+    if (n > d.max()) {
+      throw invalid(raw, d.key(), "Value must be no more than " + fmt(d.max()));
+    }
+  }
+
+  private static String fmt(double x) {
+    return x == Math.rint(x) ? Long.toString((long) x) : Double.toString(x);
+  }
+
+  private static InvalidConfigurationException invalid(String raw, String key, String why) {
+    return new InvalidConfigurationException("Invalid value " + raw + " for configuration " + key + ": " + why);
   }
 
   /** Every topic-level key this broker knows, with its effective value as a string (for DescribeConfigs). */
   public Map<String, String> describe() {
-    throw new UnsupportedOperationException("storage: not yet implemented");
+    return values;
   }
 
-  public int segmentBytes() { throw new UnsupportedOperationException(); }
-  public long segmentMs() { throw new UnsupportedOperationException(); }
-  public long retentionMs() { throw new UnsupportedOperationException(); }
-  public long retentionBytes() { throw new UnsupportedOperationException(); }
-  public int maxMessageBytes() { throw new UnsupportedOperationException(); }
-  public long flushMessages() { throw new UnsupportedOperationException(); }
-  public long flushMs() { throw new UnsupportedOperationException(); }
+  /** The keys set by the topic itself (DescribeConfigs source TOPIC_CONFIG); all others are defaults. */
+  public Set<String> overriddenKeys() {
+    return overridden;
+  }
+
+  /** Only the topic's own overrides, key → value (what a metadata store would persist). */
+  public Map<String, String> overrides() {
+    Map<String, String> m = new TreeMap<>();
+    overridden.forEach(k -> m.put(k, values.get(k)));
+    return m;
+  }
+
+  /** {@link #describe()} with the source of each value. */
+  public List<Entry> entries() {
+    return values.entrySet().stream()
+        .map(e -> new Entry(e.getKey(), e.getValue(),
+            overridden.contains(e.getKey()) ? Source.TOPIC_CONFIG : Source.DEFAULT_CONFIG))
+        .toList();
+  }
+
+  public int segmentBytes() { return segmentBytes; }
+  public long segmentMs() { return segmentMs; }
+  public long retentionMs() { return retentionMs; }
+  public long retentionBytes() { return retentionBytes; }
+  public int maxMessageBytes() { return maxMessageBytes; }
+  public long flushMessages() { return flushMessages; }
+  public long flushMs() { return flushMs; }
   /** {@code tributary.log.flush.policy = always}: fsync before acknowledging (group commit). */
-  public boolean flushAlways() { throw new UnsupportedOperationException(); }
+  public boolean flushAlways() { return flushAlways; }
+
+  public int indexIntervalBytes() { return indexIntervalBytes; }
+  public int segmentIndexBytes() { return segmentIndexBytes; }
+  /** cleanup.policy contains {@code compact}. */
+  public boolean compact() { return compact; }
+  /** cleanup.policy contains {@code delete}: retention deletes old segments. */
+  public boolean deleteRetention() { return delete; }
+  public int minInsyncReplicas() { return minInsyncReplicas; }
+  /** How often the owner should call {@link PartitionLog#enforceRetention(long)} (broker-level). */
+  public long retentionCheckIntervalMs() { return retentionCheckIntervalMs; }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LogConfig c && c.values.equals(values) && c.overridden.equals(overridden)
+        && c.flushAlways == flushAlways && c.retentionCheckIntervalMs == retentionCheckIntervalMs;
+  }
+
+  @Override
+  public int hashCode() {
+    return values.hashCode() * 31 + overridden.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "LogConfig" + overrides() + (flushAlways ? " flush.policy=always" : "");
+  }
 }

@@ -2,9 +2,21 @@ package io.tributary.storage;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.MemoryRecords;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The log of one partition: a directory of segments in Kafka's on-disk layout.
@@ -14,77 +26,611 @@ import org.apache.kafka.common.record.MemoryRecords;
  * from any thread at any time (they work from an immutable snapshot of the segment list; a segment
  * deleted under a reader surfaces as an empty read, never as a torn one).
  *
- * CONTRACT (skeleton): the storage helper implements the bodies.
+ * <p>Files in the partition directory besides the segments: {@code <offset>.snapshot} (producer
+ * state), {@code log-start-offset-checkpoint}, {@code recovery-point-offset-checkpoint} (rewritten
+ * only when the recovery point moves into another segment: recovery restarts at the segment that
+ * holds it) and {@code .clean-shutdown} (written by {@link #close()}, removed on open; when absent
+ * on open, every segment from the recovery point on is re-validated).
+ *
+ * <p>Not done yet: {@code cleanup.policy=compact} is accepted and disables time/size retention
+ * (as in Kafka, unless the policy also contains {@code delete}), but segments are not compacted:
+ * a compacted topic currently keeps every record.
  */
 public final class PartitionLog implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+  static final String CLEAN_SHUTDOWN_FILE = ".clean-shutdown";
+  static final String LOG_START_CHECKPOINT = "log-start-offset-checkpoint";
+  static final String RECOVERY_CHECKPOINT = "recovery-point-offset-checkpoint";
+
+  private final Path dir;
+  private final LongSupplier clock;
+  private volatile LogConfig config;
+  private final LogSegments segments = new LogSegments();
+  private final ProducerStateManager producers;
+  private final Checkpoint logStartCheckpoint;
+  private final Checkpoint recoveryCheckpoint;
+  private volatile long logStartOffset;
+  private volatile long logEndOffset;
+  private volatile boolean closed;
+  // writer-only
+  private long recoveryPoint;
+  private long checkpointedRecoveryPoint = -1;
+  private long unflushedMessages;
+  private long firstUnflushedMs = -1;
+
+  private PartitionLog(Path dir, LogConfig config, LongSupplier clock) {
+    this.dir = dir;
+    this.config = config;
+    this.clock = clock;
+    this.producers = new ProducerStateManager(dir);
+    this.logStartCheckpoint = new Checkpoint(dir.resolve(LOG_START_CHECKPOINT));
+    this.recoveryCheckpoint = new Checkpoint(dir.resolve(RECOVERY_CHECKPOINT));
+  }
 
   /** Opens (creating if absent) the log in {@code dir}, recovering the tail after an unclean stop. */
   public static PartitionLog open(Path dir, LogConfig config) throws IOException {
-    throw new UnsupportedOperationException("storage: not yet implemented");
+    return open(dir, config, System::currentTimeMillis);
   }
+
+  /** As {@link #open(Path, LogConfig)} with an injectable wall clock (ms) for segment.ms, flush.ms and retention. */
+  public static PartitionLog open(Path dir, LogConfig config, LongSupplier clock) throws IOException {
+    PartitionLog log = new PartitionLog(dir, config, clock);
+    try {
+      log.load();
+    } catch (IOException | RuntimeException e) {
+      for (LogSegment s : log.segments.all()) {
+        try {
+          s.closeChannel();
+        } catch (IOException ignored) {
+          // best effort
+        }
+      }
+      throw e;
+    }
+    return log;
+  }
+
+  // ------------------------------------------------------------------------------------ open
+
+  private void load() throws IOException {
+    Files.createDirectories(dir);
+    Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
+    boolean clean = Files.exists(marker);
+    Files.deleteIfExists(marker);
+
+    List<Long> bases = new ArrayList<>();
+    List<Path> others = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString();
+        if (n.endsWith(".tmp")) {
+          Files.deleteIfExists(p);
+        } else if (n.endsWith(".log")) {
+          bases.add(Long.parseLong(n.substring(0, n.length() - 4)));
+        } else if (n.endsWith(".index") || n.endsWith(".timeindex")) {
+          others.add(p);
+        }
+      }
+    }
+    bases.sort(null);
+    for (Path p : others) { // indexes without their log
+      String n = p.getFileName().toString();
+      long base = Long.parseLong(n.substring(0, n.indexOf('.')));
+      if (!bases.contains(base)) {
+        Files.deleteIfExists(p);
+      }
+    }
+    long now = clock.getAsLong();
+    LogConfig cfg = config;
+    long lsoCheckpoint = logStartCheckpoint.read();
+    long leo;
+    if (bases.isEmpty()) {
+      long base = Math.max(0, lsoCheckpoint);
+      addSegment(LogSegment.create(dir, base, cfg.segmentIndexBytes(), now));
+      leo = base;
+      clean = true;
+    } else {
+      for (long b : bases) {
+        addSegment(LogSegment.open(dir, b, cfg.segmentIndexBytes(), now));
+      }
+      leo = -1;
+      if (clean) {
+        leo = segments.active().readNextOffset();
+        if (leo < 0) {
+          LOG.warn("{}: clean-shutdown marker present but the last segment does not end on a batch boundary; recovering",
+              dir);
+        }
+      }
+      if (leo < 0) {
+        leo = recover();
+        clean = false;
+      }
+    }
+    long lso = Math.max(lsoCheckpoint, segments.first().baseOffset());
+    if (lso > leo) {
+      LOG.warn("{}: log end offset {} is below the log start offset {}; starting an empty log at {}", dir, leo, lso, lso);
+      for (LogSegment s : new ArrayList<>(segments.all())) {
+        segments.remove(s);
+        s.delete();
+      }
+      addSegment(LogSegment.create(dir, lso, cfg.segmentIndexBytes(), now));
+      leo = lso;
+    }
+    logStartOffset = lso;
+    logEndOffset = leo;
+    recoveryPoint = leo;
+    segments.active().ensureIndexes();
+
+    long snapshot = producers.loadSnapshot(leo);
+    replayProducers(snapshot);
+    producers.removeBefore(lso);
+    if (!clean) {
+      for (LogSegment s : segments.all()) {
+        s.flush(true);
+      }
+      recoveryCheckpoint.write(leo);
+      checkpointedRecoveryPoint = leo;
+    } else {
+      checkpointedRecoveryPoint = recoveryCheckpoint.read();
+    }
+  }
+
+  private void addSegment(LogSegment s) {
+    s.indexIntervalBytes = config.indexIntervalBytes();
+    segments.add(s);
+  }
+
+  /** Re-validates every segment from the recovery point on; returns the log end offset. */
+  private long recover() throws IOException {
+    long rp = recoveryCheckpoint.read();
+    LogSegment start = rp < 0 ? null : segments.floor(rp);
+    if (start == null) {
+      start = segments.first();
+    }
+    long expected = start.baseOffset();
+    boolean cut = false;
+    for (LogSegment seg : new ArrayList<>(segments.from(start.baseOffset()))) {
+      if (cut) {
+        LOG.warn("Recovery of {}: deleting segment {} ({} bytes) after the truncation point", dir,
+            seg.logFile().getFileName(), seg.size());
+        segments.remove(seg);
+        seg.delete();
+        continue;
+      }
+      LogRecovery.Result r = LogRecovery.recoverSegment(seg, expected, config.indexIntervalBytes());
+      expected = r.nextOffset();
+      cut = r.truncated();
+    }
+    ProducerStateManager.deleteSnapshotsAbove(dir, expected);
+    return expected;
+  }
+
+  /** Replays producer batches after the snapshot offset (headers only). */
+  private void replayProducers(long fromOffset) throws IOException {
+    LogSegment start = fromOffset < 0 ? segments.first() : segments.floor(fromOffset);
+    if (start == null) {
+      start = segments.first();
+    }
+    for (LogSegment seg : segments.from(start.baseOffset())) {
+      FileBatchScanner sc = new FileBatchScanner(seg.channel(), 0, seg.size());
+      while (sc.next() == FileBatchScanner.OK) {
+        if (sc.producerId() >= 0 && sc.baseOffset() >= fromOffset) {
+          producers.update(sc.producerId(), sc.producerEpoch(), sc.baseSequence(), sc.lastSequence(),
+              sc.baseOffset(), sc.lastOffset(), sc.maxTimestamp(), sc.isControl());
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ append
 
   /**
    * Validates and appends producer batches (magic v2 only). Only baseOffset and
    * partitionLeaderEpoch are patched in the stored bytes. Idempotent producers: a duplicate of one
    * of the last five batches of a producer returns the original offsets without writing.
    *
+   * <p>The batches are patched in place in {@code records}' buffer (copied first only if that
+   * buffer is read-only), so after a successful append the caller's buffer holds the stored bytes.
+   *
    * @throws org.apache.kafka.common.errors.CorruptRecordException bad CRC or malformed batch
    * @throws org.apache.kafka.common.errors.RecordTooLargeException batch above max.message.bytes
-   * @throws org.apache.kafka.common.errors.InvalidRecordException other invalid input (magic != 2, ...)
+   * @throws org.apache.kafka.common.InvalidRecordException other invalid input (magic != 2, ...)
    * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException sequence gap
    * @throws org.apache.kafka.common.errors.InvalidProducerEpochException / ProducerFencedException stale epoch
    */
   public AppendResult append(MemoryRecords records, int leaderEpoch) throws IOException {
-    throw new UnsupportedOperationException("storage: not yet implemented");
+    ensureOpen();
+    LogConfig cfg = config;
+    ByteBuffer buf = records.buffer();
+    BatchValidator.Summary summary = BatchValidator.validate(buf, cfg.maxMessageBytes());
+    if (summary.hasProducerBatches()) {
+      ProducerStateManager.BatchMetadata dup = producers.check(buf);
+      if (dup != null) {
+        return new AppendResult(dup.firstOffset(), dup.lastOffset(), logStartOffset,
+            (int) (dup.lastOffset() - dup.firstOffset() + 1), true);
+      }
+    }
+    if (buf.isReadOnly()) {
+      ByteBuffer copy = ByteBuffer.allocate(buf.remaining());
+      copy.put(buf.duplicate()).flip();
+      buf = copy;
+    }
+    long first = logEndOffset;
+    long last = first + summary.records() - 1;
+    LogSegment active = maybeRoll(buf.remaining(), last, summary.maxTimestamp());
+    long next = first;
+    int end = buf.limit();
+    for (int p = buf.position(); p < end; p += Batches.size(buf, p)) {
+      buf.putLong(p + Batches.BASE_OFFSET, next);
+      buf.putInt(p + Batches.PARTITION_LEADER_EPOCH, leaderEpoch);
+      next += Batches.lastOffsetDelta(buf, p) + 1;
+    }
+    active.append(buf, cfg.indexIntervalBytes());
+    logEndOffset = next;
+    if (summary.hasProducerBatches()) {
+      producers.updateAll(buf);
+    }
+    if (unflushedMessages == 0) {
+      firstUnflushedMs = clock.getAsLong();
+    }
+    unflushedMessages += summary.records();
+    return new AppendResult(first, next - 1, logStartOffset, summary.records(), false);
   }
 
-  /** fsync of everything appended so far. */
-  public void flush() throws IOException { throw new UnsupportedOperationException(); }
+  private LogSegment maybeRoll(int bytes, long lastOffset, long incomingMaxTs) throws IOException {
+    LogSegment active = segments.active();
+    if (active.size() == 0) {
+      return active;
+    }
+    LogConfig cfg = config;
+    boolean roll = (long) active.size() + bytes > cfg.segmentBytes()
+        || lastOffset - active.baseOffset() > Integer.MAX_VALUE
+        || active.indexFull()
+        || active.timeWaitedForRoll(clock.getAsLong(), incomingMaxTs) > cfg.segmentMs();
+    return roll ? rollSegment() : active;
+  }
 
-  /** True when flush.messages or flush.ms say the unflushed tail should be fsynced now. */
-  public boolean flushDue(long nowMs) { throw new UnsupportedOperationException(); }
+  /** Starts a new active segment at the log end offset (no-op if the active segment is empty). */
+  public void roll() throws IOException {
+    rollSegment();
+  }
+
+  private LogSegment rollSegment() throws IOException {
+    ensureOpen();
+    LogSegment old = segments.active();
+    long base = logEndOffset;
+    if (old.size() == 0 || old.baseOffset() == base) {
+      return old;
+    }
+    old.onRoll();
+    LogSegment s = LogSegment.create(dir, base, config.segmentIndexBytes(), clock.getAsLong());
+    addSegment(s);
+    producers.takeSnapshot(base);
+    return s;
+  }
+
+  // ------------------------------------------------------------------------------------ flush
+
+  /** fsync of everything appended so far. */
+  public void flush() throws IOException {
+    if (closed) {
+      return;
+    }
+    long leo = logEndOffset;
+    if (leo == recoveryPoint && unflushedMessages == 0) {
+      return;
+    }
+    LogSegment from = segments.floor(recoveryPoint);
+    LogSegment active = segments.active();
+    for (LogSegment s : segments.from(from == null ? Long.MIN_VALUE : from.baseOffset())) {
+      s.flush(s != active);
+    }
+    recoveryPoint = leo;
+    unflushedMessages = 0;
+    firstUnflushedMs = -1;
+    LogSegment rpSeg = segments.floor(leo);
+    if (checkpointedRecoveryPoint < 0 || segments.floor(checkpointedRecoveryPoint) != rpSeg) {
+      recoveryCheckpoint.write(leo);
+      checkpointedRecoveryPoint = leo;
+    }
+  }
+
+  /**
+   * True when flush.messages or flush.ms say the unflushed tail should be fsynced now (always true
+   * with unflushed data under {@code flush.policy=always}).
+   */
+  public boolean flushDue(long nowMs) {
+    long n = unflushedMessages;
+    if (n == 0) {
+      return false;
+    }
+    LogConfig cfg = config;
+    return cfg.flushAlways() || n >= cfg.flushMessages()
+        || (firstUnflushedMs >= 0 && nowMs - firstUnflushedMs >= cfg.flushMs());
+  }
+
+  /** Messages appended since the last flush. */
+  public long unflushedMessages() {
+    return unflushedMessages;
+  }
+
+  /** Offset up to which the log is known to be fsynced. Writer thread only. */
+  public long recoveryPoint() {
+    return recoveryPoint;
+  }
+
+  /** Shortcut for {@code config().flushAlways()}: the owner must flush before acknowledging. */
+  public boolean flushAlways() {
+    return config.flushAlways();
+  }
+
+  // ------------------------------------------------------------------------------------ read
 
   /**
    * Reads whole batches starting with the batch that contains {@code offset}, at most
    * {@code maxBytes} (but at least one batch if {@code minOneBatch}), never past {@code maxOffset}
-   * (exclusive; the high watermark).
+   * (exclusive; the high watermark). Reads one segment at most.
    *
    * @throws org.apache.kafka.common.errors.OffsetOutOfRangeException offset below log start or above log end
    */
   public ReadResult read(long offset, int maxBytes, long maxOffset, boolean minOneBatch) throws IOException {
-    throw new UnsupportedOperationException("storage: not yet implemented");
+    long leo = logEndOffset;
+    long lso = logStartOffset;
+    if (offset < lso || offset > leo) {
+      throw outOfRange(offset, lso, leo);
+    }
+    long maxOff = Math.min(maxOffset, leo);
+    if (offset >= maxOff) {
+      return new ReadResult(MemoryRecords.EMPTY, lso, leo);
+    }
+    LogSegment seg = segments.floor(offset);
+    try {
+      while (seg != null) {
+        int limit = seg.size();
+        if (maxOffset < leo) {
+          LogSegment maxSeg = segments.floor(maxOff);
+          if (maxSeg == seg) {
+            int p = seg.translateOffset(maxOff, limit);
+            if (p >= 0) {
+              limit = p;
+            }
+          }
+        }
+        int start = seg.translateOffset(offset, limit);
+        if (start >= 0) {
+          ByteBuffer data = seg.read(start, maxBytes, limit, minOneBatch);
+          return new ReadResult(MemoryRecords.readableRecords(data), lso, leo);
+        }
+        if (limit < seg.size()) {
+          break; // maxOffset reached inside this segment
+        }
+        seg = segments.higher(seg.baseOffset());
+      }
+    } catch (ClosedChannelException e) {
+      if (seg == null || !seg.isClosed()) {
+        throw e;
+      }
+      // segment deleted (retention) or log closed under the reader: an empty read
+    }
+    return new ReadResult(MemoryRecords.EMPTY, logStartOffset, logEndOffset);
   }
 
-  /** First offset whose timestamp is >= ts, with that timestamp; empty if none. */
+  private OffsetOutOfRangeException outOfRange(long offset, long lso, long leo) {
+    return new OffsetOutOfRangeException("Offset " + offset + " is out of range for " + dir.getFileName()
+        + ": log start offset " + lso + ", log end offset " + leo);
+  }
+
+  /**
+   * First offset whose timestamp is >= ts, with that timestamp; empty if none. Only records at or
+   * above the log start offset count. Special ListOffsets timestamps (-1 latest, -2 earliest,
+   * -3 max timestamp) are the caller's business.
+   */
   public Optional<TimestampOffset> offsetForTimestamp(long timestamp) throws IOException {
-    throw new UnsupportedOperationException("storage: not yet implemented");
+    long lso = logStartOffset;
+    LogSegment start = segments.floor(lso);
+    for (LogSegment seg : segments.from(start == null ? Long.MIN_VALUE : start.baseOffset())) {
+      try {
+        Optional<TimestampOffset> r = seg.findOffsetByTimestamp(timestamp, lso);
+        if (r.isPresent()) {
+          return r;
+        }
+      } catch (ClosedChannelException e) {
+        if (!seg.isClosed()) {
+          throw e;
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /** The record with the largest timestamp (ListOffsets MAX_TIMESTAMP), empty if the log is empty. */
-  public Optional<TimestampOffset> maxTimestamp() throws IOException { throw new UnsupportedOperationException(); }
+  public Optional<TimestampOffset> maxTimestamp() throws IOException {
+    LogSegment best = null;
+    long bestTs = -1;
+    for (LogSegment seg : segments.all()) {
+      try {
+        long ts = seg.maxTimestamp();
+        if (ts > bestTs) {
+          bestTs = ts;
+          best = seg;
+        }
+      } catch (ClosedChannelException e) {
+        // deleted under us
+      }
+    }
+    return best == null ? Optional.empty() : best.maxTimestampRecord();
+  }
 
-  public long logStartOffset() { throw new UnsupportedOperationException(); }
-  public long logEndOffset() { throw new UnsupportedOperationException(); }
+  public long logStartOffset() { return logStartOffset; }
+  public long logEndOffset() { return logEndOffset; }
   /** Total bytes of all segments. */
-  public long sizeInBytes() { throw new UnsupportedOperationException(); }
+  public long sizeInBytes() { return segments.sizeInBytes(); }
+  /** Number of segments (diagnostics, tests). */
+  public int segmentCount() { return segments.count(); }
+  /** The partition directory. */
+  public Path dir() { return dir; }
+
+  // ------------------------------------------------------------------------------------ retention
 
   /** DeleteRecords: moves the log start offset forward (deleting whole segments below it). Returns the new log start offset. */
-  public long deleteRecordsBefore(long offset) throws IOException { throw new UnsupportedOperationException(); }
+  public long deleteRecordsBefore(long offset) throws IOException {
+    ensureOpen();
+    long leo = logEndOffset;
+    if (offset > leo || offset < 0) {
+      throw outOfRange(offset, logStartOffset, leo);
+    }
+    if (offset > logStartOffset) {
+      setLogStartOffset(offset);
+      deleteSegmentsBelowLogStart();
+    }
+    return logStartOffset;
+  }
 
   /** Applies retention.ms / retention.bytes (and segment.ms rolling); returns the number of segments deleted. */
-  public int enforceRetention(long nowMs) throws IOException { throw new UnsupportedOperationException(); }
+  public int enforceRetention(long nowMs) throws IOException {
+    ensureOpen();
+    LogConfig cfg = config;
+    LogSegment active = segments.active();
+    if (active.size() > 0 && active.timeWaitedForRoll(nowMs, -1) > cfg.segmentMs()) {
+      roll();
+    }
+    int deleted = 0;
+    if (cfg.deleteRetention()) {
+      if (cfg.retentionMs() >= 0) {
+        List<LogSegment> expired = new ArrayList<>();
+        for (LogSegment s : segments.all()) {
+          if (nowMs - s.largestTimestampForRetention() > cfg.retentionMs()) {
+            expired.add(s);
+          } else {
+            break;
+          }
+        }
+        deleted += deleteOldest(expired, "retention.ms " + cfg.retentionMs());
+      }
+      if (cfg.retentionBytes() >= 0) {
+        long diff = segments.sizeInBytes() - cfg.retentionBytes();
+        List<LogSegment> excess = new ArrayList<>();
+        for (LogSegment s : segments.all()) {
+          if (diff - s.size() >= 0) {
+            diff -= s.size();
+            excess.add(s);
+          } else {
+            break;
+          }
+        }
+        deleted += deleteOldest(excess, "retention.bytes " + cfg.retentionBytes());
+      }
+    }
+    deleted += deleteSegmentsBelowLogStart();
+    producers.removeExpired(nowMs);
+    return deleted;
+  }
+
+  /** Deletes a prefix of segments; if that is all of them, first rolls (or keeps an empty active segment). */
+  private int deleteOldest(List<LogSegment> victims, String why) throws IOException {
+    if (victims.isEmpty()) {
+      return 0;
+    }
+    if (victims.size() == segments.count()) {
+      LogSegment active = segments.active();
+      if (active.size() > 0) {
+        roll();
+      } else {
+        victims.remove(victims.size() - 1);
+        if (victims.isEmpty()) {
+          return 0;
+        }
+      }
+    }
+    LogSegment firstKept = segments.higher(victims.get(victims.size() - 1).baseOffset());
+    if (firstKept.baseOffset() > logStartOffset) {
+      setLogStartOffset(firstKept.baseOffset());
+    }
+    for (LogSegment s : victims) {
+      LOG.info("{}: deleting segment {} ({} bytes) by {}", dir, s.logFile().getFileName(), s.size(), why);
+      segments.remove(s);
+      s.delete();
+    }
+    return victims.size();
+  }
+
+  private int deleteSegmentsBelowLogStart() throws IOException {
+    int n = 0;
+    long lso = logStartOffset;
+    for (LogSegment s : new ArrayList<>(segments.all())) {
+      LogSegment next = segments.higher(s.baseOffset());
+      if (next == null || next.baseOffset() > lso) {
+        break;
+      }
+      segments.remove(s);
+      s.delete();
+      n++;
+    }
+    return n;
+  }
+
+  private void setLogStartOffset(long lso) throws IOException {
+    logStartOffset = lso;
+    logStartCheckpoint.write(lso);
+    producers.removeBefore(lso);
+  }
+
+  // ------------------------------------------------------------------------------------ config, lifecycle
 
   /** New settings (topic config altered). */
-  public void updateConfig(LogConfig config) { throw new UnsupportedOperationException(); }
+  public void updateConfig(LogConfig config) {
+    this.config = config;
+    for (LogSegment s : segments.all()) {
+      s.indexIntervalBytes = config.indexIntervalBytes();
+    }
+  }
 
-  public LogConfig config() { throw new UnsupportedOperationException(); }
+  public LogConfig config() { return config; }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("partition log " + dir + " is closed");
+    }
+  }
 
   /** Flushes, writes producer-state snapshot and the clean-shutdown marker, closes files. */
   @Override
-  public void close() throws IOException { throw new UnsupportedOperationException(); }
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    flush();
+    closed = true;
+    for (LogSegment s : segments.all()) {
+      s.close();
+    }
+    long leo = logEndOffset;
+    producers.takeSnapshot(leo);
+    recoveryCheckpoint.write(leo);
+    Files.write(dir.resolve(CLEAN_SHUTDOWN_FILE), new byte[0]);
+  }
 
   /** Closes and deletes the whole directory (topic deleted). */
-  public void delete() throws IOException { throw new UnsupportedOperationException(); }
+  public void delete() throws IOException {
+    close();
+    if (Files.exists(dir)) {
+      try (Stream<Path> walk = Files.walk(dir)) {
+        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** Producer state (tests, diagnostics). Writer thread only. */
+  ProducerStateManager producerState() {
+    return producers;
+  }
+
+  @Override
+  public String toString() {
+    return "PartitionLog(" + dir + ", " + logStartOffset + ".." + logEndOffset + ")";
+  }
 
   /** Result of an append. {@code duplicate} is true when an idempotent retry was recognised. */
   public record AppendResult(long firstOffset, long lastOffset, long logStartOffset, int recordCount, boolean duplicate) {}

@@ -1,0 +1,204 @@
+package io.tributary.metadata;
+
+import akka.Done;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Extension;
+import akka.actor.typed.ExtensionId;
+import akka.actor.typed.Props;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.cluster.typed.ClusterSingleton;
+import akka.cluster.typed.SingletonActor;
+import io.tributary.metadata.Controller.Accepted;
+import io.tributary.metadata.Controller.Rejected;
+import io.tributary.metadata.Controller.Reply;
+import io.tributary.metadata.Controller.Request;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node-local {@link MetadataService}: one per ActorSystem (an Akka extension).
+ *
+ * <p>{@link #start(ActorSystem)} starts, on this node, the metadata Replicator (durable, in
+ * {@code tributary.metadata.ddata-dir}), the {@link Controller} singleton (its manager and proxy)
+ * and a subscriber that keeps {@link #current()} up to date with the Replicator. Replies of the
+ * Controller carry its new state, which is applied right away, so a change made through this
+ * node is visible in {@link #current()} when its stage completes. Of two images the one with the
+ * higher version wins, whichever way it arrived.
+ *
+ * <p>Await {@link #ready()} before serving clients: until the first state arrives {@link
+ * #current()} is an empty image with version 0 and no cluster id. Needs a cluster ActorSystem
+ * whose member is (or becomes) Up.
+ */
+public final class ClusterMetadataService implements MetadataService, Extension {
+
+  private static final Logger log = LoggerFactory.getLogger(ClusterMetadataService.class);
+
+  /** Singleton name of the {@link Controller}. */
+  static final String CONTROLLER_NAME = "tributaryMetadataController";
+
+  private static final MetadataImage NOT_LOADED = MetadataState.EMPTY.toImage();
+
+  private static final ExtensionId<ClusterMetadataService> ID = new ExtensionId<>() {
+    @Override
+    public ClusterMetadataService createExtension(ActorSystem<?> system) {
+      return new ClusterMetadataService(system);
+    }
+  };
+
+  /** Starts the metadata service of this node, or returns it if already started. Thread-safe. */
+  public static ClusterMetadataService start(ActorSystem<?> system) {
+    return system.registerExtension(ID);
+  }
+
+  private final ActorSystem<?> system;
+  private final MetadataSettings settings;
+  private final Object lock = new Object();
+  private final List<Consumer<MetadataImage>> listeners = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<MetadataImage> ready = new CompletableFuture<>();
+  private volatile MetadataImage image = NOT_LOADED;
+  private final ActorRef<Controller.Command> controller;
+
+  private ClusterMetadataService(ActorSystem<?> system) {
+    this.system = system;
+    this.settings = MetadataSettings.fromConfig(system.settings().config());
+    if (settings.ddataDir().isEmpty()) {
+      log.warn("tributary.metadata.ddata-dir is not set: metadata is stored under Akka's default lmdb directory, "
+          + "which depends on the port; set it to <data-dir>/__metadata");
+    }
+    var replicator = system.systemActorOf(MetadataStore.replicator(settings), MetadataStore.REPLICATOR_NAME, Props.empty());
+    this.controller = ClusterSingleton.get(system).init(SingletonActor.of(Controller.create(replicator, settings), CONTROLLER_NAME));
+    system.systemActorOf(StateSubscriber.create(replicator, this::offer), "tributaryMetadataSubscriber", Props.empty());
+  }
+
+  /** Completes with the first loaded image (version >= 1, cluster id set). */
+  public CompletionStage<MetadataImage> ready() {
+    return ready.minimalCompletionStage();
+  }
+
+  @Override
+  public MetadataImage current() {
+    return image;
+  }
+
+  /** The cluster id; empty before {@link #ready()}. */
+  public String clusterId() {
+    return image.clusterId();
+  }
+
+  @Override
+  public CompletionStage<TopicInfo> createTopic(String name, int partitions, Map<String, String> configs, boolean validateOnly) {
+    return ask(replyTo -> new Controller.CreateTopic(name, partitions, orEmpty(configs), validateOnly, replyTo),
+        reply -> ((Controller.TopicDone) reply).topic());
+  }
+
+  @Override
+  public CompletionStage<TopicInfo> deleteTopic(String name) {
+    return ask(replyTo -> new Controller.DeleteTopic(name, replyTo), reply -> ((Controller.TopicDone) reply).topic());
+  }
+
+  @Override
+  public CompletionStage<TopicInfo> createPartitions(String name, int totalCount, boolean validateOnly) {
+    return ask(replyTo -> new Controller.CreatePartitions(name, totalCount, validateOnly, replyTo),
+        reply -> ((Controller.TopicDone) reply).topic());
+  }
+
+  @Override
+  public CompletionStage<TopicInfo> replaceTopicConfigs(String name, Map<String, String> configs, boolean validateOnly) {
+    return ask(replyTo -> new Controller.ReplaceTopicConfigs(name, orEmpty(configs), validateOnly, replyTo),
+        reply -> ((Controller.TopicDone) reply).topic());
+  }
+
+  @Override
+  public CompletionStage<Long> allocateProducerIds(int count) {
+    return ask(replyTo -> new Controller.AllocateProducerIds(count, replyTo),
+        reply -> ((Controller.ProducerIdsAllocated) reply).firstId());
+  }
+
+  @Override
+  public CompletionStage<Done> registerBroker(BrokerInfo broker) {
+    return ask(replyTo -> new Controller.RegisterBroker(broker, replyTo), reply -> Done.getInstance());
+  }
+
+  /**
+   * Calls {@code listener} with the current image if one is loaded, then with every newer image,
+   * in version order. Listeners run on the thread that delivers the image and must not block.
+   */
+  @Override
+  public void subscribe(Consumer<MetadataImage> listener) {
+    synchronized (lock) {
+      listeners.add(listener);
+      if (image.version() > 0) notify(listener, image);
+    }
+  }
+
+  /** Applies {@code state} if it is newer than what this node shows. */
+  void offer(MetadataState state) {
+    MetadataImage next = state.toImage();
+    synchronized (lock) {
+      if (next.version() <= image.version()) return;
+      image = next;
+      for (var listener : listeners) notify(listener, next);
+    }
+    ready.complete(next);
+  }
+
+  private <T> CompletionStage<T> ask(Function<ActorRef<Reply>, Request> request, Function<Reply, T> result) {
+    var answer = new CompletableFuture<T>();
+    CompletionStage<Reply> asked;
+    try {
+      asked = AskPattern.ask(controller, request::apply, settings.askTimeout(), system.scheduler());
+    } catch (RuntimeException e) {
+      answer.completeExceptionally(e);
+      return answer;
+    }
+    asked.whenComplete((reply, failure) -> {
+      if (failure != null) {
+        answer.completeExceptionally(translate(failure));
+      } else if (reply instanceof Rejected rejected) {
+        answer.completeExceptionally(Errors.forCode(rejected.errorCode()).exception(rejected.message()));
+      } else {
+        offer(((Accepted) reply).state());
+        answer.complete(result.apply(reply));
+      }
+    });
+    return answer;
+  }
+
+  private Throwable translate(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      return new TimeoutException("The metadata controller did not answer within " + settings.askTimeout().toMillis() + " ms.", cause);
+    }
+    return cause;
+  }
+
+  private static void notify(Consumer<MetadataImage> listener, MetadataImage image) {
+    try {
+      listener.accept(image);
+    } catch (RuntimeException e) {
+      log.warn("Metadata listener {} failed on version {}", listener, image.version(), e);
+    }
+  }
+
+  /** A null map is empty; a null value (Kafka's "use the default") leaves the key out. */
+  private static Map<String, String> orEmpty(Map<String, String> configs) {
+    if (configs == null) return Map.of();
+    var copy = new HashMap<String, String>();
+    configs.forEach((k, v) -> {
+      if (k != null && v != null) copy.put(k, v);
+    });
+    return copy;
+  }
+}

@@ -1,0 +1,239 @@
+package io.tributary.metadata;
+
+import akka.actor.NoSerializationVerificationNeeded;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.StashBuffer;
+import akka.cluster.ddata.LWWRegister;
+import akka.cluster.ddata.SelfUniqueAddress;
+import akka.cluster.ddata.typed.javadsl.Replicator;
+import akka.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
+import akka.cluster.typed.Cluster;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * The cluster-singleton metadata Controller: the single writer of {@link MetadataState}.
+ *
+ * <p>On start it reads the state with ReadMajority (falling back to the local, durable replica
+ * when a majority does not answer in time); if there is none it creates the cluster (a fresh
+ * cluster id) and writes it. Requests arriving meanwhile are stashed. It then serves one request
+ * at a time: a change is written with WriteMajority to the durable key and answered only after
+ * the write succeeded, so an acknowledged change (in particular a producer-id block) survives a
+ * restart. Requests that arrive during a write are stashed.
+ *
+ * <p>Replies carry the resulting state so that the asking node can show it right away.
+ */
+public final class Controller {
+
+  /** Everything the Controller's behaviour receives. */
+  public sealed interface Command {}
+
+  /** A request from a {@link ClusterMetadataService}; may come from any node. */
+  public sealed interface Request extends Command, MetadataSerializable {
+    ActorRef<Reply> replyTo();
+  }
+
+  public record CreateTopic(String name, int partitions, Map<String, String> configs, boolean validateOnly, ActorRef<Reply> replyTo)
+      implements Request {
+    public CreateTopic {
+      configs = Map.copyOf(configs);
+    }
+  }
+
+  public record DeleteTopic(String name, ActorRef<Reply> replyTo) implements Request {}
+
+  public record CreatePartitions(String name, int totalCount, boolean validateOnly, ActorRef<Reply> replyTo) implements Request {}
+
+  public record ReplaceTopicConfigs(String name, Map<String, String> configs, boolean validateOnly, ActorRef<Reply> replyTo)
+      implements Request {
+    public ReplaceTopicConfigs {
+      configs = Map.copyOf(configs);
+    }
+  }
+
+  public record AllocateProducerIds(int count, ActorRef<Reply> replyTo) implements Request {}
+
+  public record RegisterBroker(BrokerInfo broker, ActorRef<Reply> replyTo) implements Request {}
+
+  /** The Controller's answer to a {@link Request}. */
+  public sealed interface Reply extends MetadataSerializable {}
+
+  /** A reply to a request that was carried out (or, when validating only, would be). */
+  public sealed interface Accepted extends Reply {
+    /** The Controller's state after the request. */
+    MetadataState state();
+  }
+
+  /** The topic as created, deleted or changed (or as it would be, when validating only). */
+  public record TopicDone(TopicInfo topic, MetadataState state) implements Accepted {}
+
+  /** Producer ids {@code firstId .. firstId + count - 1} are reserved, durably. */
+  public record ProducerIdsAllocated(long firstId, MetadataState state) implements Accepted {}
+
+  /** The broker is registered. */
+  public record BrokerRegistered(MetadataState state) implements Accepted {}
+
+  /** The request failed with this Kafka error (see {@link Errors#exception(String)}). */
+  public record Rejected(short errorCode, String message) implements Reply {
+    static Rejected of(Errors error, String message) {
+      return new Rejected(error.code(), message);
+    }
+  }
+
+  private record Loaded(Replicator.GetResponse<LWWRegister<MetadataState>> response, boolean majority)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  private record Written(Replicator.UpdateResponse<LWWRegister<MetadataState>> response)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  private record Observed(Replicator.SubscribeResponse<LWWRegister<MetadataState>> response)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  /** The Controller's behaviour; {@code replicator} is the node-local metadata Replicator. */
+  public static Behavior<Command> create(ActorRef<Replicator.Command> replicator, MetadataSettings settings) {
+    Behavior<Command> controller = Behaviors.setup(ctx -> Behaviors.withStash(settings.stashCapacity(), stash -> {
+      var adapter = new ReplicatorMessageAdapter<Command, LWWRegister<MetadataState>>(ctx, replicator, settings.replicatorAskTimeout());
+      adapter.subscribe(MetadataStore.KEY, Observed::new);
+      var self = new SelfUniqueAddress(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress());
+      return new Controller(ctx, stash, adapter, self, settings).loading(true);
+    }));
+    return Behaviors.supervise(controller)
+        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+  }
+
+  private final ActorContext<Command> ctx;
+  private final StashBuffer<Command> stash;
+  private final ReplicatorMessageAdapter<Command, LWWRegister<MetadataState>> replicator;
+  private final SelfUniqueAddress self;
+  private final MetadataSettings settings;
+
+  private Controller(
+      ActorContext<Command> ctx,
+      StashBuffer<Command> stash,
+      ReplicatorMessageAdapter<Command, LWWRegister<MetadataState>> replicator,
+      SelfUniqueAddress self,
+      MetadataSettings settings) {
+    this.ctx = ctx;
+    this.stash = stash;
+    this.replicator = replicator;
+    this.self = self;
+    this.settings = settings;
+  }
+
+  // ---- loading: read the state before serving ----
+
+  private Behavior<Command> loading(boolean majority) {
+    Replicator.ReadConsistency consistency =
+        majority ? new Replicator.ReadMajority(settings.readTimeout()) : Replicator.readLocal();
+    replicator.askGet(replyTo -> new Replicator.Get<>(MetadataStore.KEY, consistency, replyTo), rsp -> new Loaded(rsp, majority));
+    return Behaviors.receive(Command.class)
+        .onMessage(Loaded.class, this::onLoaded)
+        .onMessage(Request.class, this::stashRequest)
+        .onAnyMessage(m -> Behaviors.same()) // Observed, stale Written: the read answers for them
+        .build();
+  }
+
+  private Behavior<Command> onLoaded(Loaded loaded) {
+    var rsp = loaded.response();
+    if (rsp instanceof Replicator.GetSuccess<LWWRegister<MetadataState>> found) {
+      MetadataState state = found.get(MetadataStore.KEY).getValue();
+      ctx.getLog().info("Metadata Controller serving cluster {} from version {}", state.clusterId(), state.version());
+      return stash.unstashAll(serving(state));
+    } else if (rsp instanceof Replicator.NotFound) {
+      MetadataState initial = MetadataState.initial(Uuid.randomUuid().toString());
+      ctx.getLog().info("No cluster metadata found: creating cluster {}", initial.clusterId());
+      return writing(initial, null, null);
+    } else if (rsp instanceof Replicator.GetFailure && loaded.majority()) {
+      ctx.getLog().warn("Metadata majority read did not complete within {}; continuing from the local replica", settings.readTimeout());
+      return loading(false);
+    }
+    throw new IllegalStateException("Cannot read cluster metadata: " + rsp);
+  }
+
+  // ---- serving: one request at a time ----
+
+  private Behavior<Command> serving(MetadataState state) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Request.class, request -> onRequest(state, request))
+        .onMessage(Observed.class, observed -> onObserved(state, observed))
+        .onAnyMessage(m -> Behaviors.same())
+        .build();
+  }
+
+  private Behavior<Command> onRequest(MetadataState state, Request request) {
+    MetadataChanges.Outcome outcome = MetadataChanges.decide(state, request);
+    if (outcome.next() == state) {
+      request.replyTo().tell(outcome.reply());
+      return Behaviors.same();
+    }
+    return writing(outcome.next(), request, outcome.reply());
+  }
+
+  /** Another Controller (e.g. before a split healed) wrote a newer state: continue from it. */
+  private Behavior<Command> onObserved(MetadataState state, Observed observed) {
+    if (observed.response() instanceof Replicator.Changed<LWWRegister<MetadataState>> changed) {
+      MetadataState seen = changed.get(MetadataStore.KEY).getValue();
+      if (seen.isNewerThan(state)) {
+        ctx.getLog().warn("Metadata version {} was written elsewhere; continuing from it (was {})", seen.version(), state.version());
+        return serving(seen);
+      }
+    }
+    return Behaviors.same();
+  }
+
+  // ---- writing: persist a change, then reply ----
+
+  /** {@code request} and {@code reply} are null for the cluster's initial state. */
+  private Behavior<Command> writing(MetadataState next, Request request, Reply reply) {
+    var consistency = new Replicator.WriteMajority(settings.writeTimeout());
+    replicator.askUpdate(
+        replyTo -> new Replicator.Update<>(
+            MetadataStore.KEY, MetadataStore.register(self, MetadataState.EMPTY), consistency, replyTo,
+            register -> MetadataStore.advance(register, self, next)),
+        Written::new);
+    return Behaviors.receive(Command.class)
+        .onMessage(Written.class, written -> onWritten(written.response(), next, request, reply))
+        .onMessage(Request.class, this::stashRequest)
+        .onAnyMessage(m -> Behaviors.same())
+        .build();
+  }
+
+  private Behavior<Command> onWritten(
+      Replicator.UpdateResponse<LWWRegister<MetadataState>> rsp, MetadataState next, Request request, Reply reply) {
+    if (rsp instanceof Replicator.UpdateSuccess) {
+      if (request != null) request.replyTo().tell(reply);
+      return stash.unstashAll(serving(next));
+    }
+    if (rsp instanceof Replicator.UpdateTimeout) {
+      // Stored locally (and durably); it will reach the others by gossip. Keep it: never hand out its ids again.
+      ctx.getLog().warn("Metadata version {} not confirmed by a majority within {}", next.version(), settings.writeTimeout());
+      if (request != null) {
+        request.replyTo().tell(Rejected.of(Errors.REQUEST_TIMED_OUT,
+            "The metadata change was not confirmed by a majority of nodes within " + settings.writeTimeout().toMillis() + " ms; it may still take effect."));
+      }
+      return stash.unstashAll(serving(next));
+    }
+    if (request == null) throw new IllegalStateException("Cannot write the initial cluster metadata: " + rsp);
+    // ModifyFailure: someone else wrote a newer version; StoreFailure: the durable store failed.
+    ctx.getLog().warn("Metadata version {} not written ({}); re-reading the state", next.version(), rsp);
+    request.replyTo().tell(rsp instanceof Replicator.ModifyFailure
+        ? Rejected.of(Errors.NOT_CONTROLLER, "The metadata changed concurrently; retry.")
+        : Rejected.of(Errors.KAFKA_STORAGE_ERROR, "The metadata change could not be stored."));
+    return loading(true);
+  }
+
+  private Behavior<Command> stashRequest(Request request) {
+    if (stash.isFull()) {
+      request.replyTo().tell(Rejected.of(Errors.REQUEST_TIMED_OUT, "The metadata Controller is busy; retry."));
+    } else {
+      stash.stash(request);
+    }
+    return Behaviors.same();
+  }
+}

@@ -1,0 +1,67 @@
+package io.tributary.storage;
+
+import java.nio.ByteBuffer;
+import org.apache.kafka.common.utils.Crc32C;
+
+/**
+ * Absolute-position accessors for the v2 record batch header (Kafka's {@code DefaultRecordBatch}
+ * layout), so that the hot paths read headers without allocating batch objects.
+ * Stateless; thread-safe.
+ */
+final class Batches {
+  static final int BASE_OFFSET = 0;
+  static final int LENGTH = 8;
+  static final int PARTITION_LEADER_EPOCH = 12;
+  static final int MAGIC = 16;
+  static final int CRC = 17;
+  static final int ATTRIBUTES = 21;
+  static final int LAST_OFFSET_DELTA = 23;
+  static final int BASE_TIMESTAMP = 27;
+  static final int MAX_TIMESTAMP = 35;
+  static final int PRODUCER_ID = 43;
+  static final int PRODUCER_EPOCH = 51;
+  static final int BASE_SEQUENCE = 53;
+  static final int RECORDS_COUNT = 57;
+  /** Size of the v2 batch header (Kafka's RECORD_BATCH_OVERHEAD). */
+  static final int HEADER_SIZE = 61;
+  /** baseOffset + length (Kafka's LOG_OVERHEAD). */
+  static final int LOG_OVERHEAD = 12;
+  /** Bytes of header needed to locate a batch and its offset range. */
+  static final int OFFSET_HEADER = 27;
+
+  private Batches() {}
+
+  static long baseOffset(ByteBuffer b, int pos) { return b.getLong(pos + BASE_OFFSET); }
+  /** Whole batch size including the 12-byte log overhead. */
+  static int size(ByteBuffer b, int pos) { return b.getInt(pos + LENGTH) + LOG_OVERHEAD; }
+  static byte magic(ByteBuffer b, int pos) { return b.get(pos + MAGIC); }
+  static int lastOffsetDelta(ByteBuffer b, int pos) { return b.getInt(pos + LAST_OFFSET_DELTA); }
+  static long lastOffset(ByteBuffer b, int pos) { return baseOffset(b, pos) + lastOffsetDelta(b, pos); }
+  static long maxTimestamp(ByteBuffer b, int pos) { return b.getLong(pos + MAX_TIMESTAMP); }
+  static long producerId(ByteBuffer b, int pos) { return b.getLong(pos + PRODUCER_ID); }
+  static short producerEpoch(ByteBuffer b, int pos) { return b.getShort(pos + PRODUCER_EPOCH); }
+  static int baseSequence(ByteBuffer b, int pos) { return b.getInt(pos + BASE_SEQUENCE); }
+  static int recordsCount(ByteBuffer b, int pos) { return b.getInt(pos + RECORDS_COUNT); }
+  static int crcOf(ByteBuffer b, int pos) { return b.getInt(pos + CRC); }
+  static short attributes(ByteBuffer b, int pos) { return b.getShort(pos + ATTRIBUTES); }
+  static boolean isControl(ByteBuffer b, int pos) { return (attributes(b, pos) & 0x20) != 0; }
+
+  /** Kafka's DefaultRecordBatch.incrementSequence: wraps around at Integer.MAX_VALUE. */
+  static int incrementSequence(int sequence, int increment) {
+    if (sequence > Integer.MAX_VALUE - increment) {
+      return increment - (Integer.MAX_VALUE - sequence) - 1;
+    }
+    return sequence + increment;
+  }
+
+  static int lastSequence(ByteBuffer b, int pos) {
+    int base = baseSequence(b, pos);
+    return base < 0 ? -1 : incrementSequence(base, lastOffsetDelta(b, pos));
+  }
+
+  /** CRC-32C over attributes..end, compared with the stored CRC. */
+  static boolean crcValid(ByteBuffer b, int pos, int size) {
+    long stored = b.getInt(pos + CRC) & 0xffffffffL;
+    return Crc32C.compute(b, pos + ATTRIBUTES - b.position(), size - ATTRIBUTES) == stored;
+  }
+}

@@ -1,0 +1,337 @@
+package io.tributary.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.utils.Crc32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Idempotent-producer state of one partition: per producer id the current epoch and the last five
+ * batches' (firstSeq, lastSeq, firstOffset, lastOffset), following Kafka's ProducerStateManager
+ * rules (duplicate detection, epoch fencing, sequence continuity with wrap-around, unknown
+ * producers accepted at any sequence).
+ *
+ * <p>Persistence: {@code <offset>.snapshot} files (20-digit offset = log end offset when taken)
+ * written on segment roll and clean close; on open the newest valid snapshot at or below the log
+ * end is loaded and the batches after it are replayed from the log (headers only). The two newest
+ * snapshots are kept. Snapshots hold all five batches per producer (Kafka keeps only the last).
+ *
+ * <p>Producers whose last batch falls below the log start offset are forgotten (as Kafka does),
+ * and so are producers idle for longer than {@link #PRODUCER_ID_EXPIRATION_MS} (Kafka's
+ * {@code producer.id.expiration.ms} default), judged by their batches' timestamps.
+ *
+ * <p>Not thread-safe: confined to the log's single writer.
+ */
+final class ProducerStateManager {
+  private static final Logger LOG = LoggerFactory.getLogger(ProducerStateManager.class);
+  static final int NUM_BATCHES_TO_RETAIN = 5;
+  static final long PRODUCER_ID_EXPIRATION_MS = 86_400_000L;
+  private static final int SNAPSHOT_VERSION = 1;
+  static final String SUFFIX = ".snapshot";
+
+  /** Metadata of one retained batch. */
+  record BatchMetadata(int firstSeq, int lastSeq, long firstOffset, long lastOffset) {}
+
+  /** State of one producer id. */
+  static final class Entry {
+    short epoch;
+    long lastTimestamp = RecordBatch.NO_TIMESTAMP;
+    final ArrayList<BatchMetadata> batches = new ArrayList<>(NUM_BATCHES_TO_RETAIN);
+
+    int lastSeq() {
+      return batches.isEmpty() ? RecordBatch.NO_SEQUENCE : batches.get(batches.size() - 1).lastSeq();
+    }
+
+    long lastOffset() {
+      return batches.isEmpty() ? -1 : batches.get(batches.size() - 1).lastOffset();
+    }
+
+    BatchMetadata findDuplicate(short batchEpoch, int firstSeq, int lastSeq) {
+      if (batchEpoch != epoch) {
+        return null;
+      }
+      for (BatchMetadata b : batches) {
+        if (b.firstSeq() == firstSeq && b.lastSeq() == lastSeq) {
+          return b;
+        }
+      }
+      return null;
+    }
+  }
+
+  private final Path dir;
+  private final Map<Long, Entry> producers = new HashMap<>();
+
+  ProducerStateManager(Path dir) {
+    this.dir = dir;
+  }
+
+  int producerCount() {
+    return producers.size();
+  }
+
+  Entry entry(long producerId) {
+    return producers.get(producerId);
+  }
+
+  /**
+   * Checks every producer batch of a validated append (buffer position..limit) against the state,
+   * without changing it.
+   *
+   * @return the original metadata if the append is a retry of a retained batch (nothing must be
+   *     written), else null
+   * @throws InvalidProducerEpochException epoch below the producer's current epoch
+   * @throws OutOfOrderSequenceException a gap, or a new epoch not starting at sequence 0
+   */
+  BatchMetadata check(ByteBuffer buf) {
+    Map<Long, long[]> inRequest = null; // pid -> {epoch, lastSeq} of earlier batches of this append
+    int end = buf.limit();
+    for (int p = buf.position(); p < end; p += Batches.size(buf, p)) {
+      long pid = Batches.producerId(buf, p);
+      if (pid < 0) {
+        continue;
+      }
+      short epoch = Batches.producerEpoch(buf, p);
+      int firstSeq = Batches.baseSequence(buf, p);
+      int lastSeq = Batches.lastSequence(buf, p);
+      Entry e = producers.get(pid);
+      long[] prior = inRequest == null ? null : inRequest.get(pid);
+      int curEpoch;
+      int curLastSeq;
+      if (prior != null) {
+        curEpoch = (int) prior[0];
+        curLastSeq = (int) prior[1];
+      } else if (e != null) {
+        BatchMetadata dup = e.findDuplicate(epoch, firstSeq, lastSeq);
+        if (dup != null) {
+          return dup;
+        }
+        curEpoch = e.epoch;
+        curLastSeq = e.lastSeq();
+      } else {
+        curEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+        curLastSeq = RecordBatch.NO_SEQUENCE;
+      }
+      if (epoch < curEpoch) {
+        throw new InvalidProducerEpochException("Epoch of producer " + pid + " is " + epoch
+            + ", which is smaller than the last seen epoch " + curEpoch);
+      }
+      if (!Batches.isControl(buf, p) && firstSeq >= 0) {
+        if (epoch != curEpoch) {
+          if (firstSeq != 0 && curEpoch != RecordBatch.NO_PRODUCER_EPOCH) {
+            throw new OutOfOrderSequenceException("Invalid sequence number for new epoch of producer " + pid
+                + ": " + epoch + " (request epoch), " + firstSeq + " (seq. number), " + curEpoch
+                + " (current producer epoch)");
+          }
+        } else if (curEpoch != RecordBatch.NO_PRODUCER_EPOCH && !inSequence(curLastSeq, firstSeq)) {
+          throw new OutOfOrderSequenceException("Out of order sequence number for producer " + pid
+              + ": " + firstSeq + " (incoming seq. number), " + curLastSeq + " (current end sequence number)");
+        }
+      }
+      if (p + Batches.size(buf, p) < end) { // more batches follow: remember this one
+        if (inRequest == null) {
+          inRequest = new HashMap<>(4);
+        }
+        inRequest.put(pid, new long[] {epoch, firstSeq >= 0 ? lastSeq : curLastSeq});
+      }
+    }
+    return null;
+  }
+
+  static boolean inSequence(int lastSeq, int nextSeq) {
+    return nextSeq == lastSeq + 1L || (nextSeq == 0 && lastSeq == Integer.MAX_VALUE);
+  }
+
+  /** Records a written batch (append after {@link #check}, or replay from the log). */
+  void update(long pid, short epoch, int firstSeq, int lastSeq, long firstOffset, long lastOffset,
+      long maxTimestamp, boolean control) {
+    Entry e = producers.get(pid);
+    if (e == null) {
+      e = new Entry();
+      e.epoch = epoch;
+      producers.put(pid, e);
+    } else if (epoch != e.epoch) {
+      e.epoch = epoch;
+      e.batches.clear();
+    }
+    if (maxTimestamp > e.lastTimestamp) {
+      e.lastTimestamp = maxTimestamp;
+    }
+    if (control || firstSeq < 0) {
+      return;
+    }
+    if (e.batches.size() == NUM_BATCHES_TO_RETAIN) {
+      e.batches.remove(0);
+    }
+    e.batches.add(new BatchMetadata(firstSeq, lastSeq, firstOffset, lastOffset));
+  }
+
+  /** Applies every producer batch of a written, offset-patched buffer. */
+  void updateAll(ByteBuffer buf) {
+    int end = buf.limit();
+    for (int p = buf.position(); p < end; p += Batches.size(buf, p)) {
+      long pid = Batches.producerId(buf, p);
+      if (pid >= 0) {
+        update(pid, Batches.producerEpoch(buf, p), Batches.baseSequence(buf, p), Batches.lastSequence(buf, p),
+            Batches.baseOffset(buf, p), Batches.lastOffset(buf, p), Batches.maxTimestamp(buf, p),
+            Batches.isControl(buf, p));
+      }
+    }
+  }
+
+  /** Forgets producers whose last batch is below {@code logStartOffset}. */
+  void removeBefore(long logStartOffset) {
+    producers.values().removeIf(e -> e.lastOffset() >= 0 && e.lastOffset() < logStartOffset);
+  }
+
+  /** Forgets producers idle (by batch timestamp) for longer than the expiration time. */
+  void removeExpired(long nowMs) {
+    producers.values().removeIf(e -> e.lastTimestamp >= 0 && nowMs - e.lastTimestamp > PRODUCER_ID_EXPIRATION_MS);
+  }
+
+  void clear() {
+    producers.clear();
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  static Path snapshotFile(Path dir, long offset) {
+    return dir.resolve(LogSegment.fileName(offset, SUFFIX));
+  }
+
+  /** Writes {@code <offset>.snapshot} atomically and keeps only the two newest snapshots. */
+  void takeSnapshot(long offset) throws IOException {
+    int bytes = 12;
+    for (Entry e : producers.values()) {
+      bytes += 8 + 2 + 8 + 1 + e.batches.size() * 24;
+    }
+    ByteBuffer b = ByteBuffer.allocate(bytes);
+    b.putInt(SNAPSHOT_VERSION).putInt(0).putInt(producers.size());
+    for (var me : producers.entrySet()) {
+      Entry e = me.getValue();
+      b.putLong(me.getKey()).putShort(e.epoch).putLong(e.lastTimestamp).put((byte) e.batches.size());
+      for (BatchMetadata m : e.batches) {
+        b.putInt(m.firstSeq()).putInt(m.lastSeq()).putLong(m.firstOffset()).putLong(m.lastOffset());
+      }
+    }
+    b.putInt(4, (int) Crc32C.compute(b.array(), 8, bytes - 8));
+    b.flip();
+    Path target = snapshotFile(dir, offset);
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+      ch.force(true);
+    }
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    List<Long> offsets = listSnapshots(dir);
+    for (int i = 0; i < offsets.size() - 2; i++) {
+      Files.deleteIfExists(snapshotFile(dir, offsets.get(i)));
+    }
+  }
+
+  /**
+   * Loads the newest valid snapshot at or below {@code logEndOffset}, deleting snapshots above it
+   * and unreadable ones.
+   *
+   * @return the loaded snapshot's offset (replay the log from there), or -1 if none (replay all)
+   */
+  long loadSnapshot(long logEndOffset) throws IOException {
+    producers.clear();
+    List<Long> offsets = listSnapshots(dir);
+    for (int i = offsets.size() - 1; i >= 0; i--) {
+      long off = offsets.get(i);
+      Path f = snapshotFile(dir, off);
+      if (off > logEndOffset) {
+        Files.deleteIfExists(f);
+        continue;
+      }
+      if (read(f)) {
+        return off;
+      }
+      LOG.warn("Ignoring corrupt producer-state snapshot {}", f);
+      Files.deleteIfExists(f);
+      producers.clear();
+    }
+    return -1;
+  }
+
+  private boolean read(Path f) {
+    try {
+      byte[] bytes = Files.readAllBytes(f);
+      if (bytes.length < 12) {
+        return false;
+      }
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      if (b.getInt() != SNAPSHOT_VERSION) {
+        return false;
+      }
+      int crc = b.getInt();
+      if ((int) Crc32C.compute(bytes, 8, bytes.length - 8) != crc) {
+        return false;
+      }
+      int n = b.getInt();
+      for (int i = 0; i < n; i++) {
+        long pid = b.getLong();
+        Entry e = new Entry();
+        e.epoch = b.getShort();
+        e.lastTimestamp = b.getLong();
+        int k = b.get();
+        for (int j = 0; j < k; j++) {
+          e.batches.add(new BatchMetadata(b.getInt(), b.getInt(), b.getLong(), b.getLong()));
+        }
+        producers.put(pid, e);
+      }
+      return !b.hasRemaining();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Deletes snapshots above {@code offset} (after truncation). */
+  static void deleteSnapshotsAbove(Path dir, long offset) throws IOException {
+    for (long o : listSnapshots(dir)) {
+      if (o > offset) {
+        Files.deleteIfExists(snapshotFile(dir, o));
+      }
+    }
+  }
+
+  static List<Long> listSnapshots(Path dir) throws IOException {
+    List<Long> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString();
+        try {
+          out.add(Long.parseLong(n.substring(0, n.length() - SUFFIX.length())));
+        } catch (NumberFormatException ignored) {
+          // not ours
+        }
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** For tests and diagnostics. */
+  Iterator<Map.Entry<Long, Entry>> iterator() {
+    return producers.entrySet().iterator();
+  }
+}

@@ -1,0 +1,156 @@
+package io.tributary.metadata;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tributary.metadata.Controller.AllocateProducerIds;
+import io.tributary.metadata.Controller.CreatePartitions;
+import io.tributary.metadata.Controller.CreateTopic;
+import io.tributary.metadata.Controller.DeleteTopic;
+import io.tributary.metadata.Controller.ProducerIdsAllocated;
+import io.tributary.metadata.Controller.RegisterBroker;
+import io.tributary.metadata.Controller.Rejected;
+import io.tributary.metadata.Controller.ReplaceTopicConfigs;
+import io.tributary.metadata.Controller.TopicDone;
+import io.tributary.metadata.MetadataChanges.Outcome;
+import java.util.Map;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.Test;
+
+/** The Controller's rules without actors (replyTo is irrelevant to them). */
+class MetadataChangesTest {
+
+  private final MetadataState initial = MetadataState.initial("cluster-1");
+
+  private MetadataState withTopic(String name, int partitions) {
+    Outcome o = MetadataChanges.decide(initial, new CreateTopic(name, partitions, Map.of("cleanup.policy", "compact"), false, null));
+    return o.next();
+  }
+
+  private static void assertRejected(Outcome outcome, MetadataState before, Errors error, String message) {
+    assertSame(before, outcome.next(), "a rejected request changes nothing");
+    var rejected = (Rejected) outcome.reply();
+    assertEquals(error, Errors.forCode(rejected.errorCode()));
+    if (message != null) assertEquals(message, rejected.message());
+  }
+
+  @Test
+  void createTopicAddsATopicWithAFreshIdAndBumpsTheVersion() {
+    Outcome o = MetadataChanges.decide(initial, new CreateTopic("orders", 3, Map.of("retention.ms", "1000"), false, null));
+    TopicInfo topic = ((TopicDone) o.reply()).topic();
+    assertEquals(2, o.next().version());
+    assertEquals(topic, o.next().topics().get("orders"));
+    assertEquals(3, topic.partitionCount());
+    assertEquals(Map.of("retention.ms", "1000"), topic.configs());
+    assertNotEquals(Uuid.ZERO_UUID, topic.topicId());
+    assertNotEquals(Uuid.METADATA_TOPIC_ID, topic.topicId());
+    assertEquals(o.next(), ((TopicDone) o.reply()).state());
+  }
+
+  @Test
+  void createTopicErrors() {
+    MetadataState s = withTopic("orders", 3);
+    assertRejected(MetadataChanges.decide(s, new CreateTopic("orders", 1, Map.of(), false, null)),
+        s, Errors.TOPIC_ALREADY_EXISTS, "Topic 'orders' already exists.");
+    assertRejected(MetadataChanges.decide(s, new CreateTopic("bad name!", 1, Map.of(), false, null)),
+        s, Errors.INVALID_TOPIC_EXCEPTION, null);
+    assertRejected(MetadataChanges.decide(s, new CreateTopic("", 1, Map.of(), false, null)),
+        s, Errors.INVALID_TOPIC_EXCEPTION, null);
+    assertRejected(MetadataChanges.decide(s, new CreateTopic("..", 1, Map.of(), false, null)),
+        s, Errors.INVALID_TOPIC_EXCEPTION, null);
+    assertRejected(MetadataChanges.decide(s, new CreateTopic("x".repeat(250), 1, Map.of(), false, null)),
+        s, Errors.INVALID_TOPIC_EXCEPTION, null);
+    assertRejected(MetadataChanges.decide(s, new CreateTopic("new", 0, Map.of(), false, null)),
+        s, Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
+    assertRejected(MetadataChanges.decide(s, new CreateTopic("new", -1, Map.of(), false, null)),
+        s, Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
+  }
+
+  @Test
+  void createTopicRejectsNamesCollidingModuloDotAndUnderscore() {
+    MetadataState s = withTopic("a.b", 1);
+    assertRejected(MetadataChanges.decide(s, new CreateTopic("a_b", 1, Map.of(), false, null)),
+        s, Errors.INVALID_TOPIC_EXCEPTION, "Topic 'a_b' collides with existing topic: a.b");
+  }
+
+  @Test
+  void validateOnlyReturnsTheWouldBeTopicAndChangesNothing() {
+    Outcome o = MetadataChanges.decide(initial, new CreateTopic("orders", 5, Map.of(), true, null));
+    assertSame(initial, o.next());
+    assertEquals(5, ((TopicDone) o.reply()).topic().partitionCount());
+
+    MetadataState s = withTopic("orders", 3);
+    Outcome grown = MetadataChanges.decide(s, new CreatePartitions("orders", 7, true, null));
+    assertSame(s, grown.next());
+    assertEquals(7, ((TopicDone) grown.reply()).topic().partitionCount());
+
+    Outcome configs = MetadataChanges.decide(s, new ReplaceTopicConfigs("orders", Map.of("a", "b"), true, null));
+    assertSame(s, configs.next());
+    assertEquals(Map.of("a", "b"), ((TopicDone) configs.reply()).topic().configs());
+  }
+
+  @Test
+  void createPartitionsGrowsAndKeepsIdAndConfigs() {
+    MetadataState s = withTopic("orders", 3);
+    Outcome o = MetadataChanges.decide(s, new CreatePartitions("orders", 5, false, null));
+    TopicInfo before = s.topics().get("orders");
+    TopicInfo after = o.next().topics().get("orders");
+    assertEquals(5, after.partitionCount());
+    assertEquals(before.topicId(), after.topicId());
+    assertEquals(before.configs(), after.configs());
+  }
+
+  @Test
+  void createPartitionsErrorsUseKafkasWording() {
+    MetadataState s = withTopic("orders", 3);
+    assertRejected(MetadataChanges.decide(s, new CreatePartitions("orders", 2, false, null)),
+        s, Errors.INVALID_PARTITIONS, "Topic currently has 3 partitions, which is higher than the requested 2.");
+    assertRejected(MetadataChanges.decide(s, new CreatePartitions("orders", 3, false, null)),
+        s, Errors.INVALID_PARTITIONS, "Topic already has 3 partitions.");
+    assertRejected(MetadataChanges.decide(s, new CreatePartitions("nope", 4, false, null)),
+        s, Errors.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition.");
+  }
+
+  @Test
+  void deleteAndReplaceConfigsOfUnknownTopicsAreRejected() {
+    assertRejected(MetadataChanges.decide(initial, new DeleteTopic("nope", null)),
+        initial, Errors.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition.");
+    assertRejected(MetadataChanges.decide(initial, new ReplaceTopicConfigs("nope", Map.of(), false, null)),
+        initial, Errors.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition.");
+  }
+
+  @Test
+  void replaceConfigsReplacesTheWholeMapAndSameConfigsWriteNothing() {
+    MetadataState s = withTopic("orders", 3);
+    Outcome o = MetadataChanges.decide(s, new ReplaceTopicConfigs("orders", Map.of("retention.ms", "5"), false, null));
+    assertEquals(Map.of("retention.ms", "5"), o.next().topics().get("orders").configs());
+    Outcome same = MetadataChanges.decide(o.next(), new ReplaceTopicConfigs("orders", Map.of("retention.ms", "5"), false, null));
+    assertSame(o.next(), same.next());
+  }
+
+  @Test
+  void producerIdBlocksFollowEachOther() {
+    Outcome first = MetadataChanges.decide(initial, new AllocateProducerIds(1000, null));
+    Outcome second = MetadataChanges.decide(first.next(), new AllocateProducerIds(10, null));
+    assertEquals(0, ((ProducerIdsAllocated) first.reply()).firstId());
+    assertEquals(1000, ((ProducerIdsAllocated) second.reply()).firstId());
+    assertEquals(1010, second.next().nextProducerId());
+    assertRejected(MetadataChanges.decide(initial, new AllocateProducerIds(0, null)), initial, Errors.INVALID_REQUEST, null);
+    MetadataState almostFull = new MetadataState(5, "c", Long.MAX_VALUE - 5, Map.of(), Map.of());
+    assertRejected(MetadataChanges.decide(almostFull, new AllocateProducerIds(10, null)), almostFull, Errors.UNKNOWN_SERVER_ERROR, null);
+  }
+
+  @Test
+  void registeringTheSameBrokerTwiceWritesOnce() {
+    var broker = new BrokerInfo(1, "localhost", 9092);
+    Outcome o = MetadataChanges.decide(initial, new RegisterBroker(broker, null));
+    assertEquals(Map.of(1, broker), o.next().brokers());
+    assertSame(o.next(), MetadataChanges.decide(o.next(), new RegisterBroker(broker, null)).next());
+    Outcome moved = MetadataChanges.decide(o.next(), new RegisterBroker(new BrokerInfo(1, "otherhost", 9092), null));
+    assertTrue(moved.next().isNewerThan(o.next()));
+    assertEquals("otherhost", moved.next().brokers().get(1).host());
+  }
+}

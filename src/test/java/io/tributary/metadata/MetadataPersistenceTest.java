@@ -1,0 +1,59 @@
+package io.tributary.metadata;
+
+import static io.tributary.metadata.MetadataTestNodes.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.typed.ActorSystem;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The metadata survives the node: a new ActorSystem on the same ddata directory continues from it. */
+class MetadataPersistenceTest {
+
+  @TempDir Path dataDir;
+
+  private ActorSystem<Void> system;
+
+  @AfterEach
+  void stop() {
+    MetadataTestNodes.stop(system);
+  }
+
+  @Test
+  void stateSurvivesARestart() {
+    Path ddata = dataDir.resolve("__metadata");
+
+    system = MetadataTestNodes.start("MetadataPersistenceTest", ddata);
+    ClusterMetadataService first = ClusterMetadataService.start(system);
+    await(first.ready());
+    TopicInfo orders = await(first.createTopic("orders", 3, Map.of("cleanup.policy", "compact"), false));
+    TopicInfo gone = await(first.createTopic("gone", 1, Map.of(), false));
+    await(first.deleteTopic(gone.name()));
+    await(first.registerBroker(new BrokerInfo(1, "127.0.0.1", 9092)));
+    long lastBlock = await(first.allocateProducerIds(1000));
+    MetadataImage before = first.current();
+    MetadataTestNodes.stop(system);
+
+    system = MetadataTestNodes.start("MetadataPersistenceTest", ddata);
+    ClusterMetadataService second = ClusterMetadataService.start(system);
+    MetadataImage after = await(second.ready());
+    assertEquals(before, after, "topics (with their ids), brokers, cluster id and version are back");
+    assertEquals(orders, after.topic("orders").orElseThrow());
+    long nextBlock = await(second.allocateProducerIds(10));
+    assertEquals(lastBlock + 1000, nextBlock, "producer ids continue after the last block handed out");
+
+    TopicInfo more = await(second.createTopic("more", 2, Map.of(), false));
+    assertTrue(second.current().version() > before.version());
+    MetadataTestNodes.stop(system);
+
+    system = MetadataTestNodes.start("MetadataPersistenceTest", ddata);
+    MetadataImage third = await(ClusterMetadataService.start(system).ready());
+    assertEquals(before.clusterId(), third.clusterId(), "the cluster id never changes");
+    assertEquals(more, third.topic("more").orElseThrow());
+    assertEquals(orders, third.topic("orders").orElseThrow());
+  }
+}

@@ -1,0 +1,93 @@
+package io.tributary.metadata;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.javadsl.Adapter;
+import akka.actor.Address;
+import akka.cluster.UniqueAddress;
+import akka.cluster.ddata.LWWRegister;
+import akka.cluster.ddata.SelfUniqueAddress;
+import akka.serialization.Serialization;
+import akka.serialization.SerializationExtension;
+import akka.serialization.Serializers;
+import io.tributary.metadata.Controller.Reply;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.common.Uuid;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Round trip of every message of {@link MetadataSerializer}, through Akka's serialization as configured in reference.conf. */
+class MetadataSerializerTest {
+
+  private static ActorTestKit testKit;
+  private static TestProbe<Reply> probe;
+
+  @BeforeAll
+  static void start() {
+    testKit = ActorTestKit.create("MetadataSerializerTest");
+    probe = testKit.createTestProbe(Reply.class);
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  static MetadataState state() {
+    var orders = new TopicInfo("orders", Uuid.randomUuid(), 12, Map.of("cleanup.policy", "compact", "retention.ms", "-1"));
+    var unicode = new TopicInfo("t\u00e9st_\u6f22", Uuid.randomUuid(), 1, Map.of());
+    return new MetadataState(42, Uuid.randomUuid().toString(), 1_000_000_000_123L,
+        Map.of(orders.name(), orders, unicode.name(), unicode),
+        Map.of(1, new BrokerInfo(1, "10.0.0.1", 9092), 2, new BrokerInfo(2, "broker-2.example", 19092)));
+  }
+
+  static Stream<Object> messages() {
+    var ref = probe.ref();
+    var state = state();
+    return Stream.of(
+        state,
+        MetadataState.EMPTY,
+        new Controller.CreateTopic("orders", 3, Map.of("retention.ms", "1000"), true, ref),
+        new Controller.DeleteTopic("orders", ref),
+        new Controller.CreatePartitions("orders", 7, false, ref),
+        new Controller.ReplaceTopicConfigs("orders", Map.of("segment.bytes", "1024", "k", ""), false, ref),
+        new Controller.AllocateProducerIds(1000, ref),
+        new Controller.RegisterBroker(new BrokerInfo(3, "host", 9093), ref),
+        new Controller.TopicDone(state.topics().get("orders"), state),
+        new Controller.ProducerIdsAllocated(5000, state),
+        new Controller.BrokerRegistered(state),
+        Controller.Rejected.of(org.apache.kafka.common.protocol.Errors.TOPIC_ALREADY_EXISTS, "Topic 'orders' already exists."));
+  }
+
+  @ParameterizedTest
+  @MethodSource("messages")
+  void roundTrip(Object message) {
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+    var serializer = serialization.findSerializerFor(message);
+    assertInstanceOf(MetadataSerializer.class, serializer);
+    byte[] bytes = serializer.toBinary(message);
+    String manifest = Serializers.manifestFor(serializer, message);
+    assertEquals(message, serialization.deserialize(bytes, serializer.identifier(), manifest).get());
+  }
+
+  /** The register as Distributed Data stores it (durably and in gossip): Akka's serializer around ours. */
+  @Test
+  void registerRoundTrip() {
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+    var node = new SelfUniqueAddress(new UniqueAddress(new Address("akka", "sys", "127.0.0.1", 2552), 7L));
+    LWWRegister<MetadataState> register = MetadataStore.register(node, state());
+    var serializer = serialization.findSerializerFor(register);
+    byte[] bytes = serializer.toBinary(register);
+    @SuppressWarnings("unchecked")
+    var back = (LWWRegister<MetadataState>) serialization.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, register)).get();
+    assertEquals(register.getValue(), back.getValue());
+    assertEquals(42, back.timestamp());
+  }
+}
