@@ -39,6 +39,8 @@ class CrashRecoveryTest {
   private static final int PARTITIONS = 3;
   private static final int CYCLES = 10;
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+  /** Sends per second: keeps the acknowledged set (held in memory) and each re-read bounded, yet always has requests in flight. */
+  private static final int SEND_RATE = 20_000;
 
   /** One acknowledged record: where the broker said it put it. */
   private record Acked(int partition, long offset, String value, int cycle, long seq) {}
@@ -105,8 +107,13 @@ class CrashRecoveryTest {
     var senderFailure = new AtomicReference<Throwable>();
     var sender = new Thread(() -> {
       long seq = 0;
+      long t0 = System.nanoTime();
       try {
         while (!stop.get()) {
+          if (seq >= (System.nanoTime() - t0) / 1_000_000 * SEND_RATE / 1000) {
+            Thread.sleep(1); // pacing
+            continue;
+          }
           if (!window.tryAcquire(100, TimeUnit.MILLISECONDS)) continue;
           final long s = seq++;
           int partition = (int) (s % PARTITIONS);
