@@ -69,6 +69,7 @@ public final class BrokerNode implements AutoCloseable {
    */
   public static BrokerNode start(Config config) {
     Config unresolved = ConfigFactory.defaultOverrides().withFallback(config)
+        .withFallback(ConfigFactory.parseResources(BrokerNode.class.getClassLoader(), "tributary-akka.conf"))
         .withFallback(ConfigFactory.defaultReferenceUnresolved());
     Path dataDir = NodeSettings.from(unresolved.resolve()).dataDir();
     Config full = dataDirPaths(dataDir).withFallback(unresolved).resolve();

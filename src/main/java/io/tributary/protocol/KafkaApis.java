@@ -17,5 +17,12 @@ public final class KafkaApis {
     registry.register(ApiKeys.FETCH, 4, new FetchHandler(broker, new FetchSessions(1000, Duration.ofMinutes(2))));
     registry.register(ApiKeys.LIST_OFFSETS, 1, new ListOffsetsHandler(broker));
     registry.register(ApiKeys.INIT_PRODUCER_ID, 0, new InitProducerIdHandler(broker));
+    registry.register(ApiKeys.CREATE_TOPICS, 0, new CreateTopicsHandler(broker));
+    registry.register(ApiKeys.DELETE_TOPICS, 0, new DeleteTopicsHandler(broker));
+    registry.register(ApiKeys.CREATE_PARTITIONS, 0, new CreatePartitionsHandler(broker));
+    registry.register(ApiKeys.DESCRIBE_CONFIGS, 0, new DescribeConfigsHandler(broker));
+    registry.register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, new IncrementalAlterConfigsHandler(broker));
+    registry.register(ApiKeys.DESCRIBE_CLUSTER, 0, new DescribeClusterHandler(broker));
+    registry.register(ApiKeys.DELETE_RECORDS, 0, new DeleteRecordsHandler(broker));
   }
 }
