@@ -175,6 +175,25 @@ class BadInputTest {
   }
 
   @Test
+  void manyStalledConnectionsDoNotHoldUpOtherClients() throws Exception {
+    List<RawKafkaConnection> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 100; i++) {
+        var conn = new RawKafkaConnection(bootstrap);
+        stalled.add(conn);
+        conn.sendRaw(new byte[] {0, 0, 1, 0, 0, 3}); // 256 bytes announced, 2 sent
+      }
+      assertStillServing();
+      long acks = steadyAcks.get();
+      RobustSupport.await("the steady producer to progress beside 100 stalled connections", Duration.ofSeconds(30),
+          () -> steadyAcks.get() >= acks + 10);
+    } finally {
+      for (var conn : stalled) conn.close();
+    }
+    assertStillServing();
+  }
+
+  @Test
   void frameAboveTheSizeLimitClosesOnlyThatConnection() throws Exception {
     try (var conn = new RawKafkaConnection(bootstrap)) {
       ByteBuffer big = ByteBuffer.allocate(4 + 1000);
@@ -250,10 +269,13 @@ class BadInputTest {
 
   @Test
   void produceToAnInvalidTopicNameGetsInvalidTopic() {
-    for (String name : List.of("bad/name", "a".repeat(300))) {
-      var e = assertThrows(ExecutionException.class,
-          () -> steadyProducer.send(new ProducerRecord<>(name, "v")).get(60, TimeUnit.SECONDS));
-      assertInstanceOf(InvalidTopicException.class, e.getCause(), "produce to " + abbreviate(name) + ": " + e.getCause());
+    // its own producer: a producer keeps asking for a topic it once sent to, and logs the error each time
+    try (var producer = RobustSupport.producer(RobustSupport.producerProps(bootstrap))) {
+      for (String name : List.of("bad/name", "a".repeat(300))) {
+        var e = assertThrows(ExecutionException.class,
+            () -> producer.send(new ProducerRecord<>(name, "v")).get(60, TimeUnit.SECONDS));
+        assertInstanceOf(InvalidTopicException.class, e.getCause(), "produce to " + abbreviate(name) + ": " + e.getCause());
+      }
     }
   }
 
@@ -263,14 +285,7 @@ class BadInputTest {
     steadyProducer.send(new ProducerRecord<>(tp.topic(), 0, null, "good")).get(60, TimeUnit.SECONDS);
     long endBefore = endOffset(tp);
 
-    byte[] value = "this value gets one bit flipped on the way".getBytes(StandardCharsets.UTF_8);
-    var records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(System.currentTimeMillis(), "k".getBytes(), value));
-    records.batches().iterator().next().ensureValid();
-    ByteBuffer buffer = records.buffer();
-    int at = indexOf(buffer, value) + 5;
-    buffer.put(at, (byte) (buffer.get(at) ^ 0x01));
-    assertThrows(RuntimeException.class, () -> records.batches().iterator().next().ensureValid(), "the CRC should no longer match");
-
+    var records = corruptBatch();
     short v9 = 9;
     try (var conn = new RawKafkaConnection(bootstrap)) {
       var header = new RequestHeader(ApiKeys.PRODUCE, v9, "bad-input", 11);
@@ -284,6 +299,43 @@ class BadInputTest {
     // and the partition still takes good batches at the next offset
     var md = steadyProducer.send(new ProducerRecord<>(tp.topic(), 0, null, "good again")).get(60, TimeUnit.SECONDS);
     assertEquals(endBefore, md.offset());
+  }
+
+  @Test
+  void corruptBatchWithAcks0ClosesTheConnection() throws Exception {
+    TopicPartition tp = new TopicPartition("crc-check-acks0", 0);
+    steadyProducer.send(new ProducerRecord<>(tp.topic(), 0, null, "good")).get(60, TimeUnit.SECONDS);
+    long endBefore = endOffset(tp);
+    short v9 = 9;
+    try (var conn = new RawKafkaConnection(bootstrap)) {
+      var header = new RequestHeader(ApiKeys.PRODUCE, v9, "bad-input", 12);
+      conn.sendFrame(RawKafkaConnection.request(header, produce(tp, corruptBatch(), (short) 0), v9));
+      // acks=0 gets no response, so Kafka closes the connection to tell the client something went wrong
+      assertTrue(conn.closedByBroker(CLOSE_TIMEOUT), "the broker kept the connection of a failed acks=0 produce");
+    }
+    assertEquals(endBefore, endOffset(tp), "a corrupt batch must not be appended");
+  }
+
+  @Test
+  void truncatedBatchInAProduceRequestIsRejectedAndNotAppended() throws Exception {
+    TopicPartition tp = new TopicPartition("truncated-batch", 0);
+    steadyProducer.send(new ProducerRecord<>(tp.topic(), 0, null, "good")).get(60, TimeUnit.SECONDS);
+    long endBefore = endOffset(tp);
+    var whole = MemoryRecords.withRecords(Compression.NONE,
+        new SimpleRecord("a".getBytes(StandardCharsets.UTF_8)), new SimpleRecord("b".repeat(100).getBytes(StandardCharsets.UTF_8)));
+    ByteBuffer cut = whole.buffer().duplicate();
+    cut.limit(cut.limit() - 40);
+    short v9 = 9;
+    try (var conn = new RawKafkaConnection(bootstrap)) {
+      var header = new RequestHeader(ApiKeys.PRODUCE, v9, "bad-input", 13);
+      conn.sendFrame(RawKafkaConnection.request(header, produce(tp, MemoryRecords.readableRecords(cut.slice()), (short) 1), v9));
+      ByteBuffer frame = conn.readFrame();
+      ResponseHeader.parse(frame, ApiKeys.PRODUCE.responseHeaderVersion(v9));
+      var partition = ProduceResponse.parse(frame, v9).data().responses().iterator().next().partitionResponses().get(0);
+      var error = Errors.forCode(partition.errorCode());
+      assertTrue(error == Errors.CORRUPT_MESSAGE || error == Errors.INVALID_RECORD, "error for a truncated batch: " + error);
+    }
+    assertEquals(endBefore, endOffset(tp), "a truncated batch must not be appended");
   }
 
   @Test
@@ -319,6 +371,18 @@ class BadInputTest {
       assertEquals(1000, ResponseHeader.parse(frame, (short) 0).correlationId());
       assertEquals(Errors.NONE.code(), ApiVersionsResponse.parse(frame, (short) 0).data().errorCode());
     }
+  }
+
+  /** A one-record batch with one bit of its value flipped after the CRC was computed. */
+  private static MemoryRecords corruptBatch() {
+    byte[] value = "this value gets one bit flipped on the way".getBytes(StandardCharsets.UTF_8);
+    var records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(System.currentTimeMillis(), "k".getBytes(), value));
+    records.batches().iterator().next().ensureValid();
+    ByteBuffer buffer = records.buffer();
+    int at = indexOf(buffer, value) + 5;
+    buffer.put(at, (byte) (buffer.get(at) ^ 0x01));
+    assertThrows(RuntimeException.class, () -> records.batches().iterator().next().ensureValid(), "the CRC should no longer match");
+    return records;
   }
 
   private static ProduceRequestData produce(TopicPartition tp, MemoryRecords records, short acks) {

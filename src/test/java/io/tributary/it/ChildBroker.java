@@ -49,9 +49,14 @@ final class ChildBroker implements AutoCloseable {
    */
   static ChildBroker start(Path dataDir, Path workDir, Path logFile, Map<String, String> env, List<String> jvmOptions,
                            Duration timeout) throws IOException, InterruptedException {
+    return start(dataDir, workDir, logFile, env, jvmOptions, 0, timeout);
+  }
+
+  /** As above on a given Kafka port ({@code 0}: a free one); a given port is retried a few times if still taken. */
+  static ChildBroker start(Path dataDir, Path workDir, Path logFile, Map<String, String> env, List<String> jvmOptions,
+                           int port, Duration timeout) throws IOException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
-      int port = RobustSupport.freePort();
-      var child = launch(dataDir, workDir, logFile, env, jvmOptions, port);
+      var child = launch(dataDir, workDir, logFile, env, jvmOptions, port == 0 ? RobustSupport.freePort() : port);
       try {
         child.awaitReady(timeout);
         return child;
@@ -65,7 +70,8 @@ final class ChildBroker implements AutoCloseable {
     }
   }
 
-  private static ChildBroker launch(Path dataDir, Path workDir, Path logFile, Map<String, String> env,
+  /** Starts the broker process without waiting for it to be ready. */
+  static ChildBroker launch(Path dataDir, Path workDir, Path logFile, Map<String, String> env,
                                     List<String> jvmOptions, int port) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java,
@@ -112,6 +118,10 @@ final class ChildBroker implements AutoCloseable {
     } catch (TimeoutException e) {
       throw new AssertionError("Broker process not ready within " + timeout + "; last output:\n" + tail());
     }
+  }
+
+  boolean isReady() {
+    return ready.isDone() && !ready.isCompletedExceptionally();
   }
 
   String bootstrapServers() {

@@ -61,6 +61,18 @@ class SegmentRepairTest {
   }
 
   @Test
+  void tailCutWhileTheCleanShutdownMarkerSaysAllIsWell() throws Exception {
+    // the marker is trusted for CRCs, but a last segment that does not end on a batch boundary is still recovered
+    List<String> values = produceAndStop();
+    Path log = lastSegment();
+    Batch last = batches(log).get(batches(log).size() - 1);
+    try (var file = new RandomAccessFile(log.toFile(), "rw")) {
+      file.setLength(last.position() + 30);
+    }
+    restartAndVerify(values, last.baseOffset());
+  }
+
+  @Test
   void tailOverwrittenWithGarbageInsideABatch() throws Exception {
     List<String> values = produceAndStop();
     Path log = lastSegment();
@@ -135,47 +147,57 @@ class SegmentRepairTest {
 
   /**
    * Starts the node again: log start 0, log end {@code expectedEnd}, records 0..end-1 as produced,
-   * and the next record gets offset {@code expectedEnd} and is readable.
+   * and the next records get offsets from {@code expectedEnd} on and are readable, also after
+   * another restart (the repair, and the indexes of the repaired segment, were persisted right).
    */
   private void restartAndVerify(List<String> values, long expectedEnd) throws Exception {
     BrokerNode node = RobustSupport.startNode(data, SMALL_SEGMENTS);
     try {
-      String bootstrap = node.bootstrapServers();
-      try (var consumer = RobustSupport.consumer(RobustSupport.consumerProps(bootstrap))) {
-        assertEquals(0L, consumer.beginningOffsets(List.of(TP)).get(TP), "log start offset");
-        assertEquals(expectedEnd, consumer.endOffsets(List.of(TP)).get(TP),
-            "log end offset after repair (must be the end of the last intact batch)");
-      }
-      var read = RobustSupport.readAll(bootstrap, List.of(TP), Duration.ofSeconds(60)).get(TP);
-      assertEquals(expectedEnd, read.size(), "records readable after repair");
-      for (int i = 0; i < read.size(); i++) {
-        assertEquals(i, read.get(i).offset(), "offset of the record at position " + i);
-        assertEquals(values.get(i), read.get(i).value(), "value at offset " + i);
-      }
-      // reads that start in the middle of every segment find their batch (indexes usable or rebuilt)
-      try (var consumer = RobustSupport.consumer(RobustSupport.consumerProps(bootstrap))) {
-        consumer.assign(List.of(TP));
-        for (long offset = 7; offset < expectedEnd; offset += 23) {
-          consumer.seek(TP, offset);
-          var first = pollFirst(consumer);
-          assertEquals(offset, first.offset(), "first record read after seek(" + offset + ")");
-          assertEquals(values.get((int) offset), first.value());
-        }
-      }
-      try (var producer = RobustSupport.producer(RobustSupport.producerProps(bootstrap))) {
+      verifyRepaired(node.bootstrapServers(), values, expectedEnd);
+      try (var producer = RobustSupport.producer(RobustSupport.producerProps(node.bootstrapServers()))) {
         for (int i = 0; i < 3; i++) {
           var md = producer.send(new ProducerRecord<>(TOPIC, 0, null, "after-repair-" + i)).get();
           assertEquals(expectedEnd + i, md.offset(), "offset of a record produced after the repair");
         }
       }
-      var after = RobustSupport.readAll(bootstrap, List.of(TP), Duration.ofSeconds(60)).get(TP);
-      assertEquals(expectedEnd + 3, after.size());
-      for (int i = 0; i < 3; i++) {
-        assertEquals("after-repair-" + i, after.get((int) expectedEnd + i).value());
-        assertEquals(expectedEnd + i, after.get((int) expectedEnd + i).offset());
-      }
     } finally {
       node.close();
+    }
+    List<String> all = new ArrayList<>(values.subList(0, (int) expectedEnd));
+    for (int i = 0; i < 3; i++) all.add("after-repair-" + i);
+    node = RobustSupport.startNode(data, SMALL_SEGMENTS);
+    try {
+      verifyRepaired(node.bootstrapServers(), all, all.size());
+    } finally {
+      node.close();
+    }
+  }
+
+  /** Log bounds, every record in order, and reads starting at offsets all over the log. */
+  private void verifyRepaired(String bootstrap, List<String> values, long expectedEnd) {
+    try (var consumer = RobustSupport.consumer(RobustSupport.consumerProps(bootstrap))) {
+      assertEquals(0L, consumer.beginningOffsets(List.of(TP)).get(TP), "log start offset");
+      assertEquals(expectedEnd, consumer.endOffsets(List.of(TP)).get(TP),
+          "log end offset after repair (must be the end of the last intact batch)");
+    }
+    var read = RobustSupport.readAll(bootstrap, List.of(TP), Duration.ofSeconds(60)).get(TP);
+    assertEquals(expectedEnd, read.size(), "records readable after repair");
+    for (int i = 0; i < read.size(); i++) {
+      assertEquals(i, read.get(i).offset(), "offset of the record at position " + i);
+      assertEquals(values.get(i), read.get(i).value(), "value at offset " + i);
+    }
+    // reads that start anywhere in any segment, and at the last record, find their batch (indexes usable or rebuilt)
+    List<Long> seeks = new ArrayList<>();
+    for (long offset = 7; offset < expectedEnd; offset += 23) seeks.add(offset);
+    seeks.add(expectedEnd - 1);
+    try (var consumer = RobustSupport.consumer(RobustSupport.consumerProps(bootstrap))) {
+      consumer.assign(List.of(TP));
+      for (long offset : seeks) {
+        consumer.seek(TP, offset);
+        var first = pollFirst(consumer);
+        assertEquals(offset, first.offset(), "first record read after seek(" + offset + ")");
+        assertEquals(values.get((int) offset), first.value());
+      }
     }
   }
 
