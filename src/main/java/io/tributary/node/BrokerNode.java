@@ -125,11 +125,13 @@ public final class BrokerNode implements AutoCloseable {
   private void registerShutdownTasks() {
     var shutdown = CoordinatedShutdown.get(system);
     shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "kafka-unbind", () -> server.unbind());
-    shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "kafka-drain", () ->
-        server.awaitNoRequestsInFlight(settings.shutdownDrainTimeout()).thenApply(d -> {
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "kafka-drain", () -> {
+      partitions.drain();
+      return server.awaitNoRequestsInFlight(settings.shutdownDrainTimeout()).thenApply(d -> {
           server.closeConnections();
           return d;
-        }));
+        });
+    });
     shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "close-logs", partitions::closeAll);
     shutdown.addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "release-data-dir", () -> {
       release(dataDirLock);

@@ -182,6 +182,7 @@ public final class PartitionEntity {
           return Behaviors.same();
         })
         .onMessageEquals(Tick.CHECK_IDLE, () -> {
+          handle.flushIfDue();
           if (handle.idleNanos() > partitions.settings().passivateIdleAfter().toNanos()) {
             ctx.getLog().debug("Passivating idle {}", tp);
             shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));

@@ -111,6 +111,23 @@ public final class PartitionHandle {
     });
   }
 
+  /** fsync if flush.ms has passed since the oldest unflushed write (appends alone only check on the next write). */
+  CompletionStage<Boolean> flushIfDue() {
+    return pipeline.submit(new AppendPipeline.LogOp<>() {
+      @Override
+      Boolean apply(PartitionLog l) throws IOException {
+        if (!l.flushDue(System.currentTimeMillis())) return false;
+        l.flush();
+        return true;
+      }
+
+      @Override
+      boolean writes() {
+        return false;
+      }
+    });
+  }
+
   CompletionStage<Done> updateConfig(LogConfig config) {
     return pipeline.submit(new AppendPipeline.LogOp<>() {
       @Override
@@ -181,6 +198,11 @@ public final class PartitionHandle {
       }
       return Done.getInstance();
     });
+  }
+
+  /** Runs every registered waiter now (shutdown). */
+  void wakeWaiters() {
+    wakeAll();
   }
 
   private void wakeAll() {

@@ -50,6 +50,7 @@ public final class Partitions {
   private final Materializer materializer;
   private final Map<TopicPartition, Open> open = new ConcurrentHashMap<>();
   private volatile MetadataImage lastImage;
+  private volatile boolean draining;
 
   public Partitions(ActorSystem<?> system, MetadataService metadata, Path dataDir, LogConfig logDefaults,
                     Executor io, Settings settings) {
@@ -91,6 +92,16 @@ public final class Partitions {
   /** Partitions currently open on this node. */
   public List<PartitionHandle> openPartitions() {
     return open.values().stream().map(Open::handle).toList();
+  }
+
+  /** Shutdown has begun: waiting fetches are answered now, and new ones do not wait. */
+  public void drain() {
+    draining = true;
+    open.values().forEach(o -> o.handle().wakeWaiters());
+  }
+
+  public boolean draining() {
+    return draining;
   }
 
   /** Closes every open log (clean-shutdown markers), for node shutdown. */

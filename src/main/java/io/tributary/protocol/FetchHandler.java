@@ -113,7 +113,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     long bytes = answers.stream().mapToLong(a -> a.data().records() == null ? 0 : a.data().records().sizeInBytes()).sum();
     boolean anyError = answers.stream().anyMatch(a -> a.data().errorCode() != Errors.NONE.code());
     long remainingNanos = deadline - System.nanoTime();
-    if (bytes >= minBytes || anyError || remainingNanos <= 0) {
+    if (bytes >= minBytes || anyError || remainingNanos <= 0 || broker.partitions().draining()) {
       return CompletableFuture.completedFuture(answers);
     }
     return awaitNewData(slots, answers, remainingNanos)

@@ -54,8 +54,8 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
   private CompletionStage<MetadataResponseTopic> answer(MetadataImage image, MetadataRequestTopic requested, boolean mayCreate) {
     String name = requested.name();
     Uuid id = requested.topicId() == null ? Uuid.ZERO_UUID : requested.topicId();
-    if (name == null) {
-      // by topic id (v12+)
+    if (!id.equals(Uuid.ZERO_UUID) || name == null) {
+      // by topic id (v12+; the Java AdminClient sends an empty name with the id)
       return CompletableFuture.completedFuture(image.topicById(id).map(t -> topic(t, Errors.NONE))
           .orElseGet(() -> unknown(null, id, Errors.UNKNOWN_TOPIC_ID)));
     }

@@ -24,6 +24,7 @@ import org.apache.kafka.common.record.RecordBatch;
  * {@link #delete} gets a {@link java.nio.channels.ClosedChannelException}.
  */
 final class LogSegment {
+  private static final int SCAN_CHUNK = 8192;
   private final long baseOffset;
   private final Path logFile;
   private final Path indexFile;
@@ -144,6 +145,9 @@ final class LogSegment {
   }
 
   private void rebuildIndexesLocked(int indexIntervalBytes) throws IOException {
+    if (closed) {
+      throw new java.nio.channels.ClosedChannelException(); // deleted under a reader: write no files
+    }
     int interval = indexIntervalBytes;
     Files.deleteIfExists(indexFile);
     Files.deleteIfExists(timeIndexFile);
@@ -295,16 +299,28 @@ final class LogSegment {
   int translateOffset(long offset, int limit) throws IOException {
     ensureIndexes();
     int pos = offsetIndex.lookup(offset);
-    ByteBuffer hdr = ByteBuffer.allocate(Batches.OFFSET_HEADER);
     FileChannel c = channel();
+    ByteBuffer chunk = null;
+    // headers are scanned from chunks of up to 8 KiB: one read covers an index interval of small batches
     while (pos + Batches.OFFSET_HEADER <= limit) {
-      hdr.clear();
-      readFully(c, hdr, pos);
-      long last = Batches.lastOffset(hdr, 0);
-      if (last >= offset) {
-        return pos;
+      int len = Math.min(limit - pos, SCAN_CHUNK);
+      if (chunk == null) {
+        chunk = ByteBuffer.allocate(len);
       }
-      pos += Batches.size(hdr, 0);
+      chunk.clear().limit(len);
+      readFully(c, chunk, pos);
+      int p = 0;
+      while (p + Batches.OFFSET_HEADER <= len) {
+        if (Batches.lastOffset(chunk, p) >= offset) {
+          return pos + p;
+        }
+        int s = Batches.size(chunk, p);
+        if (s < Batches.HEADER_SIZE) {
+          return -1; // cannot happen below the published size
+        }
+        p += s;
+      }
+      pos += p;
     }
     return -1;
   }
@@ -466,7 +482,13 @@ final class LogSegment {
     ch.close();
   }
 
-  /** Closes the file without writing anything (failed open). */
+  /** Removes the index files (before the log file is replaced by a compacted one). */
+  void deleteIndexFiles() throws IOException {
+    Files.deleteIfExists(indexFile);
+    Files.deleteIfExists(timeIndexFile);
+  }
+
+  /** Closes the file without writing anything (failed open, compaction swap). */
   void closeChannel() throws IOException {
     closed = true;
     ch.close();

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * holds it) and {@code .clean-shutdown} (written by {@link #close()}, removed on open; when absent
  * on open, every segment from the recovery point on is re-validated).
  *
- * <p>Not done yet: {@code cleanup.policy=compact} is accepted and disables time/size retention
- * (as in Kafka, unless the policy also contains {@code delete}), but segments are not compacted:
- * a compacted topic currently keeps every record.
+ * <p>{@code cleanup.policy=compact} disables time/size retention (as in Kafka, unless the policy
+ * also contains {@code delete}) and makes {@link #enforceRetention(long)} run a simple compaction
+ * of the non-active segments ({@link #compact(long)}, simplifications listed in
+ * {@link LogCompactor}).
  */
 public final class PartitionLog implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
@@ -57,6 +59,7 @@ public final class PartitionLog implements Closeable {
   private long checkpointedRecoveryPoint = -1;
   private long unflushedMessages;
   private long firstUnflushedMs = -1;
+  private long cleanedUpTo = -1;
 
   private PartitionLog(Path dir, LogConfig config, LongSupplier clock) {
     this.dir = dir;
@@ -103,10 +106,10 @@ public final class PartitionLog implements Closeable {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (Path p : ds) {
         String n = p.getFileName().toString();
-        if (n.endsWith(".tmp")) {
+        if (n.endsWith(".tmp") || n.endsWith(LogCompactor.CLEANED_SUFFIX)) {
           Files.deleteIfExists(p);
-        } else if (n.endsWith(".log")) {
-          bases.add(Long.parseLong(n.substring(0, n.length() - 4)));
+        } else if (n.endsWith(".log") && n.length() == 24 && n.substring(0, 20).chars().allMatch(Character::isDigit)) {
+          bases.add(Long.parseLong(n.substring(0, 20)));
         } else if (n.endsWith(".index") || n.endsWith(".timeindex")) {
           others.add(p);
         }
@@ -115,8 +118,11 @@ public final class PartitionLog implements Closeable {
     bases.sort(null);
     for (Path p : others) { // indexes without their log
       String n = p.getFileName().toString();
-      long base = Long.parseLong(n.substring(0, n.indexOf('.')));
-      if (!bases.contains(base)) {
+      String digits = n.substring(0, n.indexOf('.'));
+      if (digits.length() != 20 || !digits.chars().allMatch(Character::isDigit)) {
+        continue;
+      }
+      if (!bases.contains(Long.parseLong(digits))) {
         Files.deleteIfExists(p);
       }
     }
@@ -243,6 +249,10 @@ public final class PartitionLog implements Closeable {
     LogConfig cfg = config;
     ByteBuffer buf = records.buffer();
     BatchValidator.Summary summary = BatchValidator.validate(buf, cfg.maxMessageBytes());
+    if (buf.remaining() > cfg.segmentBytes()) {
+      throw new RecordBatchTooLargeException("Message batch size is " + buf.remaining()
+          + " bytes in append, which exceeds the maximum configured segment size of " + cfg.segmentBytes());
+    }
     if (summary.hasProducerBatches()) {
       ProducerStateManager.BatchMetadata dup = producers.check(buf);
       if (dup != null) {
@@ -290,7 +300,7 @@ public final class PartitionLog implements Closeable {
     return roll ? rollSegment() : active;
   }
 
-  /** Starts a new active segment at the log end offset (no-op if the active segment is empty). */
+  /** Starts a new active segment at the log end offset (no-op if the active segment is empty). Writer thread only. */
   public void roll() throws IOException {
     rollSegment();
   }
@@ -337,7 +347,7 @@ public final class PartitionLog implements Closeable {
 
   /**
    * True when flush.messages or flush.ms say the unflushed tail should be fsynced now (always true
-   * with unflushed data under {@code flush.policy=always}).
+   * with unflushed data under {@code flush.policy=always}). Writer thread only.
    */
   public boolean flushDue(long nowMs) {
     long n = unflushedMessages;
@@ -349,7 +359,7 @@ public final class PartitionLog implements Closeable {
         || (firstUnflushedMs >= 0 && nowMs - firstUnflushedMs >= cfg.flushMs());
   }
 
-  /** Messages appended since the last flush. */
+  /** Messages appended since the last flush. Writer thread only. */
   public long unflushedMessages() {
     return unflushedMessages;
   }
@@ -523,7 +533,56 @@ public final class PartitionLog implements Closeable {
     }
     deleted += deleteSegmentsBelowLogStart();
     producers.removeExpired(nowMs);
+    if (cfg.compact()) {
+      compact(nowMs);
+    }
     return deleted;
+  }
+
+  /**
+   * cleanup.policy=compact: keeps only the last record per key in the non-active segments (see
+   * {@link LogCompactor} for what is simplified). Runs only when a segment was rolled since the
+   * last pass. Called from {@link #enforceRetention(long)} for compacted topics; writer thread only.
+   *
+   * @return the number of segments rewritten
+   */
+  public int compact(long nowMs) throws IOException {
+    ensureOpen();
+    LogSegment active = segments.active();
+    if (active.baseOffset() <= cleanedUpTo) {
+      return 0;
+    }
+    List<LogSegment> cleanable = new ArrayList<>(segments.all());
+    cleanable.remove(cleanable.size() - 1);
+    if (cleanable.isEmpty()) {
+      return 0;
+    }
+    var latest = LogCompactor.buildOffsetMap(cleanable);
+    String name = dir.getFileName().toString();
+    int dash = name.lastIndexOf('-');
+    org.apache.kafka.common.TopicPartition tp = dash > 0 && name.substring(dash + 1).matches("\\d+")
+        ? new org.apache.kafka.common.TopicPartition(name.substring(0, dash), Integer.parseInt(name.substring(dash + 1)))
+        : new org.apache.kafka.common.TopicPartition(name, 0);
+    int rewritten = 0;
+    for (LogSegment seg : cleanable) {
+      java.nio.file.Path cleaned = LogCompactor.clean(seg, latest, tp, nowMs);
+      if (cleaned == null) {
+        continue;
+      }
+      seg.deleteIndexFiles();
+      seg.closeChannel();
+      LogCompactor.swapIn(cleaned, seg.logFile());
+      LogSegment fresh = LogSegment.open(dir, seg.baseOffset(), config.segmentIndexBytes(), nowMs);
+      fresh.indexIntervalBytes = config.indexIntervalBytes();
+      fresh.ensureIndexes();
+      segments.add(fresh);
+      rewritten++;
+    }
+    cleanedUpTo = active.baseOffset();
+    if (rewritten > 0) {
+      LOG.info("{}: compacted {} segment(s), {} distinct keys", dir, rewritten, latest.size());
+    }
+    return rewritten;
   }
 
   /** Deletes a prefix of segments; if that is all of them, first rolls (or keeps an empty active segment). */

@@ -1,0 +1,121 @@
+package io.tributary.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.Record;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.utils.BufferSupplier;
+import org.apache.kafka.common.utils.CloseableIterator;
+
+/**
+ * A simple log cleaner for {@code cleanup.policy=compact}: over the non-active segments, keeps
+ * only the last record of every key (offsets are preserved, so the log gets gaps, as in Kafka).
+ *
+ * <p>Simplifications against Kafka's cleaner: the key → last-offset map is an exact in-memory
+ * {@code HashMap} over all non-active segments (not a bounded hash map over a dirty section), so
+ * every pass rewrites all non-active segments; tombstones (null values) are kept forever
+ * ({@code delete.retention.ms} is not applied); records without a key are kept; control batches
+ * are kept; cleaned segments are not merged. Keys in the active segment do not supersede older
+ * records until that segment is rolled.
+ *
+ * <p>Each cleaned segment is written to {@code <base>.log.cleaned}, fsynced, its index files are
+ * deleted (they are rebuilt), and it atomically replaces {@code <base>.log}; a leftover
+ * {@code .cleaned} file after a crash is simply deleted on open.
+ *
+ * <p>Not thread-safe: run by the log's single writer.
+ */
+final class LogCompactor {
+  static final String CLEANED_SUFFIX = ".cleaned";
+
+  private LogCompactor() {}
+
+  /** Last offset of every key in the given segments. */
+  static Map<ByteBuffer, Long> buildOffsetMap(List<LogSegment> segments) throws IOException {
+    Map<ByteBuffer, Long> latest = new HashMap<>();
+    for (LogSegment seg : segments) {
+      FileBatchScanner sc = new FileBatchScanner(seg.channel(), 0, seg.size());
+      while (sc.next() == FileBatchScanner.OK) {
+        if (sc.isControl()) {
+          continue;
+        }
+        RecordBatch batch = MemoryRecords.readableRecords(sc.readBatch()).batches().iterator().next();
+        try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+          while (it.hasNext()) {
+            Record r = it.next();
+            if (r.hasKey()) {
+              ByteBuffer k = r.key();
+              ByteBuffer copy = ByteBuffer.allocate(k.remaining());
+              copy.put(k.duplicate()).flip();
+              latest.put(copy, r.offset());
+            }
+          }
+        }
+      }
+    }
+    return latest;
+  }
+
+  /**
+   * Writes the retained records of {@code seg} to {@code <base>.log.cleaned}.
+   *
+   * @return the path of the cleaned file, or null if nothing would be removed
+   */
+  static Path clean(LogSegment seg, Map<ByteBuffer, Long> latest, TopicPartition tp, long nowMs) throws IOException {
+    Path cleaned = seg.logFile().resolveSibling(seg.logFile().getFileName() + CLEANED_SUFFIX);
+    MemoryRecords.RecordFilter filter = new MemoryRecords.RecordFilter(nowMs, Long.MAX_VALUE) {
+      @Override
+      protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
+        return new BatchRetentionResult(batch.isControlBatch() ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY,
+            false);
+      }
+
+      @Override
+      protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
+        if (batch.isControlBatch() || !record.hasKey()) {
+          return true;
+        }
+        Long last = latest.get(record.key());
+        return last == null || last == record.offset();
+      }
+    };
+    long removed = 0;
+    try (FileChannel out = FileChannel.open(cleaned, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      FileBatchScanner sc = new FileBatchScanner(seg.channel(), 0, seg.size());
+      long at = 0;
+      while (sc.next() == FileBatchScanner.OK) {
+        ByteBuffer batch = sc.readBatch();
+        MemoryRecords.FilterResult res = MemoryRecords.readableRecords(batch)
+            .filterTo(tp, filter, ByteBuffer.allocate(batch.remaining()), Integer.MAX_VALUE, BufferSupplier.NO_CACHING);
+        ByteBuffer kept = res.outputBuffer();
+        kept.flip();
+        removed += res.messagesRead() - res.messagesRetained();
+        while (kept.hasRemaining()) {
+          at += out.write(kept, at);
+        }
+      }
+      if (removed == 0) {
+        out.close();
+        Files.deleteIfExists(cleaned);
+        return null;
+      }
+      out.force(true);
+    }
+    return cleaned;
+  }
+
+  /** Moves the cleaned file over the segment's log (after the old segment was closed). */
+  static void swapIn(Path cleaned, Path logFile) throws IOException {
+    Files.move(cleaned, logFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}
