@@ -172,9 +172,15 @@ public final class BrokerNode implements AutoCloseable {
     awaitTermination(system);
   }
 
-  /** Blocks until the node has stopped (e.g. after SIGTERM). */
+  /** Blocks until the node has stopped (e.g. after SIGTERM), however long that takes. */
   public void awaitTermination() {
-    awaitTermination(system);
+    try {
+      system.getWhenTerminated().toCompletableFuture().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      log.warn("Node terminated with an error: {}", e.getCause().toString());
+    }
   }
 
   private static void awaitTermination(ActorSystem<?> system) {
