@@ -27,7 +27,7 @@ import org.apache.kafka.common.requests.FindCoordinatorRequest;
  * </ul>
  *
  * Below v4 the error message is {@code Errors.message()} ("NONE" on success), as Kafka sends; the
- * v4+ entries carry no error message. Node.noNode() (-1, "", -1) comes with every error.
+ * v4+ entries leave the error message unset (the generated default, ""), as Kafka 3.9 does. Node.noNode() (-1, "", -1) comes with every error.
  */
 public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest> {
   private static final byte GROUP = 0;
