@@ -9,7 +9,7 @@ import java.nio.file.Path;
  */
 public final class ChildBroker {
   public static void main(String[] args) throws Exception {
-    BrokerNode node = TestBrokers.start(Path.of(args[0]), "tributary.group.\"initial.rebalance.delay.ms\" = 0");
+    BrokerNode node = TestBrokers.start(Path.of(args[0]), ConsumerGroupTest.NO_DELAY);
     System.out.println("BOOTSTRAP " + node.bootstrapServers());
     System.out.flush();
     node.awaitTermination();

@@ -42,7 +42,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * graceful restart and a kill -9 of the broker.
  */
 class ConsumerGroupTest {
-  static final String NO_DELAY = "tributary.group.\"initial.rebalance.delay.ms\" = 0";
+  /** Kafka-named settings are nested HOCON paths: a quoted "initial.rebalance.delay.ms" key would be ignored. */
+  static final String NO_DELAY = "tributary.group.initial.rebalance.delay.ms = 0";
   static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir

@@ -291,6 +291,30 @@ class GroupErrorsTest {
     }
   }
 
+  @Test
+  void gracefulShutdownAnswersAParkedJoinAtOnce() throws Exception {
+    BrokerNode node = TestBrokers.start(dataDir, ConsumerGroupTest.NO_DELAY);
+    try (RawClient a = new RawClient("127.0.0.1", node.port()); RawClient b = new RawClient("127.0.0.1", node.port())) {
+      JoinGroupResponse ja = a.send(join("g-shutdown", "", "t"), 9);
+      String memberA = ja.data().memberId();
+      ja = a.send(join("g-shutdown", memberA, "t"), 9);
+      assertEquals(Errors.NONE, ja.error());
+      JoinGroupResponse jb = b.send(join("g-shutdown", "", "t"), 9);
+      String memberB = jb.data().memberId();
+      // b's join waits for a to rejoin, up to the 30 s rebalance timeout
+      var parkedB = CompletableFuture.supplyAsync(() -> call(() -> b.<JoinGroupResponse>send(join("g-shutdown", memberB, "t"), 9)));
+      TestBrokers.await(ConsumerGroupTest.WAIT, "rebalance started", () -> call(() ->
+          a.<HeartbeatResponse>send(heartbeat("g-shutdown", 1, memberA), 4).error() == Errors.REBALANCE_IN_PROGRESS));
+      long start = System.nanoTime();
+      node.close();
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertEquals(Errors.COORDINATOR_NOT_AVAILABLE, parkedB.get(10, TimeUnit.SECONDS).error());
+      assertTrue(tookMs < 8000, "shutdown took " + tookMs + " ms");
+    } finally {
+      node.close();
+    }
+  }
+
   interface Call<T> {
     T run() throws Exception;
   }
