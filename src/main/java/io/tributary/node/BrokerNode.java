@@ -10,6 +10,7 @@ import akka.cluster.typed.Join;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.tributary.group.GroupCoordinator;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.ClusterMetadataService;
 import io.tributary.partition.Partitions;
@@ -48,15 +49,17 @@ public final class BrokerNode implements AutoCloseable {
   private final KafkaServer server;
   private final Partitions partitions;
   private final ClusterMetadataService metadata;
+  private final GroupCoordinator groups;
   private final FileLock dataDirLock;
 
   private BrokerNode(ActorSystem<Void> system, NodeSettings settings, KafkaServer server, Partitions partitions,
-                     ClusterMetadataService metadata, FileLock dataDirLock) {
+                     ClusterMetadataService metadata, GroupCoordinator groups, FileLock dataDirLock) {
     this.system = system;
     this.settings = settings;
     this.server = server;
     this.partitions = partitions;
     this.metadata = metadata;
+    this.groups = groups;
     this.dataDirLock = dataDirLock;
   }
 
@@ -102,11 +105,12 @@ public final class BrokerNode implements AutoCloseable {
     var logDefaults = LogConfig.fromConfig(system.settings().config().getConfig("tributary.log"));
     var partitions = new Partitions(system, metadata, settings.dataDir(), logDefaults, io, settings.partition());
     partitions.start();
+    var groups = GroupCoordinator.start(system, metadata);
 
     var registry = new ApiRegistry();
     var dispatcher = new RequestDispatcher(registry);
     var context = new BrokerContext(system, settings.nodeId(), metadata, partitions, logDefaults,
-        new ProducerIds(metadata), settings.autoCreateTopics(), settings.defaultPartitions(), io);
+        new ProducerIds(metadata), settings.autoCreateTopics(), settings.defaultPartitions(), io, groups);
     KafkaApis.registerAll(registry, context);
     registry.freeze();
 
@@ -115,7 +119,7 @@ public final class BrokerNode implements AutoCloseable {
     int port = settings.advertisedPort() == 0 ? server.localAddress().getPort() : settings.advertisedPort();
     join(metadata.registerBroker(new BrokerInfo(settings.nodeId(), host, port)).toCompletableFuture(), timeoutMs, "broker registration");
 
-    var node = new BrokerNode(system, settings, server, partitions, metadata, lock);
+    var node = new BrokerNode(system, settings, server, partitions, metadata, groups, lock);
     node.registerShutdownTasks();
     log.info("Tributary node {} ready: Kafka listener on {}:{} (advertised {}:{}), data in {}",
         settings.nodeId(), server.localAddress().getHostString(), server.localAddress().getPort(), host, port, settings.dataDir());
@@ -127,6 +131,7 @@ public final class BrokerNode implements AutoCloseable {
     shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "kafka-unbind", () -> server.unbind());
     shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "kafka-drain", () -> {
       partitions.drain();
+      groups.drain();
       return server.awaitNoRequestsInFlight(settings.shutdownDrainTimeout()).thenApply(d -> {
           server.closeConnections();
           return d;
@@ -165,6 +170,10 @@ public final class BrokerNode implements AutoCloseable {
     return metadata;
   }
 
+  public GroupCoordinator groups() {
+    return groups;
+  }
+
   /** Graceful shutdown; returns when the node has stopped. */
   @Override
   public void close() {
@@ -197,7 +206,8 @@ public final class BrokerNode implements AutoCloseable {
         .withValue("tributary.node.data-dir", ConfigValueFactory.fromAnyRef(dataDir.toString()))
         .withValue("tributary.metadata.ddata-dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__metadata").toString()))
         .withValue("tributary.group.journal-dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__journal").toString()))
-        .withValue("tributary.group.snapshot-dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__snapshots").toString()));
+        .withValue("tributary.group.snapshot-dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__snapshots").toString()))
+        .withValue("tributary.group.registry.dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__groups").toString()));
   }
 
   /** One node per data directory: a second one on the same directory would corrupt it. */

@@ -1,6 +1,7 @@
 package io.tributary.protocol;
 
 import akka.actor.typed.ActorSystem;
+import io.tributary.group.GroupCoordinator;
 import io.tributary.metadata.MetadataService;
 import io.tributary.partition.Partitions;
 import io.tributary.storage.LogConfig;
@@ -13,7 +14,8 @@ import java.util.concurrent.Executor;
  * @param autoCreateTopics Kafka's auto.create.topics.enable
  * @param defaultPartitions Kafka's num.partitions
  * @param io              executor for blocking file reads
+ * @param groups          the consumer groups of this node (group entities, registry)
  */
 public record BrokerContext(ActorSystem<?> system, int nodeId, MetadataService metadata, Partitions partitions,
                             LogConfig logDefaults, ProducerIds producerIds, boolean autoCreateTopics,
-                            int defaultPartitions, Executor io) {}
+                            int defaultPartitions, Executor io, GroupCoordinator groups) {}

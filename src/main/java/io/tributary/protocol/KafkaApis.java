@@ -24,5 +24,17 @@ public final class KafkaApis {
     registry.register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, new IncrementalAlterConfigsHandler(broker));
     registry.register(ApiKeys.DESCRIBE_CLUSTER, 0, new DescribeClusterHandler(broker));
     registry.register(ApiKeys.DELETE_RECORDS, 0, new DeleteRecordsHandler(broker));
+    // consumer groups: every version kafka-clients 3.9 parses (v0 is what 0.11-era clients send at the least)
+    registry.register(ApiKeys.FIND_COORDINATOR, 0, new FindCoordinatorHandler(broker));
+    registry.register(ApiKeys.JOIN_GROUP, 0, new JoinGroupHandler(broker));
+    registry.register(ApiKeys.SYNC_GROUP, 0, new SyncGroupHandler(broker));
+    registry.register(ApiKeys.HEARTBEAT, 0, new HeartbeatHandler(broker));
+    registry.register(ApiKeys.LEAVE_GROUP, 0, new LeaveGroupHandler(broker));
+    registry.register(ApiKeys.OFFSET_COMMIT, 0, new OffsetCommitHandler(broker));
+    registry.register(ApiKeys.OFFSET_FETCH, 0, new OffsetFetchHandler(broker));
+    registry.register(ApiKeys.LIST_GROUPS, 0, new ListGroupsHandler(broker));
+    registry.register(ApiKeys.DESCRIBE_GROUPS, 0, new DescribeGroupsHandler(broker));
+    registry.register(ApiKeys.DELETE_GROUPS, 0, new DeleteGroupsHandler(broker));
+    registry.register(ApiKeys.OFFSET_DELETE, 0, new OffsetDeleteHandler(broker));
   }
 }

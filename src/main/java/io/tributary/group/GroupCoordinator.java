@@ -1,0 +1,317 @@
+package io.tributary.group;
+
+import akka.Done;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import io.tributary.metadata.BrokerInfo;
+import io.tributary.metadata.MetadataImage;
+import io.tributary.metadata.MetadataService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
+import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
+import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's front to its consumer groups, for the protocol handlers: which node coordinates a
+ * group, asking a group's {@link GroupEntity} (a timeout becomes Kafka's COORDINATOR_NOT_AVAILABLE),
+ * the {@link GroupRegistry} of group ids kept in step with group creation and deletion, and the
+ * removal of a deleted topic's offsets from every group. Thread-safe.
+ *
+ * <p>Coordinator placement follows Kafka: group G belongs to partition {@code abs(hash(G)) % 50}
+ * of the (virtual) offsets topic, and that partition to the live node at index {@code partition %
+ * nodes} of the nodes sorted by id. Cluster sharding routes a command to the group's entity
+ * wherever it runs, so any node can serve a group; the rule only spreads the clients.
+ *
+ * <p>Registry consistency on this node: a request that may create a group (JoinGroup,
+ * OffsetCommit) counts itself in flight for that group, then adds the id to the registry (durably)
+ * and only then reaches the entity. DeleteGroups removes the id after the entity deleted the
+ * group, then re-adds it when a creating request was in flight meanwhile. So a group that exists is
+ * always in the registry; an id in the registry may name a group that no longer exists (readers
+ * filter the "Dead" ones out).
+ *
+ * <p>Topic deletion: every metadata image is compared with the previous one; a topic whose name is
+ * gone or whose id changed has its offsets removed from every registered group. At start every
+ * registered group drops offsets of topics that no longer exist, which covers a deletion that
+ * happened while the node was down or before its groups were told.
+ */
+public final class GroupCoordinator {
+  private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
+
+  /** Kafka's default offsets.topic.num.partitions: the coordinator key space. */
+  public static final int OFFSETS_PARTITIONS = 50;
+
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final GroupRegistry registry;
+  private final MetadataService metadata;
+  private final Duration askTimeout;
+  private final long initialRebalanceDelayMs;
+  private final Duration syncAskTimeout;
+  private final Map<String, AtomicInteger> creating = new ConcurrentHashMap<>();
+  private final CompletableFuture<Void> draining = new CompletableFuture<>();
+  private final Set<CompletableFuture<?>> parked = ConcurrentHashMap.newKeySet();
+  private final Object topicsLock = new Object();
+  private Map<String, Uuid> lastTopics;
+
+  private GroupCoordinator(ActorSystem<?> system, GroupRegistry registry, MetadataService metadata) {
+    this.system = system;
+    this.sharding = ClusterSharding.get(system);
+    this.registry = registry;
+    this.metadata = metadata;
+    var config = system.settings().config().getConfig("tributary.group");
+    this.askTimeout = config.getDuration("ask-timeout");
+    this.syncAskTimeout = config.getDuration("sync-ask-timeout");
+    this.initialRebalanceDelayMs = config.getLong("initial.rebalance.delay.ms");
+  }
+
+  /**
+   * Starts group sharding ({@link GroupEntity#init}) and the registry on this node, and watches
+   * {@code metadata} for deleted topics. Call once, after metadata is ready.
+   */
+  public static GroupCoordinator start(ActorSystem<?> system, MetadataService metadata) {
+    GroupEntity.init(system);
+    var coordinator = new GroupCoordinator(system, GroupRegistry.start(system), metadata);
+    metadata.subscribe(coordinator::onMetadata);
+    coordinator.sweepDeletedTopics();
+    return coordinator;
+  }
+
+  public GroupRegistry registry() {
+    return registry;
+  }
+
+  /** Default ask timeout for commands the entity answers at once (or after one journal write). */
+  public Duration askTimeout() {
+    return askTimeout;
+  }
+
+  /** How long a JoinGroup may be parked: the rebalance timeout plus the initial delay, plus the ask timeout as margin. */
+  public Duration joinTimeout(int rebalanceTimeoutMs) {
+    return Duration.ofMillis(Math.max(rebalanceTimeoutMs, 0) + initialRebalanceDelayMs).plus(askTimeout);
+  }
+
+  /** How long a SyncGroup may be parked (the entity answers it within the group's rebalance timeout). */
+  public Duration syncTimeout() {
+    return syncAskTimeout;
+  }
+
+  /** Kafka's partitionFor: the offsets-topic partition of {@code groupId}. */
+  public static int partitionFor(String groupId) {
+    return Utils.abs(groupId.hashCode()) % OFFSETS_PARTITIONS;
+  }
+
+  /** The node that coordinates {@code groupId} in {@code image}, if any node is registered. */
+  public static Optional<BrokerInfo> coordinatorFor(String groupId, MetadataImage image) {
+    if (image.brokers().isEmpty()) return Optional.empty();
+    var ids = new ArrayList<>(image.brokers().keySet());
+    ids.sort(Integer::compare);
+    return Optional.of(image.brokers().get(ids.get(partitionFor(groupId) % ids.size())));
+  }
+
+  /**
+   * Completes when graceful shutdown starts: handlers answer their parked JoinGroup/SyncGroup then
+   * (COORDINATOR_NOT_AVAILABLE, so clients look for a coordinator again) instead of holding up
+   * the shutdown for a whole rebalance timeout.
+   */
+  public CompletionStage<Void> draining() {
+    return draining;
+  }
+
+  public void drain() {
+    draining.complete(null);
+    for (var p : parked) p.completeExceptionally(new CoordinatorNotAvailableException("The broker is shutting down"));
+  }
+
+  /**
+   * {@code stage}, answered with {@link CoordinatorNotAvailableException} as soon as graceful
+   * shutdown starts if it has not completed by then (for parked JoinGroup/SyncGroup requests).
+   */
+  public <T> CompletionStage<T> parked(CompletionStage<T> stage) {
+    var out = new CompletableFuture<T>();
+    parked.add(out);
+    stage.whenComplete((value, error) -> {
+      if (error != null) out.completeExceptionally(error);
+      else out.complete(value);
+    });
+    out.whenComplete((v, e) -> parked.remove(out));
+    if (draining.isDone()) out.completeExceptionally(new CoordinatorNotAvailableException("The broker is shutting down"));
+    return out;
+  }
+
+  /** Asks group {@code groupId}'s entity; a timeout fails with {@link CoordinatorNotAvailableException}. */
+  public <R> CompletionStage<R> ask(String groupId, Function<ActorRef<R>, GroupEntity.Command> command, Duration timeout) {
+    CompletionStage<R> asked;
+    try {
+      asked = sharding.entityRefFor(GroupEntity.ENTITY_KEY, groupId).ask(command::apply, timeout);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return asked.handle((reply, error) -> {
+      if (error == null) return reply;
+      Throwable cause = unwrap(error);
+      if (cause instanceof TimeoutException) {
+        log.warn("Group {} did not answer within {}", groupId, timeout);
+        throw new CoordinatorNotAvailableException("The coordinator of group " + groupId + " did not answer in time");
+      }
+      throw cause instanceof CompletionException c ? c : new CompletionException(cause);
+    });
+  }
+
+  /** {@link #ask} for a command that may create the group: the id is registered first. */
+  public <R> CompletionStage<R> askCreating(String groupId, Function<ActorRef<R>, GroupEntity.Command> command, Duration timeout) {
+    var counter = creating.computeIfAbsent(groupId, k -> new AtomicInteger());
+    counter.incrementAndGet();
+    CompletionStage<R> result = registry.add(groupId)
+        .handle((done, error) -> {
+          if (error != null) {
+            log.warn("Cannot register group {}: {}", groupId, unwrap(error).toString());
+            throw new CoordinatorNotAvailableException("The group registry is not available");
+          }
+          return done;
+        })
+        .thenCompose(done -> ask(groupId, command, timeout));
+    return result.whenComplete((r, e) -> {
+      if (counter.decrementAndGet() == 0) creating.remove(groupId, counter);
+    });
+  }
+
+  /** DeleteGroups for one group: the entity decides, then the registry forgets the id. */
+  public CompletionStage<DeletableGroupResult> delete(String groupId) {
+    CompletionStage<DeletableGroupResult> asked = ask(groupId, GroupEntity.DeleteGroup::new, askTimeout);
+    return asked.thenCompose(result -> {
+      if (result.errorCode() != Errors.NONE.code()) return CompletableFuture.completedFuture(result);
+      return registry.remove(groupId)
+          .thenCompose(d -> {
+            var inFlight = creating.get(groupId);
+            return inFlight != null && inFlight.get() > 0 ? registry.add(groupId) : CompletableFuture.completedFuture(d);
+          })
+          .handle((d, error) -> {
+            if (error != null) log.warn("Group {} deleted, but the registry was not updated: {}", groupId, unwrap(error).toString());
+            return result;
+          });
+    });
+  }
+
+  /** The ListGroups lines of the existing groups this node coordinates; the flag is false when some group did not answer. */
+  public CompletionStage<Listing> list(int nodeId) {
+    return registry.groupIds().thenCompose(ids -> {
+      MetadataImage image = metadata.current();
+      var asks = new ArrayList<CompletableFuture<ListedGroup>>();
+      for (String id : ids) {
+        var coordinator = coordinatorFor(id, image);
+        if (coordinator.isPresent() && coordinator.get().nodeId() != nodeId) continue;
+        CompletionStage<ListedGroup> asked = ask(id, GroupEntity.GetOverview::new, askTimeout);
+        asks.add(asked.toCompletableFuture().exceptionally(e -> null));
+      }
+      return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(x -> {
+        var groups = new ArrayList<ListedGroup>();
+        boolean complete = true;
+        for (var a : asks) {
+          ListedGroup g = a.join();
+          if (g == null) complete = false;
+          else if (!"Dead".equals(g.groupState())) groups.add(g);
+        }
+        groups.sort((a, b) -> a.groupId().compareTo(b.groupId()));
+        return new Listing(groups, complete);
+      });
+    });
+  }
+
+  /** Existing groups (not "Dead") and whether every registered group answered. */
+  public record Listing(List<ListedGroup> groups, boolean complete) {}
+
+  // ---------------------------------------------------------------- deleted topics
+
+  private void onMetadata(MetadataImage image) {
+    Set<String> deleted = new HashSet<>();
+    synchronized (topicsLock) {
+      var now = new HashMap<String, Uuid>();
+      image.topics().forEach((name, topic) -> now.put(name, topic.topicId()));
+      if (lastTopics != null) {
+        lastTopics.forEach((name, id) -> {
+          if (!id.equals(now.get(name))) deleted.add(name);
+        });
+      }
+      lastTopics = now;
+    }
+    if (!deleted.isEmpty()) removeTopicOffsets(Set.copyOf(deleted));
+  }
+
+  private void removeTopicOffsets(Set<String> topics) {
+    registry.groupIds().whenComplete((ids, error) -> {
+      if (error != null) {
+        log.warn("Topics {} deleted but the group registry cannot be read; their offsets go at the next start: {}", topics, error.toString());
+        return;
+      }
+      log.info("Topics {} deleted: removing their offsets from {} groups", topics, ids.size());
+      inBatches(ids.iterator(), id -> removeTopicOffsets(id, topics, 3));
+    });
+  }
+
+  private CompletionStage<Done> removeTopicOffsets(String groupId, Set<String> topics, int attempts) {
+    CompletionStage<Done> asked = ask(groupId, replyTo -> new GroupEntity.RemoveTopicOffsets(topics, replyTo), askTimeout);
+    return asked.handle((d, error) -> {
+      if (error == null) return CompletableFuture.completedFuture(d);
+      if (attempts > 1 && !system.whenTerminated().isCompleted()) return removeTopicOffsets(groupId, topics, attempts - 1);
+      log.warn("Offsets of deleted topics {} not removed from group {} (retried at next start): {}", topics, groupId, unwrap(error).toString());
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }).thenCompose(Function.identity());
+  }
+
+  /** At start: each registered group drops offsets of topics metadata no longer has. */
+  private void sweepDeletedTopics() {
+    registry.groupIds().whenComplete((ids, error) -> {
+      if (error != null) {
+        log.warn("Group registry not readable at start; offsets of deleted topics are not swept: {}", error.toString());
+        return;
+      }
+      inBatches(ids.iterator(), id -> {
+        CompletionStage<OffsetFetchResponseGroup> offsets = ask(id, replyTo -> new GroupEntity.FetchOffsets(null, replyTo), askTimeout);
+        return offsets.thenCompose(group -> {
+          var topics = metadata.current().topics();
+          var gone = new HashSet<String>();
+          group.topics().forEach(t -> {
+            if (!topics.containsKey(t.name())) gone.add(t.name());
+          });
+          return gone.isEmpty() ? CompletableFuture.completedFuture(Done.getInstance()) : removeTopicOffsets(id, gone, 3);
+        }).exceptionally(e -> Done.getInstance());
+      });
+    });
+  }
+
+  /** Runs {@code task} for every id, a few at a time, so that a node with many groups is not flooded. */
+  private static void inBatches(Iterator<String> ids, Function<String, CompletionStage<Done>> task) {
+    var batch = new ArrayList<CompletableFuture<Done>>();
+    while (ids.hasNext() && batch.size() < 8) batch.add(task.apply(ids.next()).toCompletableFuture());
+    if (batch.isEmpty()) return;
+    CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).whenComplete((x, e) -> inBatches(ids, task));
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) t = t.getCause();
+    return t;
+  }
+}
