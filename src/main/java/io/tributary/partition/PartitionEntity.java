@@ -205,7 +205,6 @@ public final class PartitionEntity {
   }
 
   private Behavior<Command> closing(PartitionHandle handle, boolean delete) {
-    partitions.unregister(handle);
     timers.cancelAll();
     ctx.pipeToSelf(delete ? handle.closeAndDelete() : handle.close(), (d, e) -> new Closed(e));
     return Behaviors.receive(Command.class)
@@ -215,6 +214,8 @@ public final class PartitionEntity {
           return Behaviors.same();
         })
         .onMessage(Closed.class, m -> {
+          // only now: the directory must not look orphaned to the deleted-topic sweep while files are being written
+          partitions.unregister(handle);
           if (m.failure() != null) ctx.getLog().error("Closing {} failed", tp, m.failure());
           return Behaviors.stopped();
         })

@@ -132,7 +132,7 @@ public final class Partitions {
   }
 
   void unregister(PartitionHandle handle) {
-    open.remove(handle.topicPartition(), open.get(handle.topicPartition()));
+    open.computeIfPresent(handle.topicPartition(), (tp, o) -> o.handle() == handle ? null : o);
   }
 
   private synchronized void onMetadata(MetadataImage image) {

@@ -48,7 +48,9 @@ class GroupJournalTest {
             tributary.group.initial.rebalance.delay.ms = 0
             tributary.group.snapshot-every = 5
             """))
-        .withFallback(ConfigFactory.load());
+        .withFallback(ConfigFactory.parseResources("tributary-akka.conf"))
+        .withFallback(ConfigFactory.load())
+        .resolve();
   }
 
   private static <R> R ask(ActorTestKit kit, String groupId, Function<akka.actor.typed.ActorRef<R>, Command> command) throws Exception {
@@ -110,6 +112,7 @@ class GroupJournalTest {
   @Test
   void theJournalDirectorySettingReachesTheAkkaPluginWhenSetBeforeResolution() {
     var resolved = ConfigFactory.parseString("tributary.group.journal-dir = \"/x/__journal\"\ntributary.group.snapshot-dir = \"/x/__snapshots\"")
+        .withFallback(ConfigFactory.parseResources("tributary-akka.conf"))
         .withFallback(ConfigFactory.defaultReferenceUnresolved())
         .resolve();
     assertEquals("/x/__journal", resolved.getString("akka.persistence.journal.leveldb.dir"));
