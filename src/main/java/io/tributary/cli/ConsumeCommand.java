@@ -90,6 +90,8 @@ final class ConsumeCommand extends ClientCommand {
     }
     props.putAll(properties);
     long count = 0;
+    // Ctrl-C: wake the poll, and hold the JVM until what was printed is committed and the consumer closed
+    var stopped = new java.util.concurrent.CountDownLatch(1);
     try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       var infos = consumer.partitionsFor(topic, Duration.ofMillis(connection.timeoutMs));
       if (infos == null || infos.isEmpty()) throw new CliException("topic '" + topic + "' does not exist");
@@ -121,8 +123,14 @@ final class ConsumeCommand extends ClientCommand {
           }
         }
       }
-      Thread main = Thread.currentThread();
-      Thread hook = new Thread(consumer::wakeup, "tributary-consume-stop");
+      Thread hook = new Thread(() -> {
+        consumer.wakeup();
+        try {
+          stopped.await(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException ignored) {
+          Thread.currentThread().interrupt();
+        }
+      }, "tributary-consume-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       var out = out();
       long lastRecord = System.nanoTime();
@@ -148,14 +156,18 @@ final class ConsumeCommand extends ClientCommand {
       } catch (WakeupException e) {
         // Ctrl-C: commit what was printed, then stop
       } finally {
-        if (group != null && !printed.isEmpty()) consumer.commitSync(printed);
         try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException ignored) {
-          // already shutting down
+          if (group != null && !printed.isEmpty()) consumer.commitSync(printed);
+        } finally {
+          try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+          } catch (IllegalStateException ignored) {
+            // already shutting down
+          }
         }
       }
-      if (main.isInterrupted()) return 130;
+    } finally {
+      stopped.countDown();
     }
     if (interactive()) err().println("Processed a total of " + count + " messages");
     return 0;
