@@ -28,6 +28,9 @@ final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--node-id", description = "Broker id (default: 1).")
   Integer nodeId;
 
+  @Option(names = "--http-port", description = "Port of /metrics, /health, /ready and the records API (default: 9404).")
+  Integer httpPort;
+
   @Override
   public Integer call() {
     Config config = ConfigFactory.empty();
@@ -40,6 +43,7 @@ final class BrokerCommand implements Callable<Integer> {
     if (dataDir != null) config = config.withValue("tributary.node.data-dir", ConfigValueFactory.fromAnyRef(dataDir));
     if (port != null) config = config.withValue("tributary.kafka.port", ConfigValueFactory.fromAnyRef(port));
     if (host != null) config = config.withValue("tributary.kafka.host", ConfigValueFactory.fromAnyRef(host));
+    if (httpPort != null) config = config.withValue("tributary.http.port", ConfigValueFactory.fromAnyRef(httpPort));
     if (nodeId != null) config = config.withValue("tributary.node.id", ConfigValueFactory.fromAnyRef(nodeId));
     BrokerNode node;
     try {

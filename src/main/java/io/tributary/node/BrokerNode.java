@@ -13,8 +13,12 @@ import com.typesafe.config.ConfigValueFactory;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.ClusterMetadataService;
+import io.tributary.ops.NodeMetrics;
+import io.tributary.ops.OpsServer;
+import io.tributary.ops.OpsSettings;
 import io.tributary.partition.Partitions;
 import io.tributary.protocol.ApiRegistry;
+import io.tributary.protocol.BrokerMetrics;
 import io.tributary.protocol.BrokerContext;
 import io.tributary.protocol.KafkaApis;
 import io.tributary.protocol.KafkaServer;
@@ -51,9 +55,12 @@ public final class BrokerNode implements AutoCloseable {
   private final ClusterMetadataService metadata;
   private final GroupCoordinator groups;
   private final FileLock dataDirLock;
+  private final OpsServer ops;
+  private final NodeMetrics metrics;
 
   private BrokerNode(ActorSystem<Void> system, NodeSettings settings, KafkaServer server, Partitions partitions,
-                     ClusterMetadataService metadata, GroupCoordinator groups, FileLock dataDirLock) {
+                     ClusterMetadataService metadata, GroupCoordinator groups, FileLock dataDirLock,
+                     OpsServer ops, NodeMetrics metrics) {
     this.system = system;
     this.settings = settings;
     this.server = server;
@@ -61,6 +68,8 @@ public final class BrokerNode implements AutoCloseable {
     this.metadata = metadata;
     this.groups = groups;
     this.dataDirLock = dataDirLock;
+    this.ops = ops;
+    this.metrics = metrics;
   }
 
   /**
@@ -98,6 +107,11 @@ public final class BrokerNode implements AutoCloseable {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     long timeoutMs = settings.startupTimeout().toMillis();
+    // HTTP first: /health answers during a long startup, /ready only once the Kafka listener is up
+    var opsSettings = OpsSettings.from(system.settings().config());
+    var metrics = opsSettings.httpEnabled() && opsSettings.metricsEnabled()
+        ? new NodeMetrics(system, settings.nodeId(), opsSettings.jvmMetrics()) : null;
+    var ops = opsSettings.httpEnabled() ? join(OpsServer.start(system, opsSettings, metrics), timeoutMs, "HTTP server") : null;
     var metadata = ClusterMetadataService.start(system);
     join(metadata.ready(), timeoutMs, "cluster metadata");
 
@@ -108,9 +122,10 @@ public final class BrokerNode implements AutoCloseable {
     var groups = GroupCoordinator.start(system, metadata);
 
     var registry = new ApiRegistry();
-    var dispatcher = new RequestDispatcher(registry);
+    BrokerMetrics brokerMetrics = metrics == null ? BrokerMetrics.NONE : metrics;
+    var dispatcher = new RequestDispatcher(registry, brokerMetrics);
     var context = new BrokerContext(system, settings.nodeId(), metadata, partitions, logDefaults,
-        new ProducerIds(metadata), settings.autoCreateTopics(), settings.defaultPartitions(), io, groups);
+        new ProducerIds(metadata), settings.autoCreateTopics(), settings.defaultPartitions(), io, groups, brokerMetrics);
     KafkaApis.registerAll(registry, context);
     registry.freeze();
 
@@ -119,8 +134,10 @@ public final class BrokerNode implements AutoCloseable {
     int port = settings.advertisedPort() == 0 ? server.localAddress().getPort() : settings.advertisedPort();
     join(metadata.registerBroker(new BrokerInfo(settings.nodeId(), host, port)).toCompletableFuture(), timeoutMs, "broker registration");
 
-    var node = new BrokerNode(system, settings, server, partitions, metadata, groups, lock);
+    var node = new BrokerNode(system, settings, server, partitions, metadata, groups, lock, ops, metrics);
     node.registerShutdownTasks();
+    if (metrics != null) metrics.bind(partitions, server::openConnections);
+    if (ops != null) ops.ready(server.localAddress().getHostString() + ":" + server.localAddress().getPort());
     log.info("Tributary node {} ready: Kafka listener on {}:{} (advertised {}:{}), data in {}",
         settings.nodeId(), server.localAddress().getHostString(), server.localAddress().getPort(), host, port, settings.dataDir());
     return node;
@@ -128,6 +145,19 @@ public final class BrokerNode implements AutoCloseable {
 
   private void registerShutdownTasks() {
     var shutdown = CoordinatedShutdown.get(system);
+    if (ops != null) {
+      shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-not-ready", () -> {
+        ops.notReady();
+        return CompletableFuture.completedFuture(Done.getInstance());
+      });
+      shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "http-stop", ops::stop);
+    }
+    if (metrics != null) {
+      shutdown.addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "metrics-close", () -> {
+        metrics.close();
+        return CompletableFuture.completedFuture(Done.getInstance());
+      });
+    }
     shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "kafka-unbind", () -> server.unbind());
     shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "kafka-drain", () -> {
       partitions.drain();
@@ -152,6 +182,16 @@ public final class BrokerNode implements AutoCloseable {
   /** {@code host:port} for a Kafka client's bootstrap.servers. */
   public String bootstrapServers() {
     return server.localAddress().getHostString() + ":" + port();
+  }
+
+  /** The HTTP server's bound port (/metrics, /health, /ready, records API); -1 when it is off. */
+  public int httpPort() {
+    return ops == null ? -1 : ops.localAddress().getPort();
+  }
+
+  /** The node's metrics; null when they are off. */
+  public NodeMetrics metrics() {
+    return metrics;
   }
 
   public ActorSystem<Void> system() {

@@ -15,7 +15,16 @@ import java.util.concurrent.Executor;
  * @param defaultPartitions Kafka's num.partitions
  * @param io              executor for blocking file reads
  * @param groups          the consumer groups of this node (group entities, registry)
+ * @param metrics         where produce and fetch report bytes and records per topic
  */
 public record BrokerContext(ActorSystem<?> system, int nodeId, MetadataService metadata, Partitions partitions,
                             LogConfig logDefaults, ProducerIds producerIds, boolean autoCreateTopics,
-                            int defaultPartitions, Executor io, GroupCoordinator groups) {}
+                            int defaultPartitions, Executor io, GroupCoordinator groups, BrokerMetrics metrics) {
+
+  public BrokerContext(ActorSystem<?> system, int nodeId, MetadataService metadata, Partitions partitions,
+                       LogConfig logDefaults, ProducerIds producerIds, boolean autoCreateTopics,
+                       int defaultPartitions, Executor io, GroupCoordinator groups) {
+    this(system, nodeId, metadata, partitions, logDefaults, producerIds, autoCreateTopics, defaultPartitions, io,
+        groups, BrokerMetrics.NONE);
+  }
+}

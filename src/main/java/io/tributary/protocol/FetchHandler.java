@@ -86,7 +86,26 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     boolean readCommitted = data.isolationLevel() == 1;
     return CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new))
         .thenComposeAsync(x -> readOrWait(slots, data.minBytes(), maxResponseBytes, deadline, readCommitted, version), broker.io())
-        .thenApply(responses -> sessions.respond(session, responses, version));
+        .thenApply(responses -> {
+          countFetched(responses);
+          return sessions.respond(session, responses, version);
+        });
+  }
+
+  /** Bytes and records sent, per partition: batch headers only (a v2 batch header carries its record count). */
+  private void countFetched(List<FetchSessions.Answer> answers) {
+    var metrics = broker.metrics();
+    if (metrics == BrokerMetrics.NONE) return;
+    for (var answer : answers) {
+      var records = answer.data().records();
+      if (records == null || records.sizeInBytes() == 0 || !(records instanceof MemoryRecords memory)) continue;
+      int count = 0;
+      for (var batch : memory.batches()) {
+        Integer n = batch.countOrNull();
+        count += n == null ? 1 : n;
+      }
+      metrics.fetched(answer.topic(), memory.sizeInBytes(), count);
+    }
   }
 
   private List<Slot> resolve(List<FetchSessions.Requested> requested, short version) {

@@ -79,7 +79,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     var connection = ctx.connection();
     var submitted = connection.produceOrder.thenCombine(handles, (a, b) -> {
       for (Append append : appends) {
-        pending.add(submit(append));
+        pending.add(submit(append, broker.metrics()));
       }
       return (Void) null;
     });
@@ -100,7 +100,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
   private record Append(TopicPartition tp, MemoryRecords records, PartitionProduceResponse response,
                         CompletableFuture<PartitionHandle> handle) {}
 
-  private static CompletableFuture<?> submit(Append append) {
+  private static CompletableFuture<?> submit(Append append, BrokerMetrics metrics) {
     var out = append.response();
     return append.handle()
         .thenCompose(h -> h.append(append.records()))
@@ -112,6 +112,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             fail(out, e, cause.getMessage());
           } else {
             out.setBaseOffset(result.firstOffset()).setLogStartOffset(result.logStartOffset());
+            if (!result.duplicate()) metrics.produced(append.tp().topic(), append.records().sizeInBytes(), result.recordCount());
           }
           return null;
         });

@@ -32,15 +32,22 @@ public final class RequestDispatcher {
 
   private final ApiRegistry registry;
   private final ApiVersionsHandler apiVersions;
+  private final BrokerMetrics metrics;
 
   public RequestDispatcher(ApiRegistry registry) {
+    this(registry, BrokerMetrics.NONE);
+  }
+
+  public RequestDispatcher(ApiRegistry registry, BrokerMetrics metrics) {
     this.registry = registry;
+    this.metrics = metrics;
     this.apiVersions = new ApiVersionsHandler(registry);
     registry.register(ApiKeys.API_VERSIONS, 0, apiVersions);
   }
 
   /** Handles one frame (the 4-byte size prefix already removed). */
   public CompletionStage<Optional<ByteString>> dispatch(ByteString frame, ConnectionInfo connection) {
+    long started = System.nanoTime();
     // A private, writable copy: produce batches are parsed as slices of it and patched in place on append.
     ByteBuffer buffer = ByteBuffer.wrap(frame.toArray());
     RequestHeader header;
@@ -80,6 +87,7 @@ public final class RequestDispatcher {
       response = CompletableFuture.failedFuture(e);
     }
     return response.handle((body, error) -> {
+      metrics.requestCompleted(api, System.nanoTime() - started, error != null);
       ApiMessage out = body;
       if (error != null) {
         Throwable cause = unwrap(error);

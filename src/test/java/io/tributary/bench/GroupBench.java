@@ -96,7 +96,8 @@ public final class GroupBench {
             consumer.subscribe(List.of(topic));
             while (consumer.assignment().isEmpty()) consumer.poll(Duration.ofMillis(100));
             ready.countDown();
-            start.await();
+            // keep polling (heartbeats, later rebalances) until every member of every group is in
+            while (!start.await(50, TimeUnit.MILLISECONDS)) consumer.poll(Duration.ZERO);
             long offset = 0;
             long end = window[1];
             while (System.currentTimeMillis() < end) {

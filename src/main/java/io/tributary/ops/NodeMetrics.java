@@ -1,0 +1,201 @@
+package io.tributary.ops;
+
+import akka.actor.typed.ActorSystem;
+import akka.cluster.Member;
+import akka.cluster.typed.Cluster;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.tributary.partition.PartitionHandle;
+import io.tributary.partition.Partitions;
+import io.tributary.protocol.BrokerMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
+import java.util.function.ToDoubleFunction;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * The node's metrics in a Micrometer {@link PrometheusMeterRegistry}.
+ *
+ * Hot path ({@link BrokerMetrics}): one cached {@link Timer} per API key (an array slot) and four
+ * cached counters per topic (one map lookup), so a request costs two {@code nanoTime} calls and a
+ * few atomic adds. Everything else — partition offsets and sizes, connections, cluster members —
+ * is read when Prometheus scrapes, from state the node keeps anyway.
+ */
+public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
+
+  /** Latency buckets of the per-API request histogram. */
+  private static final Duration[] LATENCY_BUCKETS = {
+      Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+      Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
+
+  private static final String[] MEMBER_STATUSES = {
+      "Joining", "WeaklyUp", "Up", "Leaving", "Exiting", "Down", "Removed", "PreparingForShutdown", "ReadyForShutdown"};
+
+  private record TopicMeters(Counter bytesIn, Counter recordsIn, Counter bytesOut, Counter recordsOut) {}
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Timer[] requestTimers;
+  private final Counter[] requestFailures;
+  private final Map<String, TopicMeters> topics = new ConcurrentHashMap<>();
+  private final MultiGauge logEndOffset;
+  private final MultiGauge logStartOffset;
+  private final MultiGauge logSize;
+  private final JvmGcMetrics gc;
+  private volatile Partitions partitions;
+  private volatile IntSupplier connections = () -> 0;
+
+  public NodeMetrics(ActorSystem<?> system, int nodeId, boolean jvm) {
+    registry.config().commonTags("node", Integer.toString(nodeId));
+    int maxId = 0;
+    for (ApiKeys api : ApiKeys.values()) maxId = Math.max(maxId, api.id);
+    requestTimers = new Timer[maxId + 1];
+    requestFailures = new Counter[maxId + 1];
+    logEndOffset = MultiGauge.builder("tributary.partition.log.end.offset")
+        .description("Next offset to be written (log end offset) of each partition open on this node")
+        .register(registry);
+    logStartOffset = MultiGauge.builder("tributary.partition.log.start.offset")
+        .description("First offset still in the log of each partition open on this node")
+        .register(registry);
+    logSize = MultiGauge.builder("tributary.partition.size").baseUnit("bytes")
+        .description("Size on disk of each partition open on this node")
+        .register(registry);
+    Gauge.builder("tributary.kafka.connections.active", this, m -> m.connections.getAsInt())
+        .description("Open Kafka client connections").register(registry);
+    var cluster = Cluster.get(system);
+    for (String status : MEMBER_STATUSES) {
+      Gauge.builder("tributary.cluster.members", cluster, c -> countMembers(c, status))
+          .tag("status", status).description("Akka cluster members by status, as this node sees them").register(registry);
+    }
+    Gauge.builder("tributary.cluster.members.unreachable", cluster, c -> c.state().getUnreachable().size())
+        .description("Cluster members this node's failure detector marks unreachable").register(registry);
+    if (jvm) {
+      new JvmMemoryMetrics().bindTo(registry);
+      gc = new JvmGcMetrics();
+      gc.bindTo(registry);
+      new JvmThreadMetrics().bindTo(registry);
+      new ClassLoaderMetrics().bindTo(registry);
+      new ProcessorMetrics().bindTo(registry);
+      new UptimeMetrics().bindTo(registry);
+    } else {
+      gc = null;
+    }
+  }
+
+  private static double countMembers(Cluster cluster, String status) {
+    int n = 0;
+    for (Member m : cluster.state().getMembers()) {
+      if (m.status().toString().equals(status)) n++;
+    }
+    return n;
+  }
+
+  /** The parts of the node that exist only once it has started. */
+  public void bind(Partitions partitions, IntSupplier openConnections) {
+    this.partitions = partitions;
+    this.connections = openConnections;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** The Prometheus text exposition (format 0.0.4) of every metric, partition gauges refreshed first. */
+  public synchronized String scrape() {
+    var p = partitions;
+    if (p != null) {
+      List<PartitionHandle> open = p.openPartitions();
+      logEndOffset.register(rows(open, PartitionHandle::logEndOffset), true);
+      logStartOffset.register(rows(open, PartitionHandle::logStartOffset), true);
+      logSize.register(rows(open, PartitionHandle::sizeInBytes), true);
+    }
+    return registry.scrape();
+  }
+
+  private static List<MultiGauge.Row<?>> rows(List<PartitionHandle> open, ToDoubleFunction<PartitionHandle> value) {
+    List<MultiGauge.Row<?>> rows = new ArrayList<>(open.size());
+    for (PartitionHandle h : open) {
+      var tp = h.topicPartition();
+      rows.add(MultiGauge.Row.of(Tags.of("topic", tp.topic(), "partition", Integer.toString(tp.partition())), h,
+          handle -> {
+            try {
+              return handle.isOpen() ? value.applyAsDouble(handle) : Double.NaN;
+            } catch (RuntimeException e) {
+              return Double.NaN; // closed under us (passivation): the next scrape drops it
+            }
+          }));
+    }
+    return rows;
+  }
+
+  @Override
+  public void requestCompleted(ApiKeys api, long nanos, boolean failed) {
+    Timer timer = requestTimers[api.id];
+    if (timer == null) {
+      timer = Timer.builder("tributary.kafka.requests")
+          .description("Kafka protocol requests handled, by API, and how long they took")
+          .tag("api", api.name)
+          .serviceLevelObjectives(LATENCY_BUCKETS)
+          .register(registry);
+      requestTimers[api.id] = timer; // a racing writer registers the same meter: the registry returns one instance
+    }
+    timer.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    if (failed) {
+      Counter c = requestFailures[api.id];
+      if (c == null) {
+        c = Counter.builder("tributary.kafka.request.failures").tag("api", api.name)
+            .description("Requests whose handler failed (answered with the API's error response)").register(registry);
+        requestFailures[api.id] = c;
+      }
+      c.increment();
+    }
+  }
+
+  @Override
+  public void produced(String topic, int bytes, int records) {
+    TopicMeters m = meters(topic);
+    m.bytesIn.increment(bytes);
+    m.recordsIn.increment(records);
+  }
+
+  @Override
+  public void fetched(String topic, int bytes, int records) {
+    TopicMeters m = meters(topic);
+    m.bytesOut.increment(bytes);
+    m.recordsOut.increment(records);
+  }
+
+  private TopicMeters meters(String topic) {
+    TopicMeters m = topics.get(topic);
+    return m != null ? m : topics.computeIfAbsent(topic, t -> new TopicMeters(
+        counter("tributary.topic.bytes.in", t, "Bytes of record batches appended (produce)"),
+        counter("tributary.topic.records.in", t, "Records appended (produce)"),
+        counter("tributary.topic.bytes.out", t, "Bytes of record batches sent to consumers (fetch)"),
+        counter("tributary.topic.records.out", t, "Records sent to consumers (fetch)")));
+  }
+
+  private Counter counter(String name, String topic, String description) {
+    return Counter.builder(name).tag("topic", topic).description(description).register(registry);
+  }
+
+  @Override
+  public void close() {
+    if (gc != null) gc.close();
+    registry.close();
+  }
+}
