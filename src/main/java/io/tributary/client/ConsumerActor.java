@@ -116,6 +116,7 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
   }
 
   private void flush(Flush f) {
+    engine.flushTaken(f.done());
     if (closed) {
       f.done().completeExceptionally(new IllegalStateException("the consumer is shut down; cannot commit"));
       return;
@@ -145,12 +146,19 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
     pollNow();
   }
 
-  private void commitSync(Map<TopicPartition, ConsumerEngine.Staged> offsets) {
-    if (offsets.isEmpty()) return;
+  /** True if committed (or nothing to commit). */
+  private boolean commitSync(Map<TopicPartition, ConsumerEngine.Staged> offsets) {
+    return commitSync(offsets, false);
+  }
+
+  private boolean commitSync(Map<TopicPartition, ConsumerEngine.Staged> offsets, boolean evenIfEmpty) {
+    if (offsets.isEmpty() && !evenIfEmpty) return true;
     try {
       consumer.commitSync(ConsumerEngine.toCommit(offsets), settings.commitTimeout());
+      return true;
     } catch (RuntimeException e) {
       log.warn("Synchronous commit of {} failed; those records will be delivered again: {}", offsets.keySet(), e.toString());
+      return false;
     }
   }
 
@@ -204,7 +212,11 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
       closed = true;
       try {
         if (consumer != null) {
-          if (commit) commitSync(engine.takeStaged(tp -> true, epochs));
+          if (commit) {
+            var last = engine.takeStaged(tp -> true, epochs);
+            // commitSync, even of nothing, also completes the asynchronous commits in flight (their callbacks run)
+            if (!last.isEmpty() || !pendingCommits.isEmpty()) commitSync(last, true);
+          }
           engine.buffer.closeAll();
           consumer.close(settings.closeTimeout());
         }
@@ -215,6 +227,7 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
         f.completeExceptionally(new IllegalStateException("the consumer was shut down before the commit completed"));
       }
       engine.shutdownFuture.complete(Done.getInstance());
+      engine.settleAfterShutdown();
     }
   }
 

@@ -31,6 +31,7 @@ final class ConsumerEngine<K, V> {
   final RecordBuffer<K, V> buffer;
   final CompletableFuture<Done> shutdownFuture = new CompletableFuture<>();
   private final ConcurrentHashMap<TopicPartition, Staged> staged = new ConcurrentHashMap<>();
+  private final java.util.Set<CompletableFuture<Done>> flushes = ConcurrentHashMap.newKeySet();
   private volatile ActorRef actor;
   /** Set by the stage before {@link #start}; called on the actor thread. */
   volatile java.util.function.Consumer<Throwable> onFailure = t -> {};
@@ -89,12 +90,36 @@ final class ConsumerEngine<K, V> {
   CompletionStage<Done> flush() {
     var f = new CompletableFuture<Done>();
     var a = actor;
-    if (a == null || shutdownFuture.isDone()) {
-      f.completeExceptionally(new IllegalStateException("the consumer is shut down; cannot commit"));
+    if (a == null) {
+      f.completeExceptionally(new IllegalStateException("the consumer has not started; cannot commit"));
       return f;
     }
-    a.tell(new ConsumerActor.Flush(f), ActorRef.noSender());
+    flushes.add(f);
+    if (shutdownFuture.isDone()) {
+      settleAfterShutdown();
+    } else {
+      a.tell(new ConsumerActor.Flush(f), ActorRef.noSender());
+    }
     return f.orTimeout(settings.commitTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+  }
+
+  /** The actor took this flush in hand. */
+  void flushTaken(CompletableFuture<Done> f) {
+    flushes.remove(f);
+  }
+
+  /**
+   * After the consumer closed: a flush that finds nothing staged succeeds (the shutdown committed it
+   * synchronously); one that finds offsets staged after the shutdown fails (those records will be delivered
+   * again).
+   */
+  void settleAfterShutdown() {
+    for (var f : flushes) {
+      if (flushes.remove(f)) {
+        if (staged.isEmpty()) f.complete(Done.getInstance());
+        else f.completeExceptionally(new IllegalStateException("the consumer is shut down; cannot commit"));
+      }
+    }
   }
 
   /** Commits what is staged, leaves the group and closes the KafkaConsumer. */
