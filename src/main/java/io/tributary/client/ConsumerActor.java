@@ -1,0 +1,238 @@
+package io.tributary.client;
+
+import akka.Done;
+import akka.actor.AbstractActorWithTimers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one owner of a KafkaConsumer (which is single-threaded): polls it on the consumer dispatcher with a
+ * short timeout, pauses partitions whose share of the buffer is full and resumes them as the stream drains
+ * them, commits on request, and handles rebalances: on revoke it drops the buffered records of the revoked
+ * partitions and commits their staged offsets synchronously before the partitions are handed over.
+ */
+final class ConsumerActor<K, V> extends AbstractActorWithTimers {
+  private static final Logger log = LoggerFactory.getLogger(ConsumerActor.class);
+
+  static final Object POLL = "poll";
+  static final Object WAKEUP = "wakeup";
+  static final Object SHUTDOWN = "shutdown";
+
+  record Flush(CompletableFuture<Done> done) {}
+
+  private final ConsumerEngine<K, V> engine;
+  private final ConsumerSettings<K, V> settings;
+  private KafkaConsumer<K, V> consumer;
+  /** Assigned partitions and their assignment epochs (a partition gets a new epoch each time it is assigned). */
+  private final Map<TopicPartition, Integer> epochs = new HashMap<>();
+  private final List<CompletableFuture<Done>> pendingCommits = new ArrayList<>();
+  private int nextEpoch = 1;
+  private boolean pollPending;
+  private boolean closed;
+
+  ConsumerActor(ConsumerEngine<K, V> engine) {
+    this.engine = engine;
+    this.settings = engine.settings;
+  }
+
+  @Override
+  public void preStart() {
+    try {
+      consumer = settings.createKafkaConsumer();
+      var sub = engine.subscription;
+      if (sub instanceof Subscription.Topics t) {
+        consumer.subscribe(t.topics(), new Listener());
+      } else if (sub instanceof Subscription.TopicPattern p) {
+        consumer.subscribe(p.pattern(), new Listener());
+      } else if (sub instanceof Subscription.Assignment a) {
+        consumer.assign(a.partitions());
+        a.offsets().forEach(consumer::seek);
+        assigned(a.partitions());
+      }
+    } catch (RuntimeException e) {
+      fail(e);
+      return;
+    }
+    pollNow();
+  }
+
+  @Override
+  public Receive createReceive() {
+    return receiveBuilder()
+        .matchEquals(POLL, m -> poll())
+        .matchEquals(WAKEUP, m -> {
+          getTimers().cancel(POLL);
+          pollNow();
+        })
+        .match(Flush.class, this::flush)
+        .matchEquals(SHUTDOWN, m -> shutdown(true))
+        .build();
+  }
+
+  private void pollNow() {
+    if (!pollPending && !closed) {
+      pollPending = true;
+      getSelf().tell(POLL, getSelf());
+    }
+  }
+
+  private void poll() {
+    pollPending = false;
+    if (closed) return;
+    try {
+      var assigned = consumer.assignment();
+      var pause = engine.buffer.toPause(assigned);
+      var resume = new HashSet<>(assigned);
+      resume.removeAll(pause);
+      consumer.pause(pause);
+      consumer.resume(resume);
+      boolean allPaused = !assigned.isEmpty() && resume.isEmpty();
+      var records = consumer.poll(allPaused ? Duration.ZERO : settings.pollTimeout());
+      engine.buffer.add(records);
+      if (allPaused) {
+        engine.buffer.park();
+        getTimers().startSingleTimer(POLL, WAKEUP, settings.pollInterval());
+      } else {
+        pollNow();
+      }
+    } catch (RuntimeException e) {
+      fail(e);
+    }
+  }
+
+  private void flush(Flush f) {
+    engine.flushTaken(f.done());
+    if (closed) {
+      f.done().completeExceptionally(new IllegalStateException("the consumer is shut down; cannot commit"));
+      return;
+    }
+    var offsets = engine.takeStaged(tp -> true, epochs);
+    if (offsets.isEmpty()) {
+      f.done().complete(Done.getInstance());
+      return;
+    }
+    pendingCommits.add(f.done());
+    consumer.commitAsync(ConsumerEngine.toCommit(offsets), (m, e) -> {
+      pendingCommits.remove(f.done());
+      if (e == null) {
+        f.done().complete(Done.getInstance());
+      } else if (e instanceof RetriableCommitFailedException || e instanceof RebalanceInProgressException
+          || e instanceof RetriableException) {
+        engine.restage(offsets); // committed by the next flush, or on revoke while the partitions are still ours
+        f.done().complete(Done.getInstance());
+      } else if (e instanceof CommitFailedException) {
+        // The partitions were reassigned: their new owner reads from the last committed position (at-least-once).
+        log.warn("Commit failed after a rebalance; those records will be delivered again: {}", e.getMessage());
+        f.done().complete(Done.getInstance());
+      } else {
+        f.done().completeExceptionally(e);
+      }
+    });
+    pollNow();
+  }
+
+  /** True if committed (or nothing to commit). */
+  private boolean commitSync(Map<TopicPartition, ConsumerEngine.Staged> offsets) {
+    return commitSync(offsets, false);
+  }
+
+  private boolean commitSync(Map<TopicPartition, ConsumerEngine.Staged> offsets, boolean evenIfEmpty) {
+    if (offsets.isEmpty() && !evenIfEmpty) return true;
+    try {
+      consumer.commitSync(ConsumerEngine.toCommit(offsets), settings.commitTimeout());
+      return true;
+    } catch (RuntimeException e) {
+      log.warn("Synchronous commit of {} failed; those records will be delivered again: {}", offsets.keySet(), e.toString());
+      return false;
+    }
+  }
+
+  private void assigned(Collection<TopicPartition> partitions) {
+    var queues = new ArrayList<RecordBuffer.Queue<K, V>>();
+    for (var tp : partitions) {
+      int epoch = nextEpoch++;
+      epochs.put(tp, epoch);
+      queues.add(engine.buffer.open(tp, epoch));
+    }
+    engine.onAssigned.accept(queues);
+  }
+
+  private final class Listener implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      engine.buffer.revoke(partitions);
+      var set = new HashSet<>(partitions);
+      commitSync(engine.takeStaged(set::contains, epochs));
+      partitions.forEach(epochs::remove);
+      engine.subscription.listener().onRevoked(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      engine.buffer.revoke(partitions);
+      partitions.forEach(epochs::remove);
+      engine.subscription.listener().onRevoked(partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      assigned(partitions);
+      engine.subscription.listener().onAssigned(partitions);
+    }
+  }
+
+  private void fail(Throwable e) {
+    log.warn("Consumer failed: {}", e.toString());
+    engine.onFailure.accept(e);
+    shutdown(false);
+  }
+
+  private void shutdown(boolean commit) {
+    close(commit);
+    getContext().stop(getSelf());
+  }
+
+  private void close(boolean commit) {
+    if (!closed) {
+      closed = true;
+      try {
+        if (consumer != null) {
+          if (commit) {
+            var last = engine.takeStaged(tp -> true, epochs);
+            // commitSync, even of nothing, also completes the asynchronous commits in flight (their callbacks run)
+            if (!last.isEmpty() || !pendingCommits.isEmpty()) commitSync(last, true);
+          }
+          engine.buffer.closeAll();
+          consumer.close(settings.closeTimeout());
+        }
+      } catch (RuntimeException e) {
+        log.warn("Closing the consumer failed: {}", e.toString());
+      }
+      for (var f : List.copyOf(pendingCommits)) {
+        f.completeExceptionally(new IllegalStateException("the consumer was shut down before the commit completed"));
+      }
+      engine.shutdownFuture.complete(Done.getInstance());
+      engine.settleAfterShutdown();
+    }
+  }
+
+  @Override
+  public void postStop() {
+    close(false);
+  }
+}

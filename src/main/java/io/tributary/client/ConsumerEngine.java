@@ -1,0 +1,131 @@
+package io.tributary.client;
+
+import akka.Done;
+import akka.actor.ActorRef;
+import akka.actor.ActorSystem;
+import akka.actor.Props;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The state one consumer shares between its actor (which owns the KafkaConsumer), the source stage(s)
+ * and the committer: the record buffer, offsets staged for commit, and the actor's lifecycle.
+ */
+final class ConsumerEngine<K, V> {
+  private static final AtomicLong IDS = new AtomicLong();
+
+  /** A position to commit, tagged with the assignment epoch of the partition when its record was emitted. */
+  record Staged(long offset, int epoch) {}
+
+  final ConsumerSettings<K, V> settings;
+  final Subscription subscription;
+  final RecordBuffer<K, V> buffer;
+  final CompletableFuture<Done> shutdownFuture = new CompletableFuture<>();
+  private final ConcurrentHashMap<TopicPartition, Staged> staged = new ConcurrentHashMap<>();
+  private final java.util.Set<CompletableFuture<Done>> flushes = ConcurrentHashMap.newKeySet();
+  private volatile ActorRef actor;
+  /** Set by the stage before {@link #start}; called on the actor thread. */
+  volatile java.util.function.Consumer<Throwable> onFailure = t -> {};
+  volatile java.util.function.Consumer<List<RecordBuffer.Queue<K, V>>> onAssigned = qs -> {};
+
+  ConsumerEngine(ConsumerSettings<K, V> settings, Subscription subscription) {
+    this.settings = settings;
+    this.subscription = subscription;
+    this.buffer = new RecordBuffer<>(settings.maxBufferBytes());
+  }
+
+  void start(ActorSystem system) {
+    actor = system.actorOf(Props.create(ConsumerActor.class, () -> new ConsumerActor<K, V>(this))
+        .withDispatcher(settings.dispatcher()), "tributary-consumer-" + IDS.incrementAndGet());
+    buffer.setWakeup(() -> actor.tell(ConsumerActor.WAKEUP, ActorRef.noSender()));
+  }
+
+  /** Records {@code next} as the position to commit for {@code tp} (the highest of one epoch wins). */
+  void stage(TopicPartition tp, long next, int epoch) {
+    var s = new Staged(next, epoch);
+    staged.merge(tp, s, (a, b) -> a.epoch() != b.epoch() ? (b.epoch() > a.epoch() ? b : a)
+        : (b.offset() > a.offset() ? b : a));
+  }
+
+  /** Puts back offsets whose commit failed retriably (unless newer ones were staged meanwhile). */
+  void restage(Map<TopicPartition, Staged> offsets) {
+    offsets.forEach((tp, s) -> stage(tp, s.offset(), s.epoch()));
+  }
+
+  /**
+   * Removes and returns the staged offsets of partitions for which {@code current} gives the epoch they were
+   * staged in; offsets staged in an older epoch (the partition was revoked since) are dropped.
+   */
+  Map<TopicPartition, Staged> takeStaged(Predicate<TopicPartition> include, Map<TopicPartition, Integer> current) {
+    var out = new HashMap<TopicPartition, Staged>();
+    for (var e : staged.entrySet()) {
+      var tp = e.getKey();
+      var s = e.getValue();
+      Integer epoch = current.get(tp);
+      if (epoch == null || epoch != s.epoch()) {
+        if (epoch == null || s.epoch() < epoch) staged.remove(tp, s);
+      } else if (include.test(tp) && staged.remove(tp, s)) {
+        out.put(tp, s);
+      }
+    }
+    return out;
+  }
+
+  static Map<TopicPartition, OffsetAndMetadata> toCommit(Map<TopicPartition, Staged> offsets) {
+    var out = new HashMap<TopicPartition, OffsetAndMetadata>();
+    offsets.forEach((tp, s) -> out.put(tp, new OffsetAndMetadata(s.offset())));
+    return out;
+  }
+
+  /** Commits everything staged so far; completes when the broker acknowledged it. */
+  CompletionStage<Done> flush() {
+    var f = new CompletableFuture<Done>();
+    var a = actor;
+    if (a == null) {
+      f.completeExceptionally(new IllegalStateException("the consumer has not started; cannot commit"));
+      return f;
+    }
+    flushes.add(f);
+    if (shutdownFuture.isDone()) {
+      settleAfterShutdown();
+    } else {
+      a.tell(new ConsumerActor.Flush(f), ActorRef.noSender());
+    }
+    return f.orTimeout(settings.commitTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+  }
+
+  /** The actor took this flush in hand. */
+  void flushTaken(CompletableFuture<Done> f) {
+    flushes.remove(f);
+  }
+
+  /**
+   * After the consumer closed: a flush that finds nothing staged succeeds (the shutdown committed it
+   * synchronously); one that finds offsets staged after the shutdown fails (those records will be delivered
+   * again).
+   */
+  void settleAfterShutdown() {
+    for (var f : flushes) {
+      if (flushes.remove(f)) {
+        if (staged.isEmpty()) f.complete(Done.getInstance());
+        else f.completeExceptionally(new IllegalStateException("the consumer is shut down; cannot commit"));
+      }
+    }
+  }
+
+  /** Commits what is staged, leaves the group and closes the KafkaConsumer. */
+  void shutdown() {
+    var a = actor;
+    if (a == null) shutdownFuture.complete(Done.getInstance());
+    else a.tell(ConsumerActor.SHUTDOWN, ActorRef.noSender());
+  }
+}
