@@ -22,24 +22,9 @@ import org.junit.jupiter.api.Test;
  * once, and only records after the committed position at the interruption (the uncommitted window) appear
  * twice.
  */
-class AtLeastOncePipelineTest {
+class AtLeastOncePipelineTest extends EmbeddedBrokerTestBase {
   static final int N = 100_000;
   static final int PARTITIONS = 4;
-  static EmbeddedBroker broker;
-  static ActorSystem system;
-
-  @BeforeAll
-  static void start() {
-    broker = EmbeddedBroker.start();
-    system = ActorSystem.create("at-least-once-test");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    broker.close();
-  }
 
   @Test
   void abortedStreamRestartsWithoutLoss() throws Exception {

@@ -12,22 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Committer batches, and a stream that ends by take() still commits its last batch. */
-class CommitterTest {
-  static EmbeddedBroker broker;
-  static ActorSystem system;
-
-  @BeforeAll
-  static void start() {
-    broker = EmbeddedBroker.start();
-    system = ActorSystem.create("committer-test");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    broker.close();
-  }
+class CommitterTest extends EmbeddedBrokerTestBase {
 
   @Test
   void takeThenCommitCommitsEverything() throws Exception {

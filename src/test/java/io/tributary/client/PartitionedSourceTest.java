@@ -16,22 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A sub-source per assigned partition, completed when a second group member takes partitions away. */
-class PartitionedSourceTest {
-  static EmbeddedBroker broker;
-  static ActorSystem system;
-
-  @BeforeAll
-  static void start() {
-    broker = EmbeddedBroker.start();
-    system = ActorSystem.create("partitioned-test");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    broker.close();
-  }
+class PartitionedSourceTest extends EmbeddedBrokerTestBase {
 
   @Test
   void subSourcesFollowTheAssignment() throws Exception {

@@ -18,22 +18,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 
 /** The Reactive Streams forms driven by a second reactive library, Project Reactor. */
-class ReactiveStreamsInteropTest {
-  static EmbeddedBroker broker;
-  static ActorSystem system;
-
-  @BeforeAll
-  static void start() {
-    broker = EmbeddedBroker.start();
-    system = ActorSystem.create("interop-test");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    broker.close();
-  }
+class ReactiveStreamsInteropTest extends EmbeddedBrokerTestBase {
 
   @Test
   void reactorFluxIntoSubscriberAndOutOfPublisher() throws Exception {

@@ -31,11 +31,9 @@ import org.junit.jupiter.api.Test;
  * while the first runs. No record is lost, and no stream emits a record of a partition after its revoke of
  * that partition completed (until the partition is assigned to it again).
  */
-class RebalanceTest {
+class RebalanceTest extends EmbeddedBrokerTestBase {
   static final int N = 100_000;
   static final int PARTITIONS = 6;
-  static EmbeddedBroker broker;
-  static ActorSystem system;
 
   /** One observation, ordered by a global sequence number. */
   record Event(String stream, String kind, TopicPartition partition, long offset, long seq) {}
@@ -43,19 +41,6 @@ class RebalanceTest {
   final AtomicLong seq = new AtomicLong();
   final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
   final Set<String> emitted = ConcurrentHashMap.newKeySet();
-
-  @BeforeAll
-  static void start() {
-    broker = EmbeddedBroker.start();
-    system = ActorSystem.create("rebalance-test");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    broker.close();
-  }
 
   Pair<Consumer.Control, CompletionStage<Done>> run(String name) {
     var settings = ConsumerSettings.create(system, new StringDeserializer(), new StringDeserializer())

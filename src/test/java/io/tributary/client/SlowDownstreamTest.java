@@ -26,26 +26,11 @@ import org.junit.jupiter.api.Test;
  * the bound plus one poll. (The issue asks for a 2 GB backlog; 200 MB keeps the same ratio of backlog to
  * bound far above 1 and is written in a few seconds on a small machine.)
  */
-class SlowDownstreamTest {
+class SlowDownstreamTest extends EmbeddedBrokerTestBase {
   static final int RECORD_BYTES = 10_000;
   static final int RECORDS = 20_000; // 200 MB
   static final long BOUND = 4L * 1024 * 1024;
   static final int MAX_POLL_RECORDS = 100;
-  static EmbeddedBroker broker;
-  static ActorSystem system;
-
-  @BeforeAll
-  static void start() {
-    broker = EmbeddedBroker.start();
-    system = ActorSystem.create("slow-downstream-test");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    broker.close();
-  }
 
   @Test
   void bufferStaysBoundedWhateverTheBacklog() throws Exception {

@@ -24,22 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Runs the README's recipes against an EmbeddedBroker. */
-class RecipesTest {
-  static EmbeddedBroker broker;
-  static ActorSystem system;
-
-  @BeforeAll
-  static void start() {
-    broker = EmbeddedBroker.start();
-    system = ActorSystem.create("recipes-test");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    broker.close();
-  }
+class RecipesTest extends io.tributary.client.EmbeddedBrokerTestBase {
 
   static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
