@@ -12,11 +12,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,7 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
   static final Object POLL = "poll";
   static final Object WAKEUP = "wakeup";
   static final Object SHUTDOWN = "shutdown";
+  private static final Object COMMIT_WAITING = "commit-waiting";
 
   record Flush(CompletableFuture<Done> done) {}
 
@@ -40,7 +43,11 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
   private KafkaConsumer<K, V> consumer;
   /** Assigned partitions and their assignment epochs (a partition gets a new epoch each time it is assigned). */
   private final Map<TopicPartition, Integer> epochs = new HashMap<>();
+  /** Flushes whose commit request is in flight. */
   private final List<CompletableFuture<Done>> pendingCommits = new ArrayList<>();
+  /** Flushes waiting for the commit in flight to finish; the next commit answers them all. */
+  private final List<CompletableFuture<Done>> waitingFlushes = new ArrayList<>();
+  private boolean commitInFlight;
   private int nextEpoch = 1;
   private boolean pollPending;
   private boolean closed;
@@ -80,6 +87,9 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
           pollNow();
         })
         .match(Flush.class, this::flush)
+        .matchEquals(COMMIT_WAITING, m -> {
+          if (!commitInFlight && !closed && !waitingFlushes.isEmpty()) commitWaiting();
+        })
         .matchEquals(SHUTDOWN, m -> shutdown(true))
         .build();
   }
@@ -102,7 +112,15 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
       consumer.pause(pause);
       consumer.resume(resume);
       boolean allPaused = !assigned.isEmpty() && resume.isEmpty();
-      var records = consumer.poll(allPaused ? Duration.ZERO : settings.pollTimeout());
+      ConsumerRecords<K, V> records;
+      engine.polling.set(consumer);
+      try {
+        records = consumer.poll(allPaused ? Duration.ZERO : settings.pollTimeout());
+      } catch (WakeupException e) {
+        records = ConsumerRecords.empty(); // a flush is waiting in the mailbox
+      } finally {
+        engine.polling.set(null);
+      }
       engine.buffer.add(records);
       if (allPaused) {
         engine.buffer.park();
@@ -121,27 +139,44 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
       f.done().completeExceptionally(new IllegalStateException("the consumer is shut down; cannot commit"));
       return;
     }
+    waitingFlushes.add(f.done());
+    if (!commitInFlight) commitWaiting();
+  }
+
+  /**
+   * Commits everything staged so far for all waiting flushes in one request. At most one commit is in flight
+   * per consumer: flushes that arrive meanwhile wait for it and are then answered by one commit of what was
+   * staged by then, so a fast stream sends few large commits instead of queueing one per batch at the
+   * coordinator.
+   */
+  private void commitWaiting() {
+    var flushes = List.copyOf(waitingFlushes);
+    waitingFlushes.clear();
     var offsets = engine.takeStaged(tp -> true, epochs);
     if (offsets.isEmpty()) {
-      f.done().complete(Done.getInstance());
+      flushes.forEach(f -> f.complete(Done.getInstance()));
       return;
     }
-    pendingCommits.add(f.done());
+    commitInFlight = true;
+    pendingCommits.addAll(flushes);
     consumer.commitAsync(ConsumerEngine.toCommit(offsets), (m, e) -> {
-      pendingCommits.remove(f.done());
+      commitInFlight = false;
+      pendingCommits.removeAll(flushes);
       if (e == null) {
-        f.done().complete(Done.getInstance());
+        flushes.forEach(f -> f.complete(Done.getInstance()));
       } else if (e instanceof RetriableCommitFailedException || e instanceof RebalanceInProgressException
           || e instanceof RetriableException) {
         engine.restage(offsets); // committed by the next flush, or on revoke while the partitions are still ours
-        f.done().complete(Done.getInstance());
+        flushes.forEach(f -> f.complete(Done.getInstance()));
       } else if (e instanceof CommitFailedException) {
         // The partitions were reassigned: their new owner reads from the last committed position (at-least-once).
         log.warn("Commit failed after a rebalance; those records will be delivered again: {}", e.getMessage());
-        f.done().complete(Done.getInstance());
+        flushes.forEach(f -> f.complete(Done.getInstance()));
       } else {
-        f.done().completeExceptionally(e);
+        flushes.forEach(f -> f.completeExceptionally(e));
       }
+      // runs inside poll() on this actor's thread: start the next commit after poll returns
+      if (!waitingFlushes.isEmpty()) getSelf().tell(COMMIT_WAITING, getSelf());
     });
     pollNow();
   }
@@ -154,7 +189,12 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
   private boolean commitSync(Map<TopicPartition, ConsumerEngine.Staged> offsets, boolean evenIfEmpty) {
     if (offsets.isEmpty() && !evenIfEmpty) return true;
     try {
-      consumer.commitSync(ConsumerEngine.toCommit(offsets), settings.commitTimeout());
+      try {
+        consumer.commitSync(ConsumerEngine.toCommit(offsets), settings.commitTimeout());
+      } catch (WakeupException e) {
+        // a flush's wakeup that arrived as poll() returned, or during a rebalance callback: it is spent now
+        consumer.commitSync(ConsumerEngine.toCommit(offsets), settings.commitTimeout());
+      }
       return true;
     } catch (RuntimeException e) {
       log.warn("Synchronous commit of {} failed; those records will be delivered again: {}", offsets.keySet(), e.toString());
@@ -215,7 +255,13 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
           if (commit) {
             var last = engine.takeStaged(tp -> true, epochs);
             // commitSync, even of nothing, also completes the asynchronous commits in flight (their callbacks run)
-            if (!last.isEmpty() || !pendingCommits.isEmpty()) commitSync(last, true);
+            boolean committed = last.isEmpty() && pendingCommits.isEmpty() || commitSync(last, true);
+            var waiting = List.copyOf(waitingFlushes);
+            waitingFlushes.clear();
+            for (var f : waiting) {
+              if (committed) f.complete(Done.getInstance());
+              else f.completeExceptionally(new IllegalStateException("the final commit failed; those records will be delivered again"));
+            }
           }
           engine.buffer.closeAll();
           consumer.close(settings.closeTimeout());
@@ -223,6 +269,8 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
       } catch (RuntimeException e) {
         log.warn("Closing the consumer failed: {}", e.toString());
       }
+      pendingCommits.addAll(waitingFlushes);
+      waitingFlushes.clear();
       for (var f : List.copyOf(pendingCommits)) {
         f.completeExceptionally(new IllegalStateException("the consumer was shut down before the commit completed"));
       }

@@ -33,6 +33,9 @@ final class ConsumerEngine<K, V> {
   private final ConcurrentHashMap<TopicPartition, Staged> staged = new ConcurrentHashMap<>();
   private final java.util.Set<CompletableFuture<Done>> flushes = ConcurrentHashMap.newKeySet();
   private volatile ActorRef actor;
+  /** The actor's KafkaConsumer while it blocks in poll(), else null: a flush wakes it (see {@link #flush}). */
+  final java.util.concurrent.atomic.AtomicReference<org.apache.kafka.clients.consumer.Consumer<?, ?>> polling =
+      new java.util.concurrent.atomic.AtomicReference<>();
   /** Set by the stage before {@link #start}; called on the actor thread. */
   volatile java.util.function.Consumer<Throwable> onFailure = t -> {};
   volatile java.util.function.Consumer<List<RecordBuffer.Queue<K, V>>> onAssigned = qs -> {};
@@ -99,6 +102,10 @@ final class ConsumerEngine<K, V> {
       settleAfterShutdown();
     } else {
       a.tell(new ConsumerActor.Flush(f), ActorRef.noSender());
+      // The actor reads its mailbox only between polls, and a poll at the end of the log blocks for the whole
+      // poll-timeout: wake it so the commit starts now (wakeup() is the KafkaConsumer's one thread-safe call).
+      var c = polling.get();
+      if (c != null) c.wakeup();
     }
     return f.orTimeout(settings.commitTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
   }

@@ -107,12 +107,21 @@ public final class ClientBenchmark {
           consumer.commitSync();
         }
       });
-      double streamCommit = best(rounds, n, "committableSource -> Committer.sink", round ->
-          Consumer.committableSource(cs.withGroupId("stream-commit-" + round), Subscriptions.topics("raw-p-0"))
-              .take(total)
-              .map(CommittableMessage::committableOffset)
-              .runWith(Committer.sink(CommitterSettings.create(system)), system)
-              .toCompletableFuture().get(10, TimeUnit.MINUTES));
+      var joinNanos = new long[rounds];
+      double streamCommit = best(rounds, n, "committableSource -> Committer.sink", round -> {
+        long t0 = System.nanoTime();
+        var first = new java.util.concurrent.atomic.AtomicLong();
+        Consumer.committableSource(cs.withGroupId("stream-commit-" + round), Subscriptions.topics("raw-p-0"))
+            .take(total)
+            .map(m -> {
+              if (first.get() == 0) first.set(System.nanoTime());
+              return m.committableOffset();
+            })
+            .runWith(Committer.sink(CommitterSettings.create(system)), system)
+            .toCompletableFuture().get(10, TimeUnit.MINUTES);
+        joinNanos[round] = first.get() - t0;
+        System.out.printf("  %-42s round %d: first record after %.2f s (group join)%n", "", round, joinNanos[round] / 1e9);
+      });
 
       results.add(String.format("produce:    raw %,.0f rec/s, Producer.plainSink %,.0f rec/s, ratio %.2f", rawProduce, streamProduce, streamProduce / rawProduce));
       results.add(String.format("consume:    raw %,.0f rec/s, Consumer.plainSource %,.0f rec/s, ratio %.2f", rawConsume, streamConsume, streamConsume / rawConsume));

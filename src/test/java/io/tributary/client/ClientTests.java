@@ -85,6 +85,13 @@ final class ClientTests {
   /** The group's committed offsets (partitions without a commit are absent). */
   static Map<TopicPartition, Long> committed(String bootstrap, String group) {
     try (var admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      return committed(admin, group);
+    }
+  }
+
+  /** The group's committed offsets, through an open admin client. */
+  static Map<TopicPartition, Long> committed(Admin admin, String group) {
+    try {
       Map<TopicPartition, OffsetAndMetadata> m = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
       var out = new HashMap<TopicPartition, Long>();
       m.forEach((tp, om) -> {
