@@ -6,7 +6,8 @@ import java.time.Duration;
 
 /**
  * Immutable settings of {@link Committer}: commit after {@code maxBatch} offsets or {@code maxInterval},
- * whichever comes first, with at most {@code parallelism} commits in flight. Defaults (reference.conf,
+ * whichever comes first, with at most {@code parallelism} batches awaiting their commit (a consumer sends
+ * one commit at a time and answers the batches that wait meanwhile with its next). Defaults (reference.conf,
  * {@code tributary.client.committer}) are Alpakka Kafka's: 1000 offsets, 10 s.
  */
 public final class CommitterSettings {
