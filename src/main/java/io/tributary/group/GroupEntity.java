@@ -279,6 +279,7 @@ public final class GroupEntity
   private final LongSupplier clock;
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
+  private final CommittedOffsetsView offsetsView;
 
   /** Live group, rebuilt from the durable state when recovery completes. */
   private ClassicGroup group = new ClassicGroup();
@@ -300,6 +301,7 @@ public final class GroupEntity
     this.clock = clock;
     this.ctx = ctx;
     this.timers = timers;
+    this.offsetsView = CommittedOffsetsView.get(ctx.getSystem());
   }
 
   @Override
@@ -319,7 +321,11 @@ public final class GroupEntity
 
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> {
+      State next = state.apply(event);
+      offsetsView.apply(groupId, event); // a projection: idempotent, so replaying events is harmless
+      return next;
+    });
   }
 
   @Override
@@ -353,6 +359,7 @@ public final class GroupEntity
   // ---------------------------------------------------------------- recovery
 
   private void onRecovered(State s) {
+    offsetsView.replace(groupId, s);
     group = new ClassicGroup();
     group.generationId = s.generationId();
     group.protocolType = s.protocolType();

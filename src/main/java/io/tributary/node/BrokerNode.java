@@ -10,6 +10,7 @@ import akka.cluster.typed.Join;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.tributary.group.CommittedOffsetsView;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.ClusterMetadataService;
@@ -136,7 +137,9 @@ public final class BrokerNode implements AutoCloseable {
 
     var node = new BrokerNode(system, settings, server, partitions, metadata, groups, lock, ops, metrics);
     node.registerShutdownTasks();
-    if (metrics != null) metrics.bind(partitions, server::openConnections);
+    if (metrics != null) {
+      metrics.bind(partitions, server::openConnections, CommittedOffsetsView.get(system), metadata);
+    }
     if (ops != null) ops.ready(server.localAddress().getHostString() + ":" + server.localAddress().getPort());
     log.info("Tributary node {} ready: Kafka listener on {}:{} (advertised {}:{}), data in {}",
         settings.nodeId(), server.localAddress().getHostString(), server.localAddress().getPort(), host, port, settings.dataDir());

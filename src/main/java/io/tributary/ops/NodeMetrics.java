@@ -16,6 +16,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.tributary.group.CommittedOffsetsView;
+import io.tributary.metadata.MetadataImage;
+import io.tributary.metadata.MetadataService;
 import io.tributary.partition.PartitionHandle;
 import io.tributary.partition.Partitions;
 import io.tributary.protocol.BrokerMetrics;
@@ -26,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 import java.util.function.ToDoubleFunction;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
@@ -33,8 +37,9 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *
  * Hot path ({@link BrokerMetrics}): one cached {@link Timer} per API key (an array slot) and four
  * cached counters per topic (one map lookup), so a request costs two {@code nanoTime} calls and a
- * few atomic adds. Everything else — partition offsets and sizes, connections, cluster members —
- * is read when Prometheus scrapes, from state the node keeps anyway.
+ * few atomic adds. Everything else — partition offsets and sizes, consumer-group lag, connections,
+ * cluster members — is read when Prometheus scrapes, from state the node keeps anyway (group lag from
+ * the {@link CommittedOffsetsView}, so a scrape wakes no group and opens no partition).
  */
 public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
 
@@ -56,8 +61,14 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
   private final MultiGauge logEndOffset;
   private final MultiGauge logStartOffset;
   private final MultiGauge logSize;
+  private final MultiGauge groupCommitted;
+  private final MultiGauge groupLag;
+  private final MultiGauge groupLagSum;
   private final JvmGcMetrics gc;
   private volatile Partitions partitions;
+  private volatile CommittedOffsetsView groupOffsets;
+  /** Partitions opened by a scrape to learn their high watermark. */
+  private final java.util.Set<TopicPartition> opening = ConcurrentHashMap.newKeySet();
   private volatile IntSupplier connections = () -> 0;
 
   public NodeMetrics(ActorSystem<?> system, int nodeId, boolean jvm) {
@@ -74,6 +85,16 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
         .register(registry);
     logSize = MultiGauge.builder("tributary.partition.size").baseUnit("bytes")
         .description("Size on disk of each partition open on this node")
+        .register(registry);
+    groupCommitted = MultiGauge.builder("tributary.group.committed.offset")
+        .description("Committed offset of each partition of each consumer group coordinated on this node")
+        .register(registry);
+    groupLag = MultiGauge.builder("tributary.group.lag")
+        .description("High watermark minus committed offset, per group and partition (a partition not open"
+            + " since the node started appears from the scrape after the one that opened it)")
+        .register(registry);
+    groupLagSum = MultiGauge.builder("tributary.group.lag.sum")
+        .description("Sum of tributary_group_lag over the group's partitions")
         .register(registry);
     Gauge.builder("tributary.kafka.connections.active", this, m -> m.connections.getAsInt())
         .description("Open Kafka client connections").register(registry);
@@ -106,9 +127,26 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
   }
 
   /** The parts of the node that exist only once it has started. */
-  public void bind(Partitions partitions, IntSupplier openConnections) {
+  public void bind(Partitions partitions, IntSupplier openConnections, CommittedOffsetsView groupOffsets,
+                   MetadataService metadata) {
     this.partitions = partitions;
     this.connections = openConnections;
+    this.groupOffsets = groupOffsets;
+    metadata.subscribe(this::forgetDeletedTopics);
+  }
+
+  /** A deleted topic's counters leave the scrape (a topic created again under that name starts at zero). */
+  private void forgetDeletedTopics(MetadataImage image) {
+    for (String topic : List.copyOf(topics.keySet())) {
+      if (image.topic(topic).isPresent()) continue;
+      TopicMeters m = topics.remove(topic);
+      if (m != null) {
+        registry.remove(m.bytesIn());
+        registry.remove(m.recordsIn());
+        registry.remove(m.bytesOut());
+        registry.remove(m.recordsOut());
+      }
+    }
   }
 
   public PrometheusMeterRegistry registry() {
@@ -123,8 +161,40 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
       logEndOffset.register(rows(open, PartitionHandle::logEndOffset), true);
       logStartOffset.register(rows(open, PartitionHandle::logStartOffset), true);
       logSize.register(rows(open, PartitionHandle::sizeInBytes), true);
+      var offsets = groupOffsets;
+      if (offsets != null) registerGroupLag(p, offsets.snapshot());
     }
     return registry.scrape();
+  }
+
+  private void registerGroupLag(Partitions p, Map<String, Map<TopicPartition, Long>> groups) {
+    List<MultiGauge.Row<?>> committedRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> lagRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> sumRows = new ArrayList<>();
+    groups.forEach((group, offsets) -> {
+      long sum = 0;
+      boolean any = false;
+      for (var e : offsets.entrySet()) {
+        var tp = e.getKey();
+        Tags tags = Tags.of("group", group, "topic", tp.topic(), "partition", Integer.toString(tp.partition()));
+        committedRows.add(MultiGauge.Row.of(tags, e.getValue()));
+        long hw = p.knownHighWatermark(tp);
+        if (hw < 0) {
+          // not open since the node started: open it once (it passivates again when idle, and its high
+          // watermark stays known), so its lag appears from the next scrape
+          if (opening.add(tp)) p.handle(tp).whenComplete((h, error) -> opening.remove(tp));
+          continue;
+        }
+        long lag = Math.max(0, hw - e.getValue());
+        lagRows.add(MultiGauge.Row.of(tags, lag));
+        sum += lag;
+        any = true;
+      }
+      if (any) sumRows.add(MultiGauge.Row.of(Tags.of("group", group), sum));
+    });
+    groupCommitted.register(committedRows, true);
+    groupLag.register(lagRows, true);
+    groupLagSum.register(sumRows, true);
   }
 
   private static List<MultiGauge.Row<?>> rows(List<PartitionHandle> open, ToDoubleFunction<PartitionHandle> value) {

@@ -49,6 +49,8 @@ public final class PartitionHandle {
   public int leaderEpoch() { return leaderEpoch; }
   public boolean isOpen() { return open; }
   public long highWatermark() { touch(); return highWatermark; }
+  /** The high watermark without counting as use (passivation), for metrics. */
+  public long peekHighWatermark() { return highWatermark; }
   public long logStartOffset() { return log.logStartOffset(); }
   public long logEndOffset() { return log.logEndOffset(); }
   public long sizeInBytes() { return log.sizeInBytes(); }

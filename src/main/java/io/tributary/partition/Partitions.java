@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,10 @@ public final class Partitions {
   private final Settings settings;
   private final Materializer materializer;
   private final Map<TopicPartition, Open> open = new ConcurrentHashMap<>();
+  /** High watermarks of partitions closed since the node started: unchanged until they open again. */
+  private final Map<TopicPartition, ClosedPartition> closedHighWatermarks = new ConcurrentHashMap<>();
+
+  private record ClosedPartition(Uuid topicId, long highWatermark) {}
   private volatile MetadataImage lastImage;
   private volatile boolean draining;
 
@@ -94,6 +99,19 @@ public final class Partitions {
     return open.values().stream().map(Open::handle).toList();
   }
 
+  /**
+   * The high watermark of a partition open on this node, or last seen when it closed (passivated), without
+   * opening it; -1 if it has not been open since the node started.
+   */
+  public long knownHighWatermark(TopicPartition tp) {
+    Open o = open.get(tp);
+    if (o != null) return o.handle().peekHighWatermark();
+    var closed = closedHighWatermarks.get(tp);
+    var topic = lastImage.topic(tp.topic());
+    boolean current = closed != null && topic.isPresent() && topic.get().topicId().equals(closed.topicId());
+    return current ? closed.highWatermark() : -1L;
+  }
+
   /** Shutdown has begun: waiting fetches are answered now, and new ones do not wait. */
   public void drain() {
     draining = true;
@@ -129,10 +147,15 @@ public final class Partitions {
 
   void register(PartitionHandle handle, TopicInfo topic) {
     open.put(handle.topicPartition(), new Open(handle, topic));
+    closedHighWatermarks.remove(handle.topicPartition());
   }
 
   void unregister(PartitionHandle handle) {
-    open.computeIfPresent(handle.topicPartition(), (tp, o) -> o.handle() == handle ? null : o);
+    open.computeIfPresent(handle.topicPartition(), (tp, o) -> {
+      if (o.handle() != handle) return o;
+      closedHighWatermarks.put(tp, new ClosedPartition(handle.topicId(), handle.peekHighWatermark()));
+      return null;
+    });
   }
 
   private synchronized void onMetadata(MetadataImage image) {
@@ -155,6 +178,8 @@ public final class Partitions {
         }
       }
     }
+    closedHighWatermarks.entrySet().removeIf(e -> image.topic(e.getKey().topic())
+        .map(t -> !t.topicId().equals(e.getValue().topicId())).orElse(true));
     boolean topicGone = previous.topics().values().stream()
         .anyMatch(t -> image.topic(t.name()).map(n -> !n.topicId().equals(t.topicId())).orElse(true));
     if (topicGone) {

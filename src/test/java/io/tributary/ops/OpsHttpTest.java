@@ -255,4 +255,42 @@ class OpsHttpTest {
     assertEquals(5, p.get("endOffset").asLong());
     assertEquals(3, p.get("lag").asLong());
   }
+
+  @Test
+  void groupLagInMetricsAndDeletedTopicsLeaveTheScrape() throws Exception {
+    createTopic("lag-t", 2);
+    try (var producer = new KafkaProducer<byte[], byte[]>(TestBrokers.producerProps(node))) {
+      for (int i = 0; i < 20; i++) producer.send(new ProducerRecord<>("lag-t", 0, null, new byte[] {(byte) i})).get();
+      for (int i = 0; i < 10; i++) producer.send(new ProducerRecord<>("lag-t", 1, null, new byte[] {(byte) i})).get();
+    }
+    var props = TestBrokers.consumerProps(node);
+    props.put("group.id", "lag-g");
+    try (var consumer = new KafkaConsumer<byte[], byte[]>(props)) {
+      consumer.commitSync(Map.of(new TopicPartition("lag-t", 0), new OffsetAndMetadata(5),
+          new TopicPartition("lag-t", 1), new OffsetAndMetadata(10)));
+    }
+    var m = scrape();
+    assertEquals(5, m.value("tributary_group_committed_offset", "group", "lag-g", "topic", "lag-t", "partition", "0"));
+    assertEquals(10, m.value("tributary_group_committed_offset", "group", "lag-g", "topic", "lag-t", "partition", "1"));
+    assertEquals(15, m.value("tributary_group_lag", "group", "lag-g", "topic", "lag-t", "partition", "0"));
+    assertTrue(m.has("tributary_group_lag", "group", "lag-g", "topic", "lag-t", "partition", "1"));
+    assertEquals(0, m.value("tributary_group_lag", "group", "lag-g", "topic", "lag-t", "partition", "1"));
+    assertEquals(15, m.value("tributary_group_lag_sum", "group", "lag-g"));
+    assertEquals(30, m.value("tributary_topic_records_in_total", "topic", "lag-t"));
+
+    admin.deleteTopics(List.of("lag-t")).all().get();
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    PrometheusText after = scrape();
+    while (System.nanoTime() < deadline && (after.has("tributary_topic_records_in_total", "topic", "lag-t")
+        || after.has("tributary_group_committed_offset", "topic", "lag-t")
+        || after.has("tributary_partition_log_end_offset", "topic", "lag-t"))) {
+      Thread.sleep(50);
+      after = scrape();
+    }
+    assertFalse(after.has("tributary_topic_records_in_total", "topic", "lag-t"), "a deleted topic's counters are dropped");
+    assertFalse(after.has("tributary_topic_bytes_in_total", "topic", "lag-t"));
+    assertFalse(after.has("tributary_group_committed_offset", "topic", "lag-t"), "its group offsets are removed");
+    assertFalse(after.has("tributary_group_lag", "topic", "lag-t"));
+    assertFalse(after.has("tributary_partition_log_end_offset", "topic", "lag-t"));
+  }
 }

@@ -96,7 +96,14 @@ final class PrometheusText {
     return found == null ? 0 : found;
   }
 
-  boolean has(String name) {
-    return samples.keySet().stream().anyMatch(s -> s.name().equals(name));
+  /** Whether some series with this name has labels including {@code labels} (k, v, k, v...). */
+  boolean has(String name, String... labels) {
+    return samples.keySet().stream().anyMatch(s -> {
+      if (!s.name().equals(name)) return false;
+      for (int i = 0; i < labels.length; i += 2) {
+        if (!labels[i + 1].equals(s.labels().get(labels[i]))) return false;
+      }
+      return true;
+    });
   }
 }
