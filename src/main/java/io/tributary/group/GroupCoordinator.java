@@ -1,5 +1,6 @@
 package io.tributary.group;
 
+import io.tributary.concurrent.DirectFutures;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -165,7 +166,7 @@ public final class GroupCoordinator {
   public <R> CompletionStage<R> ask(String groupId, Function<ActorRef<R>, GroupEntity.Command> command, Duration timeout) {
     CompletionStage<R> asked;
     try {
-      asked = sharding.entityRefFor(GroupEntity.ENTITY_KEY, groupId).ask(command::apply, timeout);
+      asked = DirectFutures.direct(sharding.entityRefFor(GroupEntity.ENTITY_KEY, groupId).ask(command::apply, timeout));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

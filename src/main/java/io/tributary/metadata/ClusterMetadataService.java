@@ -1,5 +1,6 @@
 package io.tributary.metadata;
 
+import io.tributary.concurrent.DirectFutures;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -158,7 +159,7 @@ public final class ClusterMetadataService implements MetadataService, Extension 
     var answer = new CompletableFuture<T>();
     CompletionStage<Reply> asked;
     try {
-      asked = AskPattern.ask(controller, request::apply, settings.askTimeout(), system.scheduler());
+      asked = DirectFutures.direct(AskPattern.ask(controller, request::apply, settings.askTimeout(), system.scheduler()));
     } catch (RuntimeException e) {
       answer.completeExceptionally(e);
       return answer;

@@ -1,5 +1,6 @@
 package io.tributary.partition;
 
+import io.tributary.concurrent.DirectFutures;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -82,9 +83,9 @@ public final class Partitions {
     if (o != null && o.handle().isOpen()) {
       return CompletableFuture.completedFuture(o.handle());
     }
-    return ClusterSharding.get(system)
+    return DirectFutures.direct(ClusterSharding.get(system)
         .entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp))
-        .<PartitionEntity.OpenReply>ask(PartitionEntity.Open::new, settings.askTimeout())
+        .<PartitionEntity.OpenReply>ask(PartitionEntity.Open::new, settings.askTimeout()))
         .exceptionally(e -> {
           throw new TimeoutException("Partition " + tp + " did not open within " + settings.askTimeout());
         })
