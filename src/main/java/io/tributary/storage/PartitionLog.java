@@ -4,7 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,139 +92,18 @@ public final class PartitionLog implements Closeable {
     return log;
   }
 
-  // ------------------------------------------------------------------------------------ open
-
   private void load() throws IOException {
-    Files.createDirectories(dir);
-    Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
-    boolean clean = Files.exists(marker);
-    Files.deleteIfExists(marker);
-
-    List<Long> bases = new ArrayList<>();
-    List<Path> others = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        String n = p.getFileName().toString();
-        if (n.endsWith(".tmp") || n.endsWith(LogCompactor.CLEANED_SUFFIX)) {
-          Files.deleteIfExists(p);
-        } else if (n.endsWith(".log") && n.length() == 24 && n.substring(0, 20).chars().allMatch(Character::isDigit)) {
-          bases.add(Long.parseLong(n.substring(0, 20)));
-        } else if (n.endsWith(".index") || n.endsWith(".timeindex")) {
-          others.add(p);
-        }
-      }
-    }
-    bases.sort(null);
-    for (Path p : others) { // indexes without their log
-      String n = p.getFileName().toString();
-      String digits = n.substring(0, n.indexOf('.'));
-      if (digits.length() != 20 || !digits.chars().allMatch(Character::isDigit)) {
-        continue;
-      }
-      if (!bases.contains(Long.parseLong(digits))) {
-        Files.deleteIfExists(p);
-      }
-    }
-    long now = clock.getAsLong();
-    LogConfig cfg = config;
-    long lsoCheckpoint = logStartCheckpoint.read();
-    long leo;
-    if (bases.isEmpty()) {
-      long base = Math.max(0, lsoCheckpoint);
-      addSegment(LogSegment.create(dir, base, cfg.segmentIndexBytes(), now));
-      leo = base;
-      clean = true;
-    } else {
-      for (long b : bases) {
-        addSegment(LogSegment.open(dir, b, cfg.segmentIndexBytes(), now));
-      }
-      leo = -1;
-      if (clean) {
-        leo = segments.active().readNextOffset();
-        if (leo < 0) {
-          LOG.warn("{}: clean-shutdown marker present but the last segment does not end on a batch boundary; recovering",
-              dir);
-        }
-      }
-      if (leo < 0) {
-        leo = recover();
-        clean = false;
-      }
-    }
-    long lso = Math.max(lsoCheckpoint, segments.first().baseOffset());
-    if (lso > leo) {
-      LOG.warn("{}: log end offset {} is below the log start offset {}; starting an empty log at {}", dir, leo, lso, lso);
-      for (LogSegment s : new ArrayList<>(segments.all())) {
-        segments.remove(s);
-        s.delete();
-      }
-      addSegment(LogSegment.create(dir, lso, cfg.segmentIndexBytes(), now));
-      leo = lso;
-    }
-    logStartOffset = lso;
-    logEndOffset = leo;
-    recoveryPoint = leo;
-    segments.active().ensureIndexes();
-
-    long snapshot = producers.loadSnapshot(leo);
-    replayProducers(snapshot);
-    producers.removeBefore(lso);
-    if (!clean) {
-      for (LogSegment s : segments.all()) {
-        s.flush(true);
-      }
-      recoveryCheckpoint.write(leo);
-      checkpointedRecoveryPoint = leo;
-    } else {
-      checkpointedRecoveryPoint = recoveryCheckpoint.read();
-    }
+    LogLoader.Loaded loaded =
+        new LogLoader(dir, config, clock, segments, producers, logStartCheckpoint, recoveryCheckpoint).load();
+    logStartOffset = loaded.logStartOffset();
+    logEndOffset = loaded.logEndOffset();
+    recoveryPoint = loaded.logEndOffset();
+    checkpointedRecoveryPoint = loaded.checkpointedRecoveryPoint();
   }
 
   private void addSegment(LogSegment s) {
     s.indexIntervalBytes = config.indexIntervalBytes();
     segments.add(s);
-  }
-
-  /** Re-validates every segment from the recovery point on; returns the log end offset. */
-  private long recover() throws IOException {
-    long rp = recoveryCheckpoint.read();
-    LogSegment start = rp < 0 ? null : segments.floor(rp);
-    if (start == null) {
-      start = segments.first();
-    }
-    long expected = start.baseOffset();
-    boolean cut = false;
-    for (LogSegment seg : new ArrayList<>(segments.from(start.baseOffset()))) {
-      if (cut) {
-        LOG.warn("Recovery of {}: deleting segment {} ({} bytes) after the truncation point", dir,
-            seg.logFile().getFileName(), seg.size());
-        segments.remove(seg);
-        seg.delete();
-        continue;
-      }
-      LogRecovery.Result r = LogRecovery.recoverSegment(seg, expected, config.indexIntervalBytes());
-      expected = r.nextOffset();
-      cut = r.truncated();
-    }
-    ProducerStateManager.deleteSnapshotsAbove(dir, expected);
-    return expected;
-  }
-
-  /** Replays producer batches after the snapshot offset (headers only). */
-  private void replayProducers(long fromOffset) throws IOException {
-    LogSegment start = fromOffset < 0 ? segments.first() : segments.floor(fromOffset);
-    if (start == null) {
-      start = segments.first();
-    }
-    for (LogSegment seg : segments.from(start.baseOffset())) {
-      FileBatchScanner sc = new FileBatchScanner(seg.channel(), 0, seg.size());
-      while (sc.next() == FileBatchScanner.OK) {
-        if (sc.producerId() >= 0 && sc.baseOffset() >= fromOffset) {
-          producers.update(sc.producerId(), sc.producerEpoch(), sc.baseSequence(), sc.lastSequence(),
-              sc.baseOffset(), sc.lastOffset(), sc.maxTimestamp(), sc.isControl());
-        }
-      }
-    }
   }
 
   // ------------------------------------------------------------------------------------ append
