@@ -3,7 +3,6 @@ package io.tributary.storage;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,6 +49,7 @@ public final class PartitionLog implements Closeable {
   private final ProducerStateManager producers;
   private final Checkpoint logStartCheckpoint;
   private final Checkpoint recoveryCheckpoint;
+  private final LogReader reader = new LogReader(segments);
   private volatile long logStartOffset;
   private volatile long logEndOffset;
   private volatile boolean closed;
@@ -271,34 +271,9 @@ public final class PartitionLog implements Closeable {
     if (offset >= maxOff) {
       return new ReadResult(MemoryRecords.EMPTY, lso, leo);
     }
-    LogSegment seg = segments.floor(offset);
-    try {
-      while (seg != null) {
-        int limit = seg.size();
-        if (maxOffset < leo) {
-          LogSegment maxSeg = segments.floor(maxOff);
-          if (maxSeg == seg) {
-            int p = seg.translateOffset(maxOff, limit);
-            if (p >= 0) {
-              limit = p;
-            }
-          }
-        }
-        int start = seg.translateOffset(offset, limit);
-        if (start >= 0) {
-          ByteBuffer data = seg.read(start, maxBytes, limit, minOneBatch);
-          return new ReadResult(MemoryRecords.readableRecords(data), lso, leo);
-        }
-        if (limit < seg.size()) {
-          break; // maxOffset reached inside this segment
-        }
-        seg = segments.higher(seg.baseOffset());
-      }
-    } catch (ClosedChannelException e) {
-      if (seg == null || !seg.isClosed()) {
-        throw e;
-      }
-      // segment deleted (retention) or log closed under the reader: an empty read
+    ByteBuffer data = reader.read(offset, maxBytes, maxOffset, leo, minOneBatch);
+    if (data != null) {
+      return new ReadResult(MemoryRecords.readableRecords(data), lso, leo);
     }
     return new ReadResult(MemoryRecords.EMPTY, logStartOffset, logEndOffset);
   }
@@ -314,39 +289,12 @@ public final class PartitionLog implements Closeable {
    * -3 max timestamp) are the caller's business.
    */
   public Optional<TimestampOffset> offsetForTimestamp(long timestamp) throws IOException {
-    long lso = logStartOffset;
-    LogSegment start = segments.floor(lso);
-    for (LogSegment seg : segments.from(start == null ? Long.MIN_VALUE : start.baseOffset())) {
-      try {
-        Optional<TimestampOffset> r = seg.findOffsetByTimestamp(timestamp, lso);
-        if (r.isPresent()) {
-          return r;
-        }
-      } catch (ClosedChannelException e) {
-        if (!seg.isClosed()) {
-          throw e;
-        }
-      }
-    }
-    return Optional.empty();
+    return reader.offsetForTimestamp(timestamp, logStartOffset);
   }
 
   /** The record with the largest timestamp (ListOffsets MAX_TIMESTAMP), empty if the log is empty. */
   public Optional<TimestampOffset> maxTimestamp() throws IOException {
-    LogSegment best = null;
-    long bestTs = -1;
-    for (LogSegment seg : segments.all()) {
-      try {
-        long ts = seg.maxTimestamp();
-        if (ts > bestTs) {
-          bestTs = ts;
-          best = seg;
-        }
-      } catch (ClosedChannelException e) {
-        // deleted under us
-      }
-    }
-    return best == null ? Optional.empty() : best.maxTimestampRecord();
+    return reader.maxTimestamp();
   }
 
   public long logStartOffset() { return logStartOffset; }
