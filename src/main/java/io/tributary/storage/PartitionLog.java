@@ -50,7 +50,7 @@ public final class PartitionLog implements Closeable {
   private final Checkpoint logStartCheckpoint;
   private final Checkpoint recoveryCheckpoint;
   private final LogReader reader = new LogReader(segments);
-  private volatile long logStartOffset;
+  private final LogRetention retention;
   private volatile long logEndOffset;
   private volatile boolean closed;
   // writer-only
@@ -67,6 +67,7 @@ public final class PartitionLog implements Closeable {
     this.producers = new ProducerStateManager(dir);
     this.logStartCheckpoint = new Checkpoint(dir.resolve(LOG_START_CHECKPOINT));
     this.recoveryCheckpoint = new Checkpoint(dir.resolve(RECOVERY_CHECKPOINT));
+    this.retention = new LogRetention(dir, segments, producers, logStartCheckpoint, this::roll);
   }
 
   /** Opens (creating if absent) the log in {@code dir}, recovering the tail after an unclean stop. */
@@ -95,7 +96,7 @@ public final class PartitionLog implements Closeable {
   private void load() throws IOException {
     LogLoader.Loaded loaded =
         new LogLoader(dir, config, clock, segments, producers, logStartCheckpoint, recoveryCheckpoint).load();
-    logStartOffset = loaded.logStartOffset();
+    retention.initLogStartOffset(loaded.logStartOffset());
     logEndOffset = loaded.logEndOffset();
     recoveryPoint = loaded.logEndOffset();
     checkpointedRecoveryPoint = loaded.checkpointedRecoveryPoint();
@@ -134,7 +135,7 @@ public final class PartitionLog implements Closeable {
     if (summary.hasProducerBatches()) {
       ProducerStateManager.BatchMetadata dup = producers.check(buf);
       if (dup != null) {
-        return new AppendResult(dup.firstOffset(), dup.lastOffset(), logStartOffset,
+        return new AppendResult(dup.firstOffset(), dup.lastOffset(), retention.logStartOffset(),
             (int) (dup.lastOffset() - dup.firstOffset() + 1), true);
       }
     }
@@ -162,7 +163,7 @@ public final class PartitionLog implements Closeable {
       firstUnflushedMs = clock.getAsLong();
     }
     unflushedMessages += summary.records();
-    return new AppendResult(first, next - 1, logStartOffset, summary.records(), false);
+    return new AppendResult(first, next - 1, retention.logStartOffset(), summary.records(), false);
   }
 
   private LogSegment maybeRoll(int bytes, long lastOffset, long incomingMaxTs) throws IOException {
@@ -263,7 +264,7 @@ public final class PartitionLog implements Closeable {
    */
   public ReadResult read(long offset, int maxBytes, long maxOffset, boolean minOneBatch) throws IOException {
     long leo = logEndOffset;
-    long lso = logStartOffset;
+    long lso = retention.logStartOffset();
     if (offset < lso || offset > leo) {
       throw outOfRange(offset, lso, leo);
     }
@@ -275,7 +276,7 @@ public final class PartitionLog implements Closeable {
     if (data != null) {
       return new ReadResult(MemoryRecords.readableRecords(data), lso, leo);
     }
-    return new ReadResult(MemoryRecords.EMPTY, logStartOffset, logEndOffset);
+    return new ReadResult(MemoryRecords.EMPTY, retention.logStartOffset(), logEndOffset);
   }
 
   private OffsetOutOfRangeException outOfRange(long offset, long lso, long leo) {
@@ -289,7 +290,7 @@ public final class PartitionLog implements Closeable {
    * -3 max timestamp) are the caller's business.
    */
   public Optional<TimestampOffset> offsetForTimestamp(long timestamp) throws IOException {
-    return reader.offsetForTimestamp(timestamp, logStartOffset);
+    return reader.offsetForTimestamp(timestamp, retention.logStartOffset());
   }
 
   /** The record with the largest timestamp (ListOffsets MAX_TIMESTAMP), empty if the log is empty. */
@@ -297,7 +298,7 @@ public final class PartitionLog implements Closeable {
     return reader.maxTimestamp();
   }
 
-  public long logStartOffset() { return logStartOffset; }
+  public long logStartOffset() { return retention.logStartOffset(); }
   public long logEndOffset() { return logEndOffset; }
   /** Total bytes of all segments. */
   public long sizeInBytes() { return segments.sizeInBytes(); }
@@ -313,13 +314,9 @@ public final class PartitionLog implements Closeable {
     ensureOpen();
     long leo = logEndOffset;
     if (offset > leo || offset < 0) {
-      throw outOfRange(offset, logStartOffset, leo);
+      throw outOfRange(offset, retention.logStartOffset(), leo);
     }
-    if (offset > logStartOffset) {
-      setLogStartOffset(offset);
-      deleteSegmentsBelowLogStart();
-    }
-    return logStartOffset;
+    return retention.deleteRecordsBefore(offset);
   }
 
   /** Applies retention.ms / retention.bytes (and segment.ms rolling); returns the number of segments deleted. */
@@ -330,35 +327,7 @@ public final class PartitionLog implements Closeable {
     if (active.size() > 0 && active.timeWaitedForRoll(nowMs, -1) > cfg.segmentMs()) {
       roll();
     }
-    int deleted = 0;
-    if (cfg.deleteRetention()) {
-      if (cfg.retentionMs() >= 0) {
-        List<LogSegment> expired = new ArrayList<>();
-        for (LogSegment s : segments.all()) {
-          if (nowMs - s.largestTimestampForRetention() > cfg.retentionMs()) {
-            expired.add(s);
-          } else {
-            break;
-          }
-        }
-        deleted += deleteOldest(expired, "retention.ms " + cfg.retentionMs());
-      }
-      if (cfg.retentionBytes() >= 0) {
-        long diff = segments.sizeInBytes() - cfg.retentionBytes();
-        List<LogSegment> excess = new ArrayList<>();
-        for (LogSegment s : segments.all()) {
-          if (diff - s.size() >= 0) {
-            diff -= s.size();
-            excess.add(s);
-          } else {
-            break;
-          }
-        }
-        deleted += deleteOldest(excess, "retention.bytes " + cfg.retentionBytes());
-      }
-    }
-    deleted += deleteSegmentsBelowLogStart();
-    producers.removeExpired(nowMs);
+    int deleted = retention.deleteExpired(cfg, nowMs);
     if (cfg.compact()) {
       compact(nowMs);
     }
@@ -409,55 +378,6 @@ public final class PartitionLog implements Closeable {
       LOG.info("{}: compacted {} segment(s), {} distinct keys", dir, rewritten, latest.size());
     }
     return rewritten;
-  }
-
-  /** Deletes a prefix of segments; if that is all of them, first rolls (or keeps an empty active segment). */
-  private int deleteOldest(List<LogSegment> victims, String why) throws IOException {
-    if (victims.isEmpty()) {
-      return 0;
-    }
-    if (victims.size() == segments.count()) {
-      LogSegment active = segments.active();
-      if (active.size() > 0) {
-        roll();
-      } else {
-        victims.remove(victims.size() - 1);
-        if (victims.isEmpty()) {
-          return 0;
-        }
-      }
-    }
-    LogSegment firstKept = segments.higher(victims.get(victims.size() - 1).baseOffset());
-    if (firstKept.baseOffset() > logStartOffset) {
-      setLogStartOffset(firstKept.baseOffset());
-    }
-    for (LogSegment s : victims) {
-      LOG.info("{}: deleting segment {} ({} bytes) by {}", dir, s.logFile().getFileName(), s.size(), why);
-      segments.remove(s);
-      s.delete();
-    }
-    return victims.size();
-  }
-
-  private int deleteSegmentsBelowLogStart() throws IOException {
-    int n = 0;
-    long lso = logStartOffset;
-    for (LogSegment s : new ArrayList<>(segments.all())) {
-      LogSegment next = segments.higher(s.baseOffset());
-      if (next == null || next.baseOffset() > lso) {
-        break;
-      }
-      segments.remove(s);
-      s.delete();
-      n++;
-    }
-    return n;
-  }
-
-  private void setLogStartOffset(long lso) throws IOException {
-    logStartOffset = lso;
-    logStartCheckpoint.write(lso);
-    producers.removeBefore(lso);
   }
 
   // ------------------------------------------------------------------------------------ config, lifecycle
@@ -514,7 +434,7 @@ public final class PartitionLog implements Closeable {
 
   @Override
   public String toString() {
-    return "PartitionLog(" + dir + ", " + logStartOffset + ".." + logEndOffset + ")";
+    return "PartitionLog(" + dir + ", " + retention.logStartOffset() + ".." + logEndOffset + ")";
   }
 
   /** Result of an append. {@code duplicate} is true when an idempotent retry was recognised. */
