@@ -14,8 +14,6 @@ import java.util.stream.Stream;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.record.MemoryRecords;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The log of one partition: a directory of segments in Kafka's on-disk layout.
@@ -37,7 +35,6 @@ import org.slf4j.LoggerFactory;
  * {@link LogCompactor}).
  */
 public final class PartitionLog implements Closeable {
-  private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
   static final String CLEAN_SHUTDOWN_FILE = ".clean-shutdown";
   static final String LOG_START_CHECKPOINT = "log-start-offset-checkpoint";
   static final String RECOVERY_CHECKPOINT = "recovery-point-offset-checkpoint";
@@ -352,31 +349,8 @@ public final class PartitionLog implements Closeable {
     if (cleanable.isEmpty()) {
       return 0;
     }
-    var latest = LogCompactor.buildOffsetMap(cleanable);
-    String name = dir.getFileName().toString();
-    int dash = name.lastIndexOf('-');
-    org.apache.kafka.common.TopicPartition tp = dash > 0 && name.substring(dash + 1).matches("\\d+")
-        ? new org.apache.kafka.common.TopicPartition(name.substring(0, dash), Integer.parseInt(name.substring(dash + 1)))
-        : new org.apache.kafka.common.TopicPartition(name, 0);
-    int rewritten = 0;
-    for (LogSegment seg : cleanable) {
-      java.nio.file.Path cleaned = LogCompactor.clean(seg, latest, tp, nowMs);
-      if (cleaned == null) {
-        continue;
-      }
-      seg.deleteIndexFiles();
-      seg.closeChannel();
-      LogCompactor.swapIn(cleaned, seg.logFile());
-      LogSegment fresh = LogSegment.open(dir, seg.baseOffset(), config.segmentIndexBytes(), nowMs);
-      fresh.indexIntervalBytes = config.indexIntervalBytes();
-      fresh.ensureIndexes();
-      segments.add(fresh);
-      rewritten++;
-    }
+    int rewritten = LogCompactor.compact(dir, cleanable, segments, config, nowMs);
     cleanedUpTo = active.baseOffset();
-    if (rewritten > 0) {
-      LOG.info("{}: compacted {} segment(s), {} distinct keys", dir, rewritten, latest.size());
-    }
     return rewritten;
   }
 
