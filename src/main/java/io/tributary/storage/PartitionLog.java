@@ -48,14 +48,10 @@ public final class PartitionLog implements Closeable {
   private final Checkpoint recoveryCheckpoint;
   private final LogReader reader = new LogReader(segments);
   private final LogRetention retention;
+  private final LogFlusher flusher;
   private volatile long logEndOffset;
   private volatile boolean closed;
-  // writer-only
-  private long recoveryPoint;
-  private long checkpointedRecoveryPoint = -1;
-  private long unflushedMessages;
-  private long firstUnflushedMs = -1;
-  private long cleanedUpTo = -1;
+  private long cleanedUpTo = -1; // writer-only
 
   private PartitionLog(Path dir, LogConfig config, LongSupplier clock) {
     this.dir = dir;
@@ -65,6 +61,7 @@ public final class PartitionLog implements Closeable {
     this.logStartCheckpoint = new Checkpoint(dir.resolve(LOG_START_CHECKPOINT));
     this.recoveryCheckpoint = new Checkpoint(dir.resolve(RECOVERY_CHECKPOINT));
     this.retention = new LogRetention(dir, segments, producers, logStartCheckpoint, this::roll);
+    this.flusher = new LogFlusher(segments, recoveryCheckpoint, clock);
   }
 
   /** Opens (creating if absent) the log in {@code dir}, recovering the tail after an unclean stop. */
@@ -95,8 +92,7 @@ public final class PartitionLog implements Closeable {
         new LogLoader(dir, config, clock, segments, producers, logStartCheckpoint, recoveryCheckpoint).load();
     retention.initLogStartOffset(loaded.logStartOffset());
     logEndOffset = loaded.logEndOffset();
-    recoveryPoint = loaded.logEndOffset();
-    checkpointedRecoveryPoint = loaded.checkpointedRecoveryPoint();
+    flusher.init(loaded.logEndOffset(), loaded.checkpointedRecoveryPoint());
   }
 
   private void addSegment(LogSegment s) {
@@ -156,10 +152,7 @@ public final class PartitionLog implements Closeable {
     if (summary.hasProducerBatches()) {
       producers.updateAll(buf);
     }
-    if (unflushedMessages == 0) {
-      firstUnflushedMs = clock.getAsLong();
-    }
-    unflushedMessages += summary.records();
+    flusher.appended(summary.records());
     return new AppendResult(first, next - 1, retention.logStartOffset(), summary.records(), false);
   }
 
@@ -202,23 +195,7 @@ public final class PartitionLog implements Closeable {
     if (closed) {
       return;
     }
-    long leo = logEndOffset;
-    if (leo == recoveryPoint && unflushedMessages == 0) {
-      return;
-    }
-    LogSegment from = segments.floor(recoveryPoint);
-    LogSegment active = segments.active();
-    for (LogSegment s : segments.from(from == null ? Long.MIN_VALUE : from.baseOffset())) {
-      s.flush(s != active);
-    }
-    recoveryPoint = leo;
-    unflushedMessages = 0;
-    firstUnflushedMs = -1;
-    LogSegment rpSeg = segments.floor(leo);
-    if (checkpointedRecoveryPoint < 0 || segments.floor(checkpointedRecoveryPoint) != rpSeg) {
-      recoveryCheckpoint.write(leo);
-      checkpointedRecoveryPoint = leo;
-    }
+    flusher.flush(logEndOffset);
   }
 
   /**
@@ -226,23 +203,17 @@ public final class PartitionLog implements Closeable {
    * with unflushed data under {@code flush.policy=always}). Writer thread only.
    */
   public boolean flushDue(long nowMs) {
-    long n = unflushedMessages;
-    if (n == 0) {
-      return false;
-    }
-    LogConfig cfg = config;
-    return cfg.flushAlways() || n >= cfg.flushMessages()
-        || (firstUnflushedMs >= 0 && nowMs - firstUnflushedMs >= cfg.flushMs());
+    return flusher.flushDue(config, nowMs);
   }
 
   /** Messages appended since the last flush. Writer thread only. */
   public long unflushedMessages() {
-    return unflushedMessages;
+    return flusher.unflushedMessages();
   }
 
   /** Offset up to which the log is known to be fsynced. Writer thread only. */
   public long recoveryPoint() {
-    return recoveryPoint;
+    return flusher.recoveryPoint();
   }
 
   /** Shortcut for {@code config().flushAlways()}: the owner must flush before acknowledging. */
