@@ -29,6 +29,11 @@ import org.apache.kafka.common.record.MemoryRecords;
  * holds it) and {@code .clean-shutdown} (written by {@link #close()}, removed on open; when absent
  * on open, every segment from the recovery point on is re-validated).
  *
+ * <p>This class holds the log end offset, the append path and segment rolling, and hands the
+ * rest to package-private parts: {@link LogLoader} (open), {@link LogReader} (reads),
+ * {@link LogRetention} (log start offset, segment deletion), {@link LogFlusher} (fsync, recovery
+ * point) and {@link LogCompactor}.
+ *
  * <p>{@code cleanup.policy=compact} disables time/size retention (as in Kafka, unless the policy
  * also contains {@code delete}) and makes {@link #enforceRetention(long)} run a simple compaction
  * of the non-active segments ({@link #compact(long)}, simplifications listed in

@@ -10,6 +10,11 @@
  * {@link io.tributary.storage.BatchValidator} checks producer input (headers + CRC only);
  * {@link io.tributary.storage.ProducerStateManager} implements idempotent-producer dedup;
  * {@link io.tributary.storage.LogRecovery} re-validates the tail after an unclean stop.
+ * {@code PartitionLog} is the only public face; behind it {@link io.tributary.storage.LogLoader}
+ * opens a directory, {@link io.tributary.storage.LogReader} is the lock-free read side,
+ * {@link io.tributary.storage.LogRetention} moves the log start offset and deletes segments,
+ * {@link io.tributary.storage.LogFlusher} keeps the recovery point and
+ * {@link io.tributary.storage.LogCompactor} rewrites segments for compacted topics.
  *
  * <p>Decisions: indexes live in heap buffers laid out as their files (loaded on first use per
  * segment, written to their files on roll, flush and close) rather than memory maps; they are
