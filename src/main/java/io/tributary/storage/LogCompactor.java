@@ -16,6 +16,8 @@ import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.utils.BufferSupplier;
 import org.apache.kafka.common.utils.CloseableIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A simple log cleaner for {@code cleanup.policy=compact}: over the non-active segments, keeps
@@ -35,9 +37,52 @@ import org.apache.kafka.common.utils.CloseableIterator;
  * <p>Not thread-safe: run by the log's single writer.
  */
 final class LogCompactor {
+  // PartitionLog's logger: compaction passes stay reported under that name
+  private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
   static final String CLEANED_SUFFIX = ".cleaned";
 
   private LogCompactor() {}
+
+  /**
+   * One pass over {@code cleanable}, the non-active segments of the log in {@code dir}: every
+   * segment that loses records is rewritten, swapped in, reopened with fresh indexes and replaces
+   * the old one in {@code segments}.
+   *
+   * @return the number of segments rewritten
+   */
+  static int compact(Path dir, List<LogSegment> cleanable, LogSegments segments, LogConfig config, long nowMs)
+      throws IOException {
+    Map<ByteBuffer, Long> latest = buildOffsetMap(cleanable);
+    TopicPartition tp = topicPartition(dir);
+    int rewritten = 0;
+    for (LogSegment seg : cleanable) {
+      Path cleaned = clean(seg, latest, tp, nowMs);
+      if (cleaned == null) {
+        continue;
+      }
+      seg.deleteIndexFiles();
+      seg.closeChannel();
+      swapIn(cleaned, seg.logFile());
+      LogSegment fresh = LogSegment.open(dir, seg.baseOffset(), config.segmentIndexBytes(), nowMs);
+      fresh.indexIntervalBytes = config.indexIntervalBytes();
+      fresh.ensureIndexes();
+      segments.add(fresh);
+      rewritten++;
+    }
+    if (rewritten > 0) {
+      LOG.info("{}: compacted {} segment(s), {} distinct keys", dir, rewritten, latest.size());
+    }
+    return rewritten;
+  }
+
+  /** The partition a directory named {@code <topic>-<partition>} holds (partition 0 if the name has no number). */
+  private static TopicPartition topicPartition(Path dir) {
+    String name = dir.getFileName().toString();
+    int dash = name.lastIndexOf('-');
+    return dash > 0 && name.substring(dash + 1).matches("\\d+")
+        ? new TopicPartition(name.substring(0, dash), Integer.parseInt(name.substring(dash + 1)))
+        : new TopicPartition(name, 0);
+  }
 
   /** Last offset of every key in the given segments. */
   static Map<ByteBuffer, Long> buildOffsetMap(List<LogSegment> segments) throws IOException {

@@ -3,8 +3,6 @@ package io.tributary.storage;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,8 +14,6 @@ import java.util.stream.Stream;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.record.MemoryRecords;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The log of one partition: a directory of segments in Kafka's on-disk layout.
@@ -33,13 +29,17 @@ import org.slf4j.LoggerFactory;
  * holds it) and {@code .clean-shutdown} (written by {@link #close()}, removed on open; when absent
  * on open, every segment from the recovery point on is re-validated).
  *
+ * <p>This class holds the log end offset, the append path and segment rolling, and hands the
+ * rest to package-private parts: {@link LogLoader} (open), {@link LogReader} (reads),
+ * {@link LogRetention} (log start offset, segment deletion), {@link LogFlusher} (fsync, recovery
+ * point) and {@link LogCompactor}.
+ *
  * <p>{@code cleanup.policy=compact} disables time/size retention (as in Kafka, unless the policy
  * also contains {@code delete}) and makes {@link #enforceRetention(long)} run a simple compaction
  * of the non-active segments ({@link #compact(long)}, simplifications listed in
  * {@link LogCompactor}).
  */
 public final class PartitionLog implements Closeable {
-  private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
   static final String CLEAN_SHUTDOWN_FILE = ".clean-shutdown";
   static final String LOG_START_CHECKPOINT = "log-start-offset-checkpoint";
   static final String RECOVERY_CHECKPOINT = "recovery-point-offset-checkpoint";
@@ -51,15 +51,12 @@ public final class PartitionLog implements Closeable {
   private final ProducerStateManager producers;
   private final Checkpoint logStartCheckpoint;
   private final Checkpoint recoveryCheckpoint;
-  private volatile long logStartOffset;
+  private final LogReader reader = new LogReader(segments);
+  private final LogRetention retention;
+  private final LogFlusher flusher;
   private volatile long logEndOffset;
   private volatile boolean closed;
-  // writer-only
-  private long recoveryPoint;
-  private long checkpointedRecoveryPoint = -1;
-  private long unflushedMessages;
-  private long firstUnflushedMs = -1;
-  private long cleanedUpTo = -1;
+  private long cleanedUpTo = -1; // writer-only
 
   private PartitionLog(Path dir, LogConfig config, LongSupplier clock) {
     this.dir = dir;
@@ -68,6 +65,8 @@ public final class PartitionLog implements Closeable {
     this.producers = new ProducerStateManager(dir);
     this.logStartCheckpoint = new Checkpoint(dir.resolve(LOG_START_CHECKPOINT));
     this.recoveryCheckpoint = new Checkpoint(dir.resolve(RECOVERY_CHECKPOINT));
+    this.retention = new LogRetention(dir, segments, producers, logStartCheckpoint, this::roll);
+    this.flusher = new LogFlusher(segments, recoveryCheckpoint, clock);
   }
 
   /** Opens (creating if absent) the log in {@code dir}, recovering the tail after an unclean stop. */
@@ -93,139 +92,17 @@ public final class PartitionLog implements Closeable {
     return log;
   }
 
-  // ------------------------------------------------------------------------------------ open
-
   private void load() throws IOException {
-    Files.createDirectories(dir);
-    Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
-    boolean clean = Files.exists(marker);
-    Files.deleteIfExists(marker);
-
-    List<Long> bases = new ArrayList<>();
-    List<Path> others = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        String n = p.getFileName().toString();
-        if (n.endsWith(".tmp") || n.endsWith(LogCompactor.CLEANED_SUFFIX)) {
-          Files.deleteIfExists(p);
-        } else if (n.endsWith(".log") && n.length() == 24 && n.substring(0, 20).chars().allMatch(Character::isDigit)) {
-          bases.add(Long.parseLong(n.substring(0, 20)));
-        } else if (n.endsWith(".index") || n.endsWith(".timeindex")) {
-          others.add(p);
-        }
-      }
-    }
-    bases.sort(null);
-    for (Path p : others) { // indexes without their log
-      String n = p.getFileName().toString();
-      String digits = n.substring(0, n.indexOf('.'));
-      if (digits.length() != 20 || !digits.chars().allMatch(Character::isDigit)) {
-        continue;
-      }
-      if (!bases.contains(Long.parseLong(digits))) {
-        Files.deleteIfExists(p);
-      }
-    }
-    long now = clock.getAsLong();
-    LogConfig cfg = config;
-    long lsoCheckpoint = logStartCheckpoint.read();
-    long leo;
-    if (bases.isEmpty()) {
-      long base = Math.max(0, lsoCheckpoint);
-      addSegment(LogSegment.create(dir, base, cfg.segmentIndexBytes(), now));
-      leo = base;
-      clean = true;
-    } else {
-      for (long b : bases) {
-        addSegment(LogSegment.open(dir, b, cfg.segmentIndexBytes(), now));
-      }
-      leo = -1;
-      if (clean) {
-        leo = segments.active().readNextOffset();
-        if (leo < 0) {
-          LOG.warn("{}: clean-shutdown marker present but the last segment does not end on a batch boundary; recovering",
-              dir);
-        }
-      }
-      if (leo < 0) {
-        leo = recover();
-        clean = false;
-      }
-    }
-    long lso = Math.max(lsoCheckpoint, segments.first().baseOffset());
-    if (lso > leo) {
-      LOG.warn("{}: log end offset {} is below the log start offset {}; starting an empty log at {}", dir, leo, lso, lso);
-      for (LogSegment s : new ArrayList<>(segments.all())) {
-        segments.remove(s);
-        s.delete();
-      }
-      addSegment(LogSegment.create(dir, lso, cfg.segmentIndexBytes(), now));
-      leo = lso;
-    }
-    logStartOffset = lso;
-    logEndOffset = leo;
-    recoveryPoint = leo;
-    segments.active().ensureIndexes();
-
-    long snapshot = producers.loadSnapshot(leo);
-    replayProducers(snapshot);
-    producers.removeBefore(lso);
-    if (!clean) {
-      for (LogSegment s : segments.all()) {
-        s.flush(true);
-      }
-      recoveryCheckpoint.write(leo);
-      checkpointedRecoveryPoint = leo;
-    } else {
-      checkpointedRecoveryPoint = recoveryCheckpoint.read();
-    }
+    LogLoader.Loaded loaded =
+        new LogLoader(dir, config, clock, segments, producers, logStartCheckpoint, recoveryCheckpoint).load();
+    retention.initLogStartOffset(loaded.logStartOffset());
+    logEndOffset = loaded.logEndOffset();
+    flusher.init(loaded.logEndOffset(), loaded.checkpointedRecoveryPoint());
   }
 
   private void addSegment(LogSegment s) {
     s.indexIntervalBytes = config.indexIntervalBytes();
     segments.add(s);
-  }
-
-  /** Re-validates every segment from the recovery point on; returns the log end offset. */
-  private long recover() throws IOException {
-    long rp = recoveryCheckpoint.read();
-    LogSegment start = rp < 0 ? null : segments.floor(rp);
-    if (start == null) {
-      start = segments.first();
-    }
-    long expected = start.baseOffset();
-    boolean cut = false;
-    for (LogSegment seg : new ArrayList<>(segments.from(start.baseOffset()))) {
-      if (cut) {
-        LOG.warn("Recovery of {}: deleting segment {} ({} bytes) after the truncation point", dir,
-            seg.logFile().getFileName(), seg.size());
-        segments.remove(seg);
-        seg.delete();
-        continue;
-      }
-      LogRecovery.Result r = LogRecovery.recoverSegment(seg, expected, config.indexIntervalBytes());
-      expected = r.nextOffset();
-      cut = r.truncated();
-    }
-    ProducerStateManager.deleteSnapshotsAbove(dir, expected);
-    return expected;
-  }
-
-  /** Replays producer batches after the snapshot offset (headers only). */
-  private void replayProducers(long fromOffset) throws IOException {
-    LogSegment start = fromOffset < 0 ? segments.first() : segments.floor(fromOffset);
-    if (start == null) {
-      start = segments.first();
-    }
-    for (LogSegment seg : segments.from(start.baseOffset())) {
-      FileBatchScanner sc = new FileBatchScanner(seg.channel(), 0, seg.size());
-      while (sc.next() == FileBatchScanner.OK) {
-        if (sc.producerId() >= 0 && sc.baseOffset() >= fromOffset) {
-          producers.update(sc.producerId(), sc.producerEpoch(), sc.baseSequence(), sc.lastSequence(),
-              sc.baseOffset(), sc.lastOffset(), sc.maxTimestamp(), sc.isControl());
-        }
-      }
-    }
   }
 
   // ------------------------------------------------------------------------------------ append
@@ -256,7 +133,7 @@ public final class PartitionLog implements Closeable {
     if (summary.hasProducerBatches()) {
       ProducerStateManager.BatchMetadata dup = producers.check(buf);
       if (dup != null) {
-        return new AppendResult(dup.firstOffset(), dup.lastOffset(), logStartOffset,
+        return new AppendResult(dup.firstOffset(), dup.lastOffset(), retention.logStartOffset(),
             (int) (dup.lastOffset() - dup.firstOffset() + 1), true);
       }
     }
@@ -280,11 +157,8 @@ public final class PartitionLog implements Closeable {
     if (summary.hasProducerBatches()) {
       producers.updateAll(buf);
     }
-    if (unflushedMessages == 0) {
-      firstUnflushedMs = clock.getAsLong();
-    }
-    unflushedMessages += summary.records();
-    return new AppendResult(first, next - 1, logStartOffset, summary.records(), false);
+    flusher.appended(summary.records());
+    return new AppendResult(first, next - 1, retention.logStartOffset(), summary.records(), false);
   }
 
   private LogSegment maybeRoll(int bytes, long lastOffset, long incomingMaxTs) throws IOException {
@@ -326,23 +200,7 @@ public final class PartitionLog implements Closeable {
     if (closed) {
       return;
     }
-    long leo = logEndOffset;
-    if (leo == recoveryPoint && unflushedMessages == 0) {
-      return;
-    }
-    LogSegment from = segments.floor(recoveryPoint);
-    LogSegment active = segments.active();
-    for (LogSegment s : segments.from(from == null ? Long.MIN_VALUE : from.baseOffset())) {
-      s.flush(s != active);
-    }
-    recoveryPoint = leo;
-    unflushedMessages = 0;
-    firstUnflushedMs = -1;
-    LogSegment rpSeg = segments.floor(leo);
-    if (checkpointedRecoveryPoint < 0 || segments.floor(checkpointedRecoveryPoint) != rpSeg) {
-      recoveryCheckpoint.write(leo);
-      checkpointedRecoveryPoint = leo;
-    }
+    flusher.flush(logEndOffset);
   }
 
   /**
@@ -350,23 +208,17 @@ public final class PartitionLog implements Closeable {
    * with unflushed data under {@code flush.policy=always}). Writer thread only.
    */
   public boolean flushDue(long nowMs) {
-    long n = unflushedMessages;
-    if (n == 0) {
-      return false;
-    }
-    LogConfig cfg = config;
-    return cfg.flushAlways() || n >= cfg.flushMessages()
-        || (firstUnflushedMs >= 0 && nowMs - firstUnflushedMs >= cfg.flushMs());
+    return flusher.flushDue(config, nowMs);
   }
 
   /** Messages appended since the last flush. Writer thread only. */
   public long unflushedMessages() {
-    return unflushedMessages;
+    return flusher.unflushedMessages();
   }
 
   /** Offset up to which the log is known to be fsynced. Writer thread only. */
   public long recoveryPoint() {
-    return recoveryPoint;
+    return flusher.recoveryPoint();
   }
 
   /** Shortcut for {@code config().flushAlways()}: the owner must flush before acknowledging. */
@@ -385,7 +237,7 @@ public final class PartitionLog implements Closeable {
    */
   public ReadResult read(long offset, int maxBytes, long maxOffset, boolean minOneBatch) throws IOException {
     long leo = logEndOffset;
-    long lso = logStartOffset;
+    long lso = retention.logStartOffset();
     if (offset < lso || offset > leo) {
       throw outOfRange(offset, lso, leo);
     }
@@ -393,36 +245,11 @@ public final class PartitionLog implements Closeable {
     if (offset >= maxOff) {
       return new ReadResult(MemoryRecords.EMPTY, lso, leo);
     }
-    LogSegment seg = segments.floor(offset);
-    try {
-      while (seg != null) {
-        int limit = seg.size();
-        if (maxOffset < leo) {
-          LogSegment maxSeg = segments.floor(maxOff);
-          if (maxSeg == seg) {
-            int p = seg.translateOffset(maxOff, limit);
-            if (p >= 0) {
-              limit = p;
-            }
-          }
-        }
-        int start = seg.translateOffset(offset, limit);
-        if (start >= 0) {
-          ByteBuffer data = seg.read(start, maxBytes, limit, minOneBatch);
-          return new ReadResult(MemoryRecords.readableRecords(data), lso, leo);
-        }
-        if (limit < seg.size()) {
-          break; // maxOffset reached inside this segment
-        }
-        seg = segments.higher(seg.baseOffset());
-      }
-    } catch (ClosedChannelException e) {
-      if (seg == null || !seg.isClosed()) {
-        throw e;
-      }
-      // segment deleted (retention) or log closed under the reader: an empty read
+    ByteBuffer data = reader.read(offset, maxBytes, maxOffset, leo, minOneBatch);
+    if (data != null) {
+      return new ReadResult(MemoryRecords.readableRecords(data), lso, leo);
     }
-    return new ReadResult(MemoryRecords.EMPTY, logStartOffset, logEndOffset);
+    return new ReadResult(MemoryRecords.EMPTY, retention.logStartOffset(), logEndOffset);
   }
 
   private OffsetOutOfRangeException outOfRange(long offset, long lso, long leo) {
@@ -436,42 +263,15 @@ public final class PartitionLog implements Closeable {
    * -3 max timestamp) are the caller's business.
    */
   public Optional<TimestampOffset> offsetForTimestamp(long timestamp) throws IOException {
-    long lso = logStartOffset;
-    LogSegment start = segments.floor(lso);
-    for (LogSegment seg : segments.from(start == null ? Long.MIN_VALUE : start.baseOffset())) {
-      try {
-        Optional<TimestampOffset> r = seg.findOffsetByTimestamp(timestamp, lso);
-        if (r.isPresent()) {
-          return r;
-        }
-      } catch (ClosedChannelException e) {
-        if (!seg.isClosed()) {
-          throw e;
-        }
-      }
-    }
-    return Optional.empty();
+    return reader.offsetForTimestamp(timestamp, retention.logStartOffset());
   }
 
   /** The record with the largest timestamp (ListOffsets MAX_TIMESTAMP), empty if the log is empty. */
   public Optional<TimestampOffset> maxTimestamp() throws IOException {
-    LogSegment best = null;
-    long bestTs = -1;
-    for (LogSegment seg : segments.all()) {
-      try {
-        long ts = seg.maxTimestamp();
-        if (ts > bestTs) {
-          bestTs = ts;
-          best = seg;
-        }
-      } catch (ClosedChannelException e) {
-        // deleted under us
-      }
-    }
-    return best == null ? Optional.empty() : best.maxTimestampRecord();
+    return reader.maxTimestamp();
   }
 
-  public long logStartOffset() { return logStartOffset; }
+  public long logStartOffset() { return retention.logStartOffset(); }
   public long logEndOffset() { return logEndOffset; }
   /** Total bytes of all segments. */
   public long sizeInBytes() { return segments.sizeInBytes(); }
@@ -487,13 +287,9 @@ public final class PartitionLog implements Closeable {
     ensureOpen();
     long leo = logEndOffset;
     if (offset > leo || offset < 0) {
-      throw outOfRange(offset, logStartOffset, leo);
+      throw outOfRange(offset, retention.logStartOffset(), leo);
     }
-    if (offset > logStartOffset) {
-      setLogStartOffset(offset);
-      deleteSegmentsBelowLogStart();
-    }
-    return logStartOffset;
+    return retention.deleteRecordsBefore(offset);
   }
 
   /** Applies retention.ms / retention.bytes (and segment.ms rolling); returns the number of segments deleted. */
@@ -504,35 +300,7 @@ public final class PartitionLog implements Closeable {
     if (active.size() > 0 && active.timeWaitedForRoll(nowMs, -1) > cfg.segmentMs()) {
       roll();
     }
-    int deleted = 0;
-    if (cfg.deleteRetention()) {
-      if (cfg.retentionMs() >= 0) {
-        List<LogSegment> expired = new ArrayList<>();
-        for (LogSegment s : segments.all()) {
-          if (nowMs - s.largestTimestampForRetention() > cfg.retentionMs()) {
-            expired.add(s);
-          } else {
-            break;
-          }
-        }
-        deleted += deleteOldest(expired, "retention.ms " + cfg.retentionMs());
-      }
-      if (cfg.retentionBytes() >= 0) {
-        long diff = segments.sizeInBytes() - cfg.retentionBytes();
-        List<LogSegment> excess = new ArrayList<>();
-        for (LogSegment s : segments.all()) {
-          if (diff - s.size() >= 0) {
-            diff -= s.size();
-            excess.add(s);
-          } else {
-            break;
-          }
-        }
-        deleted += deleteOldest(excess, "retention.bytes " + cfg.retentionBytes());
-      }
-    }
-    deleted += deleteSegmentsBelowLogStart();
-    producers.removeExpired(nowMs);
+    int deleted = retention.deleteExpired(cfg, nowMs);
     if (cfg.compact()) {
       compact(nowMs);
     }
@@ -557,81 +325,9 @@ public final class PartitionLog implements Closeable {
     if (cleanable.isEmpty()) {
       return 0;
     }
-    var latest = LogCompactor.buildOffsetMap(cleanable);
-    String name = dir.getFileName().toString();
-    int dash = name.lastIndexOf('-');
-    org.apache.kafka.common.TopicPartition tp = dash > 0 && name.substring(dash + 1).matches("\\d+")
-        ? new org.apache.kafka.common.TopicPartition(name.substring(0, dash), Integer.parseInt(name.substring(dash + 1)))
-        : new org.apache.kafka.common.TopicPartition(name, 0);
-    int rewritten = 0;
-    for (LogSegment seg : cleanable) {
-      java.nio.file.Path cleaned = LogCompactor.clean(seg, latest, tp, nowMs);
-      if (cleaned == null) {
-        continue;
-      }
-      seg.deleteIndexFiles();
-      seg.closeChannel();
-      LogCompactor.swapIn(cleaned, seg.logFile());
-      LogSegment fresh = LogSegment.open(dir, seg.baseOffset(), config.segmentIndexBytes(), nowMs);
-      fresh.indexIntervalBytes = config.indexIntervalBytes();
-      fresh.ensureIndexes();
-      segments.add(fresh);
-      rewritten++;
-    }
+    int rewritten = LogCompactor.compact(dir, cleanable, segments, config, nowMs);
     cleanedUpTo = active.baseOffset();
-    if (rewritten > 0) {
-      LOG.info("{}: compacted {} segment(s), {} distinct keys", dir, rewritten, latest.size());
-    }
     return rewritten;
-  }
-
-  /** Deletes a prefix of segments; if that is all of them, first rolls (or keeps an empty active segment). */
-  private int deleteOldest(List<LogSegment> victims, String why) throws IOException {
-    if (victims.isEmpty()) {
-      return 0;
-    }
-    if (victims.size() == segments.count()) {
-      LogSegment active = segments.active();
-      if (active.size() > 0) {
-        roll();
-      } else {
-        victims.remove(victims.size() - 1);
-        if (victims.isEmpty()) {
-          return 0;
-        }
-      }
-    }
-    LogSegment firstKept = segments.higher(victims.get(victims.size() - 1).baseOffset());
-    if (firstKept.baseOffset() > logStartOffset) {
-      setLogStartOffset(firstKept.baseOffset());
-    }
-    for (LogSegment s : victims) {
-      LOG.info("{}: deleting segment {} ({} bytes) by {}", dir, s.logFile().getFileName(), s.size(), why);
-      segments.remove(s);
-      s.delete();
-    }
-    return victims.size();
-  }
-
-  private int deleteSegmentsBelowLogStart() throws IOException {
-    int n = 0;
-    long lso = logStartOffset;
-    for (LogSegment s : new ArrayList<>(segments.all())) {
-      LogSegment next = segments.higher(s.baseOffset());
-      if (next == null || next.baseOffset() > lso) {
-        break;
-      }
-      segments.remove(s);
-      s.delete();
-      n++;
-    }
-    return n;
-  }
-
-  private void setLogStartOffset(long lso) throws IOException {
-    logStartOffset = lso;
-    logStartCheckpoint.write(lso);
-    producers.removeBefore(lso);
   }
 
   // ------------------------------------------------------------------------------------ config, lifecycle
@@ -688,7 +384,7 @@ public final class PartitionLog implements Closeable {
 
   @Override
   public String toString() {
-    return "PartitionLog(" + dir + ", " + logStartOffset + ".." + logEndOffset + ")";
+    return "PartitionLog(" + dir + ", " + retention.logStartOffset() + ".." + logEndOffset + ")";
   }
 
   /** Result of an append. {@code duplicate} is true when an idempotent retry was recognised. */

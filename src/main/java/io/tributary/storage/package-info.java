@@ -5,14 +5,20 @@
  *
  * <p>Shape (Kafka's): {@link io.tributary.storage.LogSegments} (skip list by base offset) of
  * {@link io.tributary.storage.LogSegment}s with lazily loaded, disposable
- * {@link io.tributary.storage.OffsetIndex} / {@link io.tributary.storage.TimeIndex};
+ * {@link io.tributary.storage.OffsetIndex} / {@link io.tributary.storage.TimeIndex} (both
+ * {@link io.tributary.storage.AbstractIndex}es);
  * {@link io.tributary.storage.BatchValidator} checks producer input (headers + CRC only);
  * {@link io.tributary.storage.ProducerStateManager} implements idempotent-producer dedup;
  * {@link io.tributary.storage.LogRecovery} re-validates the tail after an unclean stop.
+ * {@code PartitionLog} is the only public face; behind it {@link io.tributary.storage.LogLoader}
+ * opens a directory, {@link io.tributary.storage.LogReader} is the lock-free read side,
+ * {@link io.tributary.storage.LogRetention} moves the log start offset and deletes segments,
+ * {@link io.tributary.storage.LogFlusher} keeps the recovery point and
+ * {@link io.tributary.storage.LogCompactor} rewrites segments for compacted topics.
  *
- * <p>Decisions: indexes live in heap arrays (loaded on first use per segment, written to their
- * files on roll, flush and close) rather than memory maps; they are rebuilt from the log whenever
- * missing or failing the sanity check. Appends patch only baseOffset and partitionLeaderEpoch (in
+ * <p>Decisions: indexes live in heap buffers laid out as their files (loaded on first use per
+ * segment, written to their files on roll, flush and close) rather than memory maps; they are
+ * rebuilt from the log whenever missing or failing the sanity check. Appends patch only baseOffset and partitionLeaderEpoch (in
  * the caller's buffer) and write the whole request with one positional FileChannel write. Reads
  * are lock-free: whole batches with one positional read into a heap buffer.
  */

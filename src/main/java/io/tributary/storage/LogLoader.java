@@ -1,0 +1,191 @@
+package io.tributary.storage;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opening a partition directory, {@link PartitionLog#open}'s work (after Kafka's LogLoader):
+ * deletes leftovers of interrupted writes, opens the segments, re-validates them from the
+ * recovery point on after an unclean stop, settles the log start and end offsets, and rebuilds
+ * the producer state from its snapshot plus the batches after it.
+ *
+ * <p>Runs once, on the opening thread, before the log is handed out. On failure the caller closes
+ * whatever segments were opened.
+ */
+final class LogLoader {
+  // PartitionLog's logger: what opening a log reports stays under that name
+  private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+
+  private final Path dir;
+  private final LogConfig config;
+  private final LongSupplier clock;
+  private final LogSegments segments;
+  private final ProducerStateManager producers;
+  private final Checkpoint logStartCheckpoint;
+  private final Checkpoint recoveryCheckpoint;
+
+  /**
+   * Offsets of the opened log, which is on disk up to its end; {@code checkpointedRecoveryPoint}
+   * is what the recovery-point checkpoint file now holds (-1 if none).
+   */
+  record Loaded(long logStartOffset, long logEndOffset, long checkpointedRecoveryPoint) {}
+
+  LogLoader(Path dir, LogConfig config, LongSupplier clock, LogSegments segments, ProducerStateManager producers,
+      Checkpoint logStartCheckpoint, Checkpoint recoveryCheckpoint) {
+    this.dir = dir;
+    this.config = config;
+    this.clock = clock;
+    this.segments = segments;
+    this.producers = producers;
+    this.logStartCheckpoint = logStartCheckpoint;
+    this.recoveryCheckpoint = recoveryCheckpoint;
+  }
+
+  /** Fills {@code segments} and {@code producers} from the directory (creating it if absent). */
+  Loaded load() throws IOException {
+    Files.createDirectories(dir);
+    Path marker = dir.resolve(PartitionLog.CLEAN_SHUTDOWN_FILE);
+    boolean clean = Files.exists(marker);
+    Files.deleteIfExists(marker);
+
+    List<Long> bases = scanDirectory();
+    long nowMs = clock.getAsLong();
+    long lsoCheckpoint = logStartCheckpoint.read();
+    long leo;
+    if (bases.isEmpty()) {
+      long base = Math.max(0, lsoCheckpoint);
+      addSegment(LogSegment.create(dir, base, config.segmentIndexBytes(), nowMs));
+      leo = base;
+      clean = true;
+    } else {
+      for (long b : bases) {
+        addSegment(LogSegment.open(dir, b, config.segmentIndexBytes(), nowMs));
+      }
+      leo = -1;
+      if (clean) {
+        leo = segments.active().readNextOffset();
+        if (leo < 0) {
+          LOG.warn("{}: clean-shutdown marker present but the last segment does not end on a batch boundary; recovering",
+              dir);
+        }
+      }
+      if (leo < 0) {
+        leo = recover();
+        clean = false;
+      }
+    }
+    long lso = Math.max(lsoCheckpoint, segments.first().baseOffset());
+    if (lso > leo) {
+      LOG.warn("{}: log end offset {} is below the log start offset {}; starting an empty log at {}", dir, leo, lso, lso);
+      for (LogSegment s : new ArrayList<>(segments.all())) {
+        segments.remove(s);
+        s.delete();
+      }
+      addSegment(LogSegment.create(dir, lso, config.segmentIndexBytes(), nowMs));
+      leo = lso;
+    }
+    segments.active().ensureIndexes();
+
+    long snapshot = producers.loadSnapshot(leo);
+    replayProducers(snapshot);
+    producers.removeBefore(lso);
+    long checkpointedRecoveryPoint;
+    if (!clean) {
+      for (LogSegment s : segments.all()) {
+        s.flush(true);
+      }
+      recoveryCheckpoint.write(leo);
+      checkpointedRecoveryPoint = leo;
+    } else {
+      checkpointedRecoveryPoint = recoveryCheckpoint.read();
+    }
+    return new Loaded(lso, leo, checkpointedRecoveryPoint);
+  }
+
+  /**
+   * Base offsets of the segments, ascending. Deletes files an interrupted write left behind
+   * ({@code .tmp}, a compaction's {@code .cleaned}) and indexes whose log is gone.
+   */
+  private List<Long> scanDirectory() throws IOException {
+    List<Long> bases = new ArrayList<>();
+    List<Path> indexes = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString();
+        if (n.endsWith(".tmp") || n.endsWith(LogCompactor.CLEANED_SUFFIX)) {
+          Files.deleteIfExists(p);
+        } else if (n.endsWith(".log") && n.length() == 24 && n.substring(0, 20).chars().allMatch(Character::isDigit)) {
+          bases.add(Long.parseLong(n.substring(0, 20)));
+        } else if (n.endsWith(".index") || n.endsWith(".timeindex")) {
+          indexes.add(p);
+        }
+      }
+    }
+    bases.sort(null);
+    for (Path p : indexes) {
+      String n = p.getFileName().toString();
+      String digits = n.substring(0, n.indexOf('.'));
+      if (digits.length() != 20 || !digits.chars().allMatch(Character::isDigit)) {
+        continue;
+      }
+      if (!bases.contains(Long.parseLong(digits))) {
+        Files.deleteIfExists(p);
+      }
+    }
+    return bases;
+  }
+
+  private void addSegment(LogSegment s) {
+    s.indexIntervalBytes = config.indexIntervalBytes();
+    segments.add(s);
+  }
+
+  /** Re-validates every segment from the recovery point on; returns the log end offset. */
+  private long recover() throws IOException {
+    long rp = recoveryCheckpoint.read();
+    LogSegment start = rp < 0 ? null : segments.floor(rp);
+    if (start == null) {
+      start = segments.first();
+    }
+    long expected = start.baseOffset();
+    boolean cut = false;
+    for (LogSegment seg : new ArrayList<>(segments.from(start.baseOffset()))) {
+      if (cut) {
+        LOG.warn("Recovery of {}: deleting segment {} ({} bytes) after the truncation point", dir,
+            seg.logFile().getFileName(), seg.size());
+        segments.remove(seg);
+        seg.delete();
+        continue;
+      }
+      LogRecovery.Result r = LogRecovery.recoverSegment(seg, expected, config.indexIntervalBytes());
+      expected = r.nextOffset();
+      cut = r.truncated();
+    }
+    ProducerStateManager.deleteSnapshotsAbove(dir, expected);
+    return expected;
+  }
+
+  /** Replays producer batches after the snapshot offset (headers only). */
+  private void replayProducers(long fromOffset) throws IOException {
+    LogSegment start = fromOffset < 0 ? segments.first() : segments.floor(fromOffset);
+    if (start == null) {
+      start = segments.first();
+    }
+    for (LogSegment seg : segments.from(start.baseOffset())) {
+      FileBatchScanner sc = new FileBatchScanner(seg.channel(), 0, seg.size());
+      while (sc.next() == FileBatchScanner.OK) {
+        if (sc.producerId() >= 0 && sc.baseOffset() >= fromOffset) {
+          producers.update(sc.producerId(), sc.producerEpoch(), sc.baseSequence(), sc.lastSequence(),
+              sc.baseOffset(), sc.lastOffset(), sc.maxTimestamp(), sc.isControl());
+        }
+      }
+    }
+  }
+}
