@@ -360,28 +360,10 @@ public final class GroupEntity
 
   private void onRecovered(State s) {
     offsetsView.replace(groupId, s);
-    group = new ClassicGroup();
-    group.generationId = s.generationId();
-    group.protocolType = s.protocolType();
-    group.protocolName = s.protocolName();
-    for (var r : s.members()) {
-      var m = new MemberMetadata(r.memberId(), r.groupInstanceId(), r.clientId(), r.clientHost(), r.rebalanceTimeoutMs(),
-          r.sessionTimeoutMs(), s.protocolType(), List.of(new Protocol(s.protocolName(), r.metadata())));
-      m.assignment = r.assignment();
-      group.add(m);
-    }
-    group.leaderId = s.members().isEmpty() ? null : s.leaderId();
-    group.subscribedTopics = group.computeSubscribedTopics();
-    if (!group.members.isEmpty()) {
-      group.members.values().forEach(m -> scheduleSessionTimeout(m, m.sessionTimeoutMs));
-      if (s.assignmentsReceived()) {
-        group.phase = ClassicGroup.Phase.STABLE;
-      } else {
-        // the assignment of this generation was never received: have everyone rejoin
-        group.phase = ClassicGroup.Phase.COMPLETING_REBALANCE;
-        prepareRebalance();
-      }
-    }
+    group = ClassicGroup.recover(s);
+    group.members.values().forEach(m -> scheduleSessionTimeout(m, m.sessionTimeoutMs));
+    // the assignment of this generation was never received: have everyone rejoin
+    if (group.is(ClassicGroup.Phase.COMPLETING_REBALANCE)) prepareRebalance();
     timers.startTimerWithFixedDelay(RETENTION_TIMER, RetentionCheck.INSTANCE, Duration.ofMillis(settings.offsetsRetentionCheckIntervalMs()));
     if (!expiredOffsets(s, clock.getAsLong()).isEmpty()) ctx.getSelf().tell(RetentionCheck.INSTANCE);
     outboxActions.clear();
@@ -447,7 +429,7 @@ public final class GroupEntity
       addMemberAndRebalance(memberId, c);
       return;
     }
-    var error = validateCurrentMember(memberId, c.groupInstanceId());
+    var error = group.validateCurrentMember(memberId, c.groupInstanceId());
     if (error != Errors.NONE) {
       replyJoinError(c.replyTo(), c.apiVersion(), memberId, error);
       return;
@@ -522,7 +504,7 @@ public final class GroupEntity
       case STABLE -> {
         if (Objects.equals(group.protocolName, group.selectProtocol())) {
           // same protocol: no rebalance, just remember the new member id
-          outboxEvents.add(new StaticMemberReplaced(oldMemberId, memberRecord(m)));
+          outboxEvents.add(new StaticMemberReplaced(oldMemberId, group.memberRecord(m)));
           var isLeader = group.isLeader(newMemberId);
           m.awaitingJoin = null;
           if (c.apiVersion() >= 9) {
@@ -539,16 +521,6 @@ public final class GroupEntity
       case COMPLETING_REBALANCE -> prepareRebalance();
       default -> {} // PreparingRebalance: the member simply takes part
     }
-  }
-
-  /** Kafka's validateCurrentMember: the instance id (if any) maps to this member id, and the member exists. */
-  private Errors validateCurrentMember(String memberId, String groupInstanceId) {
-    if (groupInstanceId != null) {
-      var current = group.staticMembers.get(groupInstanceId);
-      if (current == null) return Errors.UNKNOWN_MEMBER_ID;
-      if (!current.equals(memberId)) return Errors.FENCED_INSTANCE_ID;
-    }
-    return group.has(memberId) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
   }
 
   // ---------------------------------------------------------------- rebalance mechanics
@@ -611,7 +583,7 @@ public final class GroupEntity
     timers.cancel(JOIN_TIMER);
     initialJoin = false;
     group.initNextGeneration();
-    var records = group.members.values().stream().map(this::memberRecord).toList();
+    var records = group.members.values().stream().map(group::memberRecord).toList();
     outboxEvents.add(new GenerationStarted(group.generationId, group.protocolType, group.protocolName, group.leaderId, records, clock.getAsLong()));
     if (group.is(ClassicGroup.Phase.EMPTY)) {
       ctx.getLog().info("Group {} is now empty (generation {})", groupId, group.generationId);
@@ -702,7 +674,7 @@ public final class GroupEntity
   // ---------------------------------------------------------------- SyncGroup, Heartbeat, LeaveGroup
 
   private Effect<Event, State> onSync(State s, Sync c) {
-    var error = exists(s) ? validateCurrentMember(c.memberId(), c.groupInstanceId()) : Errors.UNKNOWN_MEMBER_ID;
+    var error = exists(s) ? group.validateCurrentMember(c.memberId(), c.groupInstanceId()) : Errors.UNKNOWN_MEMBER_ID;
     if (error == Errors.NONE) {
       if (c.generationId() != group.generationId) error = Errors.ILLEGAL_GENERATION;
       else if (c.protocolType() != null && !c.protocolType().equals(group.protocolType)) error = Errors.INCONSISTENT_GROUP_PROTOCOL;
@@ -747,7 +719,7 @@ public final class GroupEntity
   }
 
   private Effect<Event, State> onHeartbeat(State s, Heartbeat c) {
-    var error = exists(s) ? validateCurrentMember(c.memberId(), c.groupInstanceId()) : Errors.UNKNOWN_MEMBER_ID;
+    var error = exists(s) ? group.validateCurrentMember(c.memberId(), c.groupInstanceId()) : Errors.UNKNOWN_MEMBER_ID;
     if (error == Errors.NONE && c.generationId() != group.generationId) error = Errors.ILLEGAL_GENERATION;
     if (error == Errors.NONE) {
       var m = group.get(c.memberId());
@@ -785,7 +757,7 @@ public final class GroupEntity
         timers.cancel("pending|" + lm.memberId());
         error = Errors.NONE;
       } else {
-        error = validateCurrentMember(lm.memberId(), lm.groupInstanceId());
+        error = group.validateCurrentMember(lm.memberId(), lm.groupInstanceId());
         if (error == Errors.NONE) removeMemberAndUpdateGroup(group.get(lm.memberId()));
       }
       response.members().add(new LeaveGroupResponseData.MemberResponse()
@@ -840,7 +812,7 @@ public final class GroupEntity
     }
     if (c.generationId() < 0 && group.is(ClassicGroup.Phase.EMPTY)) return Errors.NONE;
     if (c.generationId() >= 0 || !c.memberId().isEmpty() || c.groupInstanceId() != null) {
-      var error = validateCurrentMember(c.memberId(), c.groupInstanceId());
+      var error = group.validateCurrentMember(c.memberId(), c.groupInstanceId());
       if (error != Errors.NONE) return error;
       return c.generationId() == group.generationId ? Errors.NONE : Errors.ILLEGAL_GENERATION;
     }
@@ -1049,11 +1021,6 @@ public final class GroupEntity
       return Effect().none();
     }
     return Effect().persist(events).thenRun(newState -> actions.forEach(Runnable::run));
-  }
-
-  private MemberRecord memberRecord(MemberMetadata m) {
-    return new MemberRecord(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.rebalanceTimeoutMs, m.sessionTimeoutMs,
-        group.protocolName == null ? new byte[0] : m.metadata(group.protocolName), m.assignment);
   }
 
   private static List<TopicPartition> sorted(Set<TopicPartition> partitions) {
