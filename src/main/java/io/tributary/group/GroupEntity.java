@@ -281,17 +281,13 @@ public final class GroupEntity
   private final TimerScheduler<Command> timers;
   private final CommittedOffsetsView offsetsView;
 
-  /** Live group, rebuilt from the durable state when recovery completes. */
-  private ClassicGroup group = new ClassicGroup();
   /** Identifies the current delayed join; older JoinDeadline messages are stale. */
   private long joinEpoch;
   /** The current delayed join is Kafka's InitialDelayedJoin (waits, may extend while new members come). */
   private boolean initialJoin;
   private long initialJoinRemainingMs;
 
-  /** What the command being handled wants persisted, and what to do once it is. */
-  private final List<Event> outboxEvents = new ArrayList<>();
-  private final List<Runnable> outboxActions = new ArrayList<>();
+  private final GroupContext context;
 
   private GroupEntity(String groupId, GroupSettings settings, LongSupplier clock, ActorContext<Command> ctx, TimerScheduler<Command> timers) {
     // a journal failure restarts the entity, which recovers and rebuilds its live group from the journal
@@ -302,6 +298,7 @@ public final class GroupEntity
     this.ctx = ctx;
     this.timers = timers;
     this.offsetsView = CommittedOffsetsView.get(ctx.getSystem());
+    this.context = new GroupContext(groupId, settings, clock, ctx, timers);
   }
 
   @Override
@@ -360,24 +357,24 @@ public final class GroupEntity
 
   private void onRecovered(State s) {
     offsetsView.replace(groupId, s);
-    group = ClassicGroup.recover(s);
-    group.members.values().forEach(m -> scheduleSessionTimeout(m, m.sessionTimeoutMs));
+    context.group = ClassicGroup.recover(s);
+    context.group.members.values().forEach(m -> scheduleSessionTimeout(m, m.sessionTimeoutMs));
     // the assignment of this generation was never received: have everyone rejoin
-    if (group.is(ClassicGroup.Phase.COMPLETING_REBALANCE)) prepareRebalance();
+    if (context.group.is(ClassicGroup.Phase.COMPLETING_REBALANCE)) prepareRebalance();
     timers.startTimerWithFixedDelay(RETENTION_TIMER, RetentionCheck.INSTANCE, Duration.ofMillis(settings.offsetsRetentionCheckIntervalMs()));
     if (!expiredOffsets(s, clock.getAsLong()).isEmpty()) ctx.getSelf().tell(RetentionCheck.INSTANCE);
-    outboxActions.clear();
+    context.outboxActions.clear();
   }
 
   // ---------------------------------------------------------------- JoinGroup
 
   private Effect<Event, State> onJoin(State s, Join c) {
     if (c.sessionTimeoutMs() < settings.minSessionTimeoutMs() || c.sessionTimeoutMs() > settings.maxSessionTimeoutMs()) {
-      replyJoinError(c.replyTo(), c.apiVersion(), c.memberId(), Errors.INVALID_SESSION_TIMEOUT);
-    } else if (!c.memberId().isEmpty() && !exists(s)) {
-      replyJoinError(c.replyTo(), c.apiVersion(), c.memberId(), Errors.UNKNOWN_MEMBER_ID);
+      context.replyJoinError(c.replyTo(), c.apiVersion(), c.memberId(), Errors.INVALID_SESSION_TIMEOUT);
+    } else if (!c.memberId().isEmpty() && !context.exists(s)) {
+      context.replyJoinError(c.replyTo(), c.apiVersion(), c.memberId(), Errors.UNKNOWN_MEMBER_ID);
     } else if (!acceptJoiningMember(c.memberId())) {
-      replyJoinError(c.replyTo(), c.apiVersion(), "", Errors.GROUP_MAX_SIZE_REACHED);
+      context.replyJoinError(c.replyTo(), c.apiVersion(), "", Errors.GROUP_MAX_SIZE_REACHED);
     } else if (c.memberId().isEmpty()) {
       newMemberJoin(c);
     } else {
@@ -387,28 +384,28 @@ public final class GroupEntity
   }
 
   private boolean acceptJoiningMember(String memberId) {
-    return switch (group.phase) {
+    return switch (context.group.phase) {
       case EMPTY, DEAD -> true;
-      case PREPARING_REBALANCE -> (group.has(memberId) && group.get(memberId).isAwaitingJoin())
-          || group.members.values().stream().filter(MemberMetadata::isAwaitingJoin).count() < settings.maxSize();
-      default -> group.has(memberId) || group.members.size() < settings.maxSize();
+      case PREPARING_REBALANCE -> (context.group.has(memberId) && context.group.get(memberId).isAwaitingJoin())
+          || context.group.members.values().stream().filter(MemberMetadata::isAwaitingJoin).count() < settings.maxSize();
+      default -> context.group.has(memberId) || context.group.members.size() < settings.maxSize();
     };
   }
 
   private void newMemberJoin(Join c) {
-    if (!group.supportsProtocols(c.protocolType(), c.protocols())) {
-      replyJoinError(c.replyTo(), c.apiVersion(), "", Errors.INCONSISTENT_GROUP_PROTOCOL);
+    if (!context.group.supportsProtocols(c.protocolType(), c.protocols())) {
+      context.replyJoinError(c.replyTo(), c.apiVersion(), "", Errors.INCONSISTENT_GROUP_PROTOCOL);
       return;
     }
     var newMemberId = c.clientId() + "-" + UUID.randomUUID();
     if (c.groupInstanceId() != null) {
-      var oldMemberId = group.staticMembers.get(c.groupInstanceId());
+      var oldMemberId = context.group.staticMembers.get(c.groupInstanceId());
       if (oldMemberId != null) updateStaticMemberAndRebalance(oldMemberId, newMemberId, c);
       else addMemberAndRebalance(newMemberId, c);
     } else if (c.apiVersion() >= 4) {
-      group.pendingMembers.add(newMemberId);
+      context.group.pendingMembers.add(newMemberId);
       timers.startSingleTimer("pending|" + newMemberId, new PendingMemberExpired(newMemberId), Duration.ofMillis(c.sessionTimeoutMs()));
-      replyJoinError(c.replyTo(), c.apiVersion(), newMemberId, Errors.MEMBER_ID_REQUIRED);
+      context.replyJoinError(c.replyTo(), c.apiVersion(), newMemberId, Errors.MEMBER_ID_REQUIRED);
     } else {
       addMemberAndRebalance(newMemberId, c);
     }
@@ -416,43 +413,43 @@ public final class GroupEntity
 
   private void currentMemberJoin(Join c) {
     var memberId = c.memberId();
-    if (!group.supportsProtocols(c.protocolType(), c.protocols())) {
-      replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.INCONSISTENT_GROUP_PROTOCOL);
+    if (!context.group.supportsProtocols(c.protocolType(), c.protocols())) {
+      context.replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.INCONSISTENT_GROUP_PROTOCOL);
       return;
     }
-    if (group.pendingMembers.contains(memberId)) {
+    if (context.group.pendingMembers.contains(memberId)) {
       if (c.groupInstanceId() != null) { // pending members are never static
-        replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.UNKNOWN_MEMBER_ID);
+        context.replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.UNKNOWN_MEMBER_ID);
         return;
       }
       timers.cancel("pending|" + memberId);
       addMemberAndRebalance(memberId, c);
       return;
     }
-    var error = group.validateCurrentMember(memberId, c.groupInstanceId());
+    var error = context.group.validateCurrentMember(memberId, c.groupInstanceId());
     if (error != Errors.NONE) {
-      replyJoinError(c.replyTo(), c.apiVersion(), memberId, error);
+      context.replyJoinError(c.replyTo(), c.apiVersion(), memberId, error);
       return;
     }
-    var m = group.get(memberId);
-    switch (group.phase) {
+    var m = context.group.get(memberId);
+    switch (context.group.phase) {
       case PREPARING_REBALANCE -> updateMemberAndRebalance(m, c);
       case COMPLETING_REBALANCE -> {
         if (m.matches(c.protocols())) {
           // the member lost its JoinGroup response: send the current generation again
-          reply(c.replyTo(), joinSuccess(c.apiVersion(), memberId, group.isLeader(memberId), group.leaderId, false));
+          context.reply(c.replyTo(), GroupReplies.joinSuccess(context.group, c.apiVersion(), memberId, context.group.isLeader(memberId), context.group.leaderId, false));
         } else {
           updateMemberAndRebalance(m, c);
         }
       }
       case STABLE -> {
-        if (group.isLeader(memberId) || !m.matches(c.protocols())) {
+        if (context.group.isLeader(memberId) || !m.matches(c.protocols())) {
           updateMemberAndRebalance(m, c); // a leader rejoin lets it react to metadata changes
         } else {
-          reply(c.replyTo(), joinSuccess(c.apiVersion(), memberId, false, group.leaderId, false));
+          context.reply(c.replyTo(), GroupReplies.joinSuccess(context.group, c.apiVersion(), memberId, false, context.group.leaderId, false));
         }
       }
-      default -> replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.UNKNOWN_MEMBER_ID);
+      default -> context.replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.UNKNOWN_MEMBER_ID);
     }
   }
 
@@ -460,8 +457,8 @@ public final class GroupEntity
     var m = new MemberMetadata(memberId, c.groupInstanceId(), c.clientId(), c.clientHost(), c.rebalanceTimeoutMs(),
         c.sessionTimeoutMs(), c.protocolType(), c.protocols());
     m.isNew = true;
-    if (group.is(ClassicGroup.Phase.PREPARING_REBALANCE) && group.generationId == 0) group.newMemberAdded = true;
-    group.add(m);
+    if (context.group.is(ClassicGroup.Phase.PREPARING_REBALANCE) && context.group.generationId == 0) context.group.newMemberAdded = true;
+    context.group.add(m);
     m.awaitingJoin = c.replyTo();
     m.joinVersion = c.apiVersion();
     // a new member cannot heartbeat before its join completes; bound how long it may linger
@@ -477,7 +474,7 @@ public final class GroupEntity
   private void updateMember(MemberMetadata m, Join c) {
     // a JoinGroup this one supersedes (its client gave up on it) is answered rather than left to time out
     if (m.awaitingJoin != null && !m.awaitingJoin.equals(c.replyTo())) {
-      replyJoinError(m.awaitingJoin, m.joinVersion, m.memberId, Errors.REBALANCE_IN_PROGRESS);
+      context.replyJoinError(m.awaitingJoin, m.joinVersion, m.memberId, Errors.REBALANCE_IN_PROGRESS);
     }
     m.protocols = List.copyOf(c.protocols());
     m.rebalanceTimeoutMs = c.rebalanceTimeoutMs();
@@ -489,29 +486,29 @@ public final class GroupEntity
   }
 
   private void updateStaticMemberAndRebalance(String oldMemberId, String newMemberId, Join c) {
-    var currentLeader = group.leaderId;
-    var old = group.get(oldMemberId);
+    var currentLeader = context.group.leaderId;
+    var old = context.group.get(oldMemberId);
     // fence whatever the old incarnation has parked
-    if (old.awaitingJoin != null) replyJoinError(old.awaitingJoin, old.joinVersion, oldMemberId, Errors.FENCED_INSTANCE_ID);
-    if (old.awaitingSync != null) replySyncError(old.awaitingSync, Errors.FENCED_INSTANCE_ID);
+    if (old.awaitingJoin != null) context.replyJoinError(old.awaitingJoin, old.joinVersion, oldMemberId, Errors.FENCED_INSTANCE_ID);
+    if (old.awaitingSync != null) context.replySyncError(old.awaitingSync, Errors.FENCED_INSTANCE_ID);
     old.awaitingJoin = null;
     old.awaitingSync = null;
     timers.cancel(sessionTimerKey(oldMemberId));
-    var m = group.replaceStaticMember(c.groupInstanceId(), oldMemberId, newMemberId);
+    var m = context.group.replaceStaticMember(c.groupInstanceId(), oldMemberId, newMemberId);
     scheduleSessionTimeout(m, m.sessionTimeoutMs);
     updateMember(m, c);
-    switch (group.phase) {
+    switch (context.group.phase) {
       case STABLE -> {
-        if (Objects.equals(group.protocolName, group.selectProtocol())) {
+        if (Objects.equals(context.group.protocolName, context.group.selectProtocol())) {
           // same protocol: no rebalance, just remember the new member id
-          outboxEvents.add(new StaticMemberReplaced(oldMemberId, group.memberRecord(m)));
-          var isLeader = group.isLeader(newMemberId);
+          context.outboxEvents.add(new StaticMemberReplaced(oldMemberId, context.group.memberRecord(m)));
+          var isLeader = context.group.isLeader(newMemberId);
           m.awaitingJoin = null;
           if (c.apiVersion() >= 9) {
-            reply(c.replyTo(), joinSuccess(c.apiVersion(), newMemberId, isLeader, group.leaderId, isLeader));
+            context.reply(c.replyTo(), GroupReplies.joinSuccess(context.group, c.apiVersion(), newMemberId, isLeader, context.group.leaderId, isLeader));
           } else {
             // before v9, answer with the old leader id so that a rejoining leader does not run the assignor
-            reply(c.replyTo(), joinSuccess(c.apiVersion(), newMemberId, false, currentLeader, false));
+            context.reply(c.replyTo(), GroupReplies.joinSuccess(context.group, c.apiVersion(), newMemberId, false, currentLeader, false));
           }
         } else {
           maybePrepareRebalance();
@@ -526,31 +523,31 @@ public final class GroupEntity
   // ---------------------------------------------------------------- rebalance mechanics
 
   private void maybePrepareRebalance() {
-    if (group.canRebalance()) prepareRebalance();
+    if (context.group.canRebalance()) prepareRebalance();
   }
 
   private void prepareRebalance() {
-    if (group.is(ClassicGroup.Phase.COMPLETING_REBALANCE)) resetAndPropagateAssignmentError(Errors.REBALANCE_IN_PROGRESS);
-    group.pendingSyncMembers.clear();
+    if (context.group.is(ClassicGroup.Phase.COMPLETING_REBALANCE)) resetAndPropagateAssignmentError(Errors.REBALANCE_IN_PROGRESS);
+    context.group.pendingSyncMembers.clear();
     timers.cancel(SYNC_TIMER);
-    var wasEmpty = group.is(ClassicGroup.Phase.EMPTY);
-    group.phase = ClassicGroup.Phase.PREPARING_REBALANCE;
+    var wasEmpty = context.group.is(ClassicGroup.Phase.EMPTY);
+    context.group.phase = ClassicGroup.Phase.PREPARING_REBALANCE;
     joinEpoch++;
     if (wasEmpty && settings.initialRebalanceDelayMs() > 0) {
       initialJoin = true;
-      initialJoinRemainingMs = Math.max(group.rebalanceTimeoutMs() - settings.initialRebalanceDelayMs(), 0);
+      initialJoinRemainingMs = Math.max(context.group.rebalanceTimeoutMs() - settings.initialRebalanceDelayMs(), 0);
       timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(settings.initialRebalanceDelayMs()));
     } else {
       initialJoin = false;
-      timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(group.rebalanceTimeoutMs()));
+      timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(context.group.rebalanceTimeoutMs()));
     }
   }
 
   private Effect<Event, State> onJoinDeadline(State s, JoinDeadline c) {
-    if (c.epoch() != joinEpoch || !group.is(ClassicGroup.Phase.PREPARING_REBALANCE)) return Effect().none();
-    if (initialJoin && group.newMemberAdded && initialJoinRemainingMs > 0) {
+    if (c.epoch() != joinEpoch || !context.group.is(ClassicGroup.Phase.PREPARING_REBALANCE)) return Effect().none();
+    if (initialJoin && context.group.newMemberAdded && initialJoinRemainingMs > 0) {
       // Kafka's InitialDelayedJoin: members are still arriving, wait another delay (bounded by the rebalance timeout)
-      group.newMemberAdded = false;
+      context.group.newMemberAdded = false;
       var delay = Math.min(settings.initialRebalanceDelayMs(), initialJoinRemainingMs);
       initialJoinRemainingMs = Math.max(initialJoinRemainingMs - delay, 0);
       timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(delay));
@@ -562,56 +559,56 @@ public final class GroupEntity
 
   /** Completes the join early when everyone has joined (never during the initial delay). */
   private void tryCompleteJoin() {
-    if (group.is(ClassicGroup.Phase.PREPARING_REBALANCE) && !initialJoin && group.hasAllMembersJoined()) completeJoin();
+    if (context.group.is(ClassicGroup.Phase.PREPARING_REBALANCE) && !initialJoin && context.group.hasAllMembersJoined()) completeJoin();
   }
 
   /** Kafka's onCompleteJoin: drop dynamic members that did not rejoin, start the next generation, answer the joins. */
   private void completeJoin() {
-    for (var m : List.copyOf(group.members.values())) {
+    for (var m : List.copyOf(context.group.members.values())) {
       if (!m.isAwaitingJoin() && !m.isStatic()) {
         removeSilently(m);
         ctx.getLog().info("Group {}: removed member {} which did not rejoin in time", groupId, m.memberId);
       }
     }
-    if (!group.maybeElectNewJoinedLeader() && !group.members.isEmpty()) {
+    if (!context.group.maybeElectNewJoinedLeader() && !context.group.members.isEmpty()) {
       // only static members that have not rejoined: wait another rebalance timeout for them
       initialJoin = false;
       joinEpoch++;
-      timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(group.rebalanceTimeoutMs()));
+      timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(context.group.rebalanceTimeoutMs()));
       return;
     }
     timers.cancel(JOIN_TIMER);
     initialJoin = false;
-    group.initNextGeneration();
-    var records = group.members.values().stream().map(group::memberRecord).toList();
-    outboxEvents.add(new GenerationStarted(group.generationId, group.protocolType, group.protocolName, group.leaderId, records, clock.getAsLong()));
-    if (group.is(ClassicGroup.Phase.EMPTY)) {
-      ctx.getLog().info("Group {} is now empty (generation {})", groupId, group.generationId);
+    context.group.initNextGeneration();
+    var records = context.group.members.values().stream().map(context.group::memberRecord).toList();
+    context.outboxEvents.add(new GenerationStarted(context.group.generationId, context.group.protocolType, context.group.protocolName, context.group.leaderId, records, clock.getAsLong()));
+    if (context.group.is(ClassicGroup.Phase.EMPTY)) {
+      ctx.getLog().info("Group {} is now empty (generation {})", groupId, context.group.generationId);
       return;
     }
-    ctx.getLog().info("Group {} generation {} with {} members, protocol {}", groupId, group.generationId, group.members.size(), group.protocolName);
-    for (var m : group.members.values()) {
+    ctx.getLog().info("Group {} generation {} with {} members, protocol {}", groupId, context.group.generationId, context.group.members.size(), context.group.protocolName);
+    for (var m : context.group.members.values()) {
       if (m.awaitingJoin != null) {
-        var isLeader = group.isLeader(m.memberId);
-        reply(m.awaitingJoin, joinSuccess(m.joinVersion, m.memberId, isLeader, group.leaderId, false));
+        var isLeader = context.group.isLeader(m.memberId);
+        context.reply(m.awaitingJoin, GroupReplies.joinSuccess(context.group, m.joinVersion, m.memberId, isLeader, context.group.leaderId, false));
         m.awaitingJoin = null;
       }
       scheduleSessionTimeout(m, m.sessionTimeoutMs);
       m.isNew = false;
-      group.pendingSyncMembers.add(m.memberId);
+      context.group.pendingSyncMembers.add(m.memberId);
     }
-    timers.startSingleTimer(SYNC_TIMER, new SyncDeadline(group.generationId), Duration.ofMillis(group.rebalanceTimeoutMs()));
+    timers.startSingleTimer(SYNC_TIMER, new SyncDeadline(context.group.generationId), Duration.ofMillis(context.group.rebalanceTimeoutMs()));
   }
 
   /** Members that got their JoinGroup response but never sent SyncGroup within the rebalance timeout are removed. */
   private Effect<Event, State> onSyncDeadline(State s, SyncDeadline c) {
-    if (c.generationId() != group.generationId
-        || !(group.is(ClassicGroup.Phase.COMPLETING_REBALANCE) || group.is(ClassicGroup.Phase.STABLE))
-        || group.pendingSyncMembers.isEmpty()) {
+    if (c.generationId() != context.group.generationId
+        || !(context.group.is(ClassicGroup.Phase.COMPLETING_REBALANCE) || context.group.is(ClassicGroup.Phase.STABLE))
+        || context.group.pendingSyncMembers.isEmpty()) {
       return Effect().none();
     }
-    for (var id : List.copyOf(group.pendingSyncMembers)) {
-      var m = group.get(id);
+    for (var id : List.copyOf(context.group.pendingSyncMembers)) {
+      var m = context.group.get(id);
       if (m != null) removeSilently(m);
     }
     prepareRebalance();
@@ -619,10 +616,10 @@ public final class GroupEntity
   }
 
   private void resetAndPropagateAssignmentError(Errors error) {
-    for (var m : group.members.values()) {
+    for (var m : context.group.members.values()) {
       m.assignment = new byte[0];
       if (m.awaitingSync != null) {
-        replySyncError(m.awaitingSync, error);
+        context.replySyncError(m.awaitingSync, error);
         m.awaitingSync = null;
         scheduleSessionTimeout(m, m.sessionTimeoutMs);
       }
@@ -631,24 +628,24 @@ public final class GroupEntity
 
   private void removeSilently(MemberMetadata m) {
     timers.cancel(sessionTimerKey(m.memberId));
-    group.remove(m.memberId);
+    context.group.remove(m.memberId);
   }
 
   /** Kafka's removeMemberAndUpdateGroup: answer its parked requests, remove it, rebalance if needed. */
   private void removeMemberAndUpdateGroup(MemberMetadata m) {
-    if (m.awaitingJoin != null) replyJoinError(m.awaitingJoin, m.joinVersion, "", Errors.UNKNOWN_MEMBER_ID);
-    if (m.awaitingSync != null) replySyncError(m.awaitingSync, Errors.UNKNOWN_MEMBER_ID);
+    if (m.awaitingJoin != null) context.replyJoinError(m.awaitingJoin, m.joinVersion, "", Errors.UNKNOWN_MEMBER_ID);
+    if (m.awaitingSync != null) context.replySyncError(m.awaitingSync, Errors.UNKNOWN_MEMBER_ID);
     m.awaitingJoin = null;
     m.awaitingSync = null;
     removeSilently(m);
-    switch (group.phase) {
+    switch (context.group.phase) {
       case STABLE, COMPLETING_REBALANCE -> maybePrepareRebalance();
       default -> {} // PreparingRebalance: the join may now be complete (checked in flush)
     }
   }
 
   private Effect<Event, State> onSessionExpired(State s, SessionExpired c) {
-    var m = group.get(c.memberId());
+    var m = context.group.get(c.memberId());
     if (m == null || m.heartbeatEpoch != c.epoch()) return Effect().none();
     // as Kafka: a known member parked in JoinGroup/SyncGroup is alive; its timer restarts when answered
     if (!m.isNew && (m.isAwaitingJoin() || m.awaitingSync != null)) return Effect().none();
@@ -658,7 +655,7 @@ public final class GroupEntity
   }
 
   private Effect<Event, State> onPendingMemberExpired(State s, PendingMemberExpired c) {
-    group.pendingMembers.remove(c.memberId());
+    context.group.pendingMembers.remove(c.memberId());
     return flush();
   }
 
@@ -674,56 +671,56 @@ public final class GroupEntity
   // ---------------------------------------------------------------- SyncGroup, Heartbeat, LeaveGroup
 
   private Effect<Event, State> onSync(State s, Sync c) {
-    var error = exists(s) ? group.validateCurrentMember(c.memberId(), c.groupInstanceId()) : Errors.UNKNOWN_MEMBER_ID;
+    var error = context.exists(s) ? context.group.validateCurrentMember(c.memberId(), c.groupInstanceId()) : Errors.UNKNOWN_MEMBER_ID;
     if (error == Errors.NONE) {
-      if (c.generationId() != group.generationId) error = Errors.ILLEGAL_GENERATION;
-      else if (c.protocolType() != null && !c.protocolType().equals(group.protocolType)) error = Errors.INCONSISTENT_GROUP_PROTOCOL;
-      else if (c.protocolName() != null && !c.protocolName().equals(group.protocolName)) error = Errors.INCONSISTENT_GROUP_PROTOCOL;
+      if (c.generationId() != context.group.generationId) error = Errors.ILLEGAL_GENERATION;
+      else if (c.protocolType() != null && !c.protocolType().equals(context.group.protocolType)) error = Errors.INCONSISTENT_GROUP_PROTOCOL;
+      else if (c.protocolName() != null && !c.protocolName().equals(context.group.protocolName)) error = Errors.INCONSISTENT_GROUP_PROTOCOL;
     }
     if (error != Errors.NONE) {
-      replySyncError(c.replyTo(), error);
+      context.replySyncError(c.replyTo(), error);
       return flush();
     }
-    var m = group.get(c.memberId());
-    switch (group.phase) {
-      case EMPTY -> replySyncError(c.replyTo(), Errors.UNKNOWN_MEMBER_ID);
-      case PREPARING_REBALANCE -> replySyncError(c.replyTo(), Errors.REBALANCE_IN_PROGRESS);
+    var m = context.group.get(c.memberId());
+    switch (context.group.phase) {
+      case EMPTY -> context.replySyncError(c.replyTo(), Errors.UNKNOWN_MEMBER_ID);
+      case PREPARING_REBALANCE -> context.replySyncError(c.replyTo(), Errors.REBALANCE_IN_PROGRESS);
       case COMPLETING_REBALANCE -> {
-        if (m.awaitingSync != null && !m.awaitingSync.equals(c.replyTo())) replySyncError(m.awaitingSync, Errors.REBALANCE_IN_PROGRESS);
+        if (m.awaitingSync != null && !m.awaitingSync.equals(c.replyTo())) context.replySyncError(m.awaitingSync, Errors.REBALANCE_IN_PROGRESS);
         m.awaitingSync = c.replyTo();
-        group.pendingSyncMembers.remove(c.memberId());
+        context.group.pendingSyncMembers.remove(c.memberId());
         // assignments from a follower are ignored, as Kafka does; only the leader's count
-        if (group.isLeader(c.memberId())) {
+        if (context.group.isLeader(c.memberId())) {
           var assignments = new LinkedHashMap<String, byte[]>();
-          for (var id : group.members.keySet()) assignments.put(id, c.assignments().getOrDefault(id, new byte[0]));
-          outboxEvents.add(new AssignmentsReceived(group.generationId, assignments));
-          for (var member : group.members.values()) {
+          for (var id : context.group.members.keySet()) assignments.put(id, c.assignments().getOrDefault(id, new byte[0]));
+          context.outboxEvents.add(new AssignmentsReceived(context.group.generationId, assignments));
+          for (var member : context.group.members.values()) {
             member.assignment = assignments.get(member.memberId);
             if (member.awaitingSync != null) {
-              reply(member.awaitingSync, syncSuccess(member.assignment));
+              context.reply(member.awaitingSync, GroupReplies.syncSuccess(context.group, member.assignment));
               member.awaitingSync = null;
               scheduleSessionTimeout(member, member.sessionTimeoutMs);
             }
           }
-          group.phase = ClassicGroup.Phase.STABLE;
+          context.group.phase = ClassicGroup.Phase.STABLE;
         }
       }
       case STABLE -> {
-        group.pendingSyncMembers.remove(c.memberId());
-        reply(c.replyTo(), syncSuccess(m.assignment));
+        context.group.pendingSyncMembers.remove(c.memberId());
+        context.reply(c.replyTo(), GroupReplies.syncSuccess(context.group, m.assignment));
         scheduleSessionTimeout(m, m.sessionTimeoutMs);
       }
-      default -> replySyncError(c.replyTo(), Errors.COORDINATOR_NOT_AVAILABLE);
+      default -> context.replySyncError(c.replyTo(), Errors.COORDINATOR_NOT_AVAILABLE);
     }
     return flush();
   }
 
   private Effect<Event, State> onHeartbeat(State s, Heartbeat c) {
-    var error = exists(s) ? group.validateCurrentMember(c.memberId(), c.groupInstanceId()) : Errors.UNKNOWN_MEMBER_ID;
-    if (error == Errors.NONE && c.generationId() != group.generationId) error = Errors.ILLEGAL_GENERATION;
+    var error = context.exists(s) ? context.group.validateCurrentMember(c.memberId(), c.groupInstanceId()) : Errors.UNKNOWN_MEMBER_ID;
+    if (error == Errors.NONE && c.generationId() != context.group.generationId) error = Errors.ILLEGAL_GENERATION;
     if (error == Errors.NONE) {
-      var m = group.get(c.memberId());
-      switch (group.phase) {
+      var m = context.group.get(c.memberId());
+      switch (context.group.phase) {
         case EMPTY -> error = Errors.UNKNOWN_MEMBER_ID;
         case PREPARING_REBALANCE -> {
           scheduleSessionTimeout(m, m.sessionTimeoutMs);
@@ -733,37 +730,37 @@ public final class GroupEntity
         default -> error = Errors.COORDINATOR_NOT_AVAILABLE;
       }
     }
-    reply(c.replyTo(), new HeartbeatResponseData().setErrorCode(error.code()));
+    context.reply(c.replyTo(), new HeartbeatResponseData().setErrorCode(error.code()));
     return flush();
   }
 
   private Effect<Event, State> onLeave(State s, Leave c) {
     var response = new LeaveGroupResponseData();
-    var exists = exists(s);
+    var exists = context.exists(s);
     for (var lm : c.members()) {
       Errors error;
       if (!exists) {
         error = Errors.UNKNOWN_MEMBER_ID;
       } else if (lm.memberId() == null || lm.memberId().isEmpty()) {
         // administrative removal by group instance id
-        var current = lm.groupInstanceId() == null ? null : group.staticMembers.get(lm.groupInstanceId());
+        var current = lm.groupInstanceId() == null ? null : context.group.staticMembers.get(lm.groupInstanceId());
         if (current != null) {
-          removeMemberAndUpdateGroup(group.get(current));
+          removeMemberAndUpdateGroup(context.group.get(current));
           error = Errors.NONE;
         } else {
           error = Errors.UNKNOWN_MEMBER_ID;
         }
-      } else if (group.pendingMembers.remove(lm.memberId())) {
+      } else if (context.group.pendingMembers.remove(lm.memberId())) {
         timers.cancel("pending|" + lm.memberId());
         error = Errors.NONE;
       } else {
-        error = group.validateCurrentMember(lm.memberId(), lm.groupInstanceId());
-        if (error == Errors.NONE) removeMemberAndUpdateGroup(group.get(lm.memberId()));
+        error = context.group.validateCurrentMember(lm.memberId(), lm.groupInstanceId());
+        if (error == Errors.NONE) removeMemberAndUpdateGroup(context.group.get(lm.memberId()));
       }
       response.members().add(new LeaveGroupResponseData.MemberResponse()
           .setMemberId(lm.memberId()).setGroupInstanceId(lm.groupInstanceId()).setErrorCode(error.code()));
     }
-    reply(c.replyTo(), response);
+    context.reply(c.replyTo(), response);
     return flush();
   }
 
@@ -772,11 +769,11 @@ public final class GroupEntity
   private Effect<Event, State> onCommitOffsets(State s, CommitOffsets c) {
     var error = validateOffsetCommit(s, c);
     if (error == Errors.NONE) {
-      switch (group.phase) {
+      switch (context.group.phase) {
         case COMPLETING_REBALANCE -> error = Errors.REBALANCE_IN_PROGRESS;
         case STABLE, PREPARING_REBALANCE -> {
           // a commit from a member also counts as a sign of life
-          var m = group.get(c.memberId());
+          var m = context.group.get(c.memberId());
           scheduleSessionTimeout(m, m.sessionTimeoutMs);
         }
         default -> {}
@@ -799,24 +796,24 @@ public final class GroupEntity
           .partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
               .setPartitionIndex(o.partition()).setErrorCode(partitionError.code()));
     }
-    if (!committed.isEmpty()) outboxEvents.add(new OffsetsCommitted(committed));
-    reply(c.replyTo(), new OffsetCommitResponseData().setTopics(new ArrayList<>(byTopic.values())));
+    if (!committed.isEmpty()) context.outboxEvents.add(new OffsetsCommitted(committed));
+    context.reply(c.replyTo(), new OffsetCommitResponseData().setTopics(new ArrayList<>(byTopic.values())));
     return flush();
   }
 
   /** Kafka's validateOffsetCommit for a non-transactional commit. */
   private Errors validateOffsetCommit(State s, CommitOffsets c) {
-    if (!exists(s)) {
+    if (!context.exists(s)) {
       // an unknown group accepts only a simple commit, which creates it
       return c.generationId() < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION;
     }
-    if (c.generationId() < 0 && group.is(ClassicGroup.Phase.EMPTY)) return Errors.NONE;
+    if (c.generationId() < 0 && context.group.is(ClassicGroup.Phase.EMPTY)) return Errors.NONE;
     if (c.generationId() >= 0 || !c.memberId().isEmpty() || c.groupInstanceId() != null) {
-      var error = group.validateCurrentMember(c.memberId(), c.groupInstanceId());
+      var error = context.group.validateCurrentMember(c.memberId(), c.groupInstanceId());
       if (error != Errors.NONE) return error;
-      return c.generationId() == group.generationId ? Errors.NONE : Errors.ILLEGAL_GENERATION;
+      return c.generationId() == context.group.generationId ? Errors.NONE : Errors.ILLEGAL_GENERATION;
     }
-    return group.is(ClassicGroup.Phase.EMPTY) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+    return context.group.is(ClassicGroup.Phase.EMPTY) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
   }
 
   private Effect<Event, State> onFetchOffsets(State s, FetchOffsets c) {
@@ -832,24 +829,24 @@ public final class GroupEntity
               .setMetadata(o == null ? "" : o.metadata())
               .setErrorCode(Errors.NONE.code()));
     }
-    reply(c.replyTo(), new OffsetFetchResponseGroup().setGroupId(groupId).setTopics(new ArrayList<>(byTopic.values())));
+    context.reply(c.replyTo(), new OffsetFetchResponseGroup().setGroupId(groupId).setTopics(new ArrayList<>(byTopic.values())));
     return flush();
   }
 
   private Effect<Event, State> onDeleteOffsets(State s, DeleteOffsets c) {
     var response = new OffsetDeleteResponseData();
-    if (!exists(s)) {
-      reply(c.replyTo(), response.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()));
+    if (!context.exists(s)) {
+      context.reply(c.replyTo(), response.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()));
       return flush();
     }
-    var consumerGroup = ConsumerProtocol.PROTOCOL_TYPE.equals(group.protocolType);
-    if (!group.is(ClassicGroup.Phase.EMPTY) && !consumerGroup) {
-      reply(c.replyTo(), response.setErrorCode(Errors.NON_EMPTY_GROUP.code()));
+    var consumerGroup = ConsumerProtocol.PROTOCOL_TYPE.equals(context.group.protocolType);
+    if (!context.group.is(ClassicGroup.Phase.EMPTY) && !consumerGroup) {
+      context.reply(c.replyTo(), response.setErrorCode(Errors.NON_EMPTY_GROUP.code()));
       return flush();
     }
     var deletable = new ArrayList<TopicPartition>();
     for (var tp : c.partitions()) {
-      var error = !group.is(ClassicGroup.Phase.EMPTY) && group.isSubscribedToTopic(tp.topic()) ? Errors.GROUP_SUBSCRIBED_TO_TOPIC : Errors.NONE;
+      var error = !context.group.is(ClassicGroup.Phase.EMPTY) && context.group.isSubscribedToTopic(tp.topic()) ? Errors.GROUP_SUBSCRIBED_TO_TOPIC : Errors.NONE;
       if (error == Errors.NONE && s.offsets().containsKey(tp)) deletable.add(tp);
       var topic = response.topics().find(tp.topic());
       if (topic == null) {
@@ -859,15 +856,15 @@ public final class GroupEntity
       topic.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
           .setPartitionIndex(tp.partition()).setErrorCode(error.code()));
     }
-    if (!deletable.isEmpty()) outboxEvents.add(new OffsetsDeleted(deletable));
-    reply(c.replyTo(), response);
+    if (!deletable.isEmpty()) context.outboxEvents.add(new OffsetsDeleted(deletable));
+    context.reply(c.replyTo(), response);
     return flush();
   }
 
   private Effect<Event, State> onRemoveTopicOffsets(State s, RemoveTopicOffsets c) {
     var gone = sorted(s.offsets().keySet()).stream().filter(tp -> c.topics().contains(tp.topic())).toList();
-    if (!gone.isEmpty()) outboxEvents.add(new OffsetsDeleted(gone));
-    reply(c.replyTo(), Done.getInstance());
+    if (!gone.isEmpty()) context.outboxEvents.add(new OffsetsDeleted(gone));
+    context.reply(c.replyTo(), Done.getInstance());
     return flush();
   }
 
@@ -876,13 +873,13 @@ public final class GroupEntity
     var expired = expiredOffsets(s, now);
     if (!expired.isEmpty()) {
       ctx.getLog().info("Group {}: {} offsets expired", groupId, expired.size());
-      outboxEvents.add(new OffsetsDeleted(expired));
+      context.outboxEvents.add(new OffsetsDeleted(expired));
     }
     // an empty group without offsets is forgotten, as Kafka's cleanup does
-    if (group.is(ClassicGroup.Phase.EMPTY) && group.pendingMembers.isEmpty() && s.generationId() > 0
+    if (context.group.is(ClassicGroup.Phase.EMPTY) && context.group.pendingMembers.isEmpty() && s.generationId() > 0
         && expired.size() == s.offsets().size()) {
-      outboxEvents.add(new GroupDeleted(now));
-      group = new ClassicGroup();
+      context.outboxEvents.add(new GroupDeleted(now));
+      context.group = new ClassicGroup();
     }
     return flush();
   }
@@ -899,11 +896,11 @@ public final class GroupEntity
     for (var e : sorted(s.offsets().keySet())) {
       var o = s.offsets().get(e);
       boolean expired;
-      if (group.is(ClassicGroup.Phase.EMPTY)) {
+      if (context.group.is(ClassicGroup.Phase.EMPTY)) {
         var base = s.protocolType() != null && s.stateTimestamp() >= 0 ? s.stateTimestamp() : o.commitTimestamp();
         expired = base + retention <= now;
-      } else if (ConsumerProtocol.PROTOCOL_TYPE.equals(group.protocolType) && group.subscribedTopics != null) {
-        expired = !group.subscribedTopics.contains(e.topic()) && o.commitTimestamp() + retention <= now;
+      } else if (ConsumerProtocol.PROTOCOL_TYPE.equals(context.group.protocolType) && context.group.subscribedTopics != null) {
+        expired = !context.group.subscribedTopics.contains(e.topic()) && o.commitTimestamp() + retention <= now;
       } else {
         expired = false;
       }
@@ -915,107 +912,39 @@ public final class GroupEntity
   // ---------------------------------------------------------------- describe, list, delete
 
   private Effect<Event, State> onDescribe(State s, Describe c) {
-    var d = new DescribedGroup().setGroupId(groupId).setErrorCode(Errors.NONE.code());
-    if (!exists(s)) {
-      d.setGroupState(ClassicGroup.Phase.DEAD.kafkaName).setProtocolType("").setProtocolData("");
-    } else {
-      var stable = group.is(ClassicGroup.Phase.STABLE);
-      d.setGroupState(group.phase.kafkaName)
-          .setProtocolType(group.protocolType == null ? "" : group.protocolType)
-          .setProtocolData(stable ? group.protocolName : "");
-      for (var m : group.members.values()) {
-        d.members().add(new DescribedGroupMember()
-            .setMemberId(m.memberId)
-            .setGroupInstanceId(m.groupInstanceId)
-            .setClientId(m.clientId)
-            .setClientHost(m.clientHost)
-            .setMemberMetadata(stable ? m.metadata(group.protocolName) : new byte[0])
-            .setMemberAssignment(stable ? m.assignment : new byte[0]));
-      }
-    }
-    reply(c.replyTo(), d);
+    context.reply(c.replyTo(), GroupReplies.describedGroup(groupId, context.group, context.exists(s)));
     return flush();
   }
 
   private Effect<Event, State> onGetOverview(State s, GetOverview c) {
-    var exists = exists(s);
-    reply(c.replyTo(), new ListedGroup()
-        .setGroupId(groupId)
-        .setProtocolType(exists && group.protocolType != null ? group.protocolType : "")
-        .setGroupState(exists ? group.phase.kafkaName : ClassicGroup.Phase.DEAD.kafkaName)
-        .setGroupType("classic"));
+    context.reply(c.replyTo(), GroupReplies.listedGroup(groupId, context.group, context.exists(s)));
     return flush();
   }
 
   private Effect<Event, State> onDeleteGroup(State s, DeleteGroup c) {
     Errors error;
-    if (!exists(s)) {
+    if (!context.exists(s)) {
       error = Errors.GROUP_ID_NOT_FOUND;
-    } else if (group.is(ClassicGroup.Phase.EMPTY)) {
+    } else if (context.group.is(ClassicGroup.Phase.EMPTY)) {
       error = Errors.NONE;
-      outboxEvents.add(new GroupDeleted(clock.getAsLong()));
-      group.pendingMembers.forEach(id -> timers.cancel("pending|" + id));
-      group = new ClassicGroup();
+      context.outboxEvents.add(new GroupDeleted(clock.getAsLong()));
+      context.group.pendingMembers.forEach(id -> timers.cancel("pending|" + id));
+      context.group = new ClassicGroup();
     } else {
       error = Errors.NON_EMPTY_GROUP;
     }
-    reply(c.replyTo(), new DeletableGroupResult().setGroupId(groupId).setErrorCode(error.code()));
+    context.reply(c.replyTo(), new DeletableGroupResult().setGroupId(groupId).setErrorCode(error.code()));
     return flush();
   }
 
-  /** Kafka keeps a group while it has members, pending members, offsets or a generation. */
-  private boolean exists(State s) {
-    return s.generationId() > 0 || group.generationId > 0 || !s.offsets().isEmpty()
-        || !group.members.isEmpty() || !group.pendingMembers.isEmpty();
-  }
-
-  // ---------------------------------------------------------------- replies
-
-  private JoinGroupResponseData joinSuccess(short version, String memberId, boolean withMembers, String leader, boolean skipAssignment) {
-    return new JoinGroupResponseData()
-        .setErrorCode(Errors.NONE.code())
-        .setGenerationId(group.generationId)
-        .setProtocolType(version >= 7 ? group.protocolType : null)
-        .setProtocolName(version >= 7 ? group.protocolName : Objects.requireNonNullElse(group.protocolName, ""))
-        .setLeader(leader == null ? "" : leader)
-        .setSkipAssignment(version >= 9 && skipAssignment)
-        .setMemberId(memberId)
-        .setMembers(withMembers ? group.currentMemberMetadata(version >= 5) : new ArrayList<>());
-  }
-
-  private void replyJoinError(ActorRef<JoinGroupResponseData> to, short version, String memberId, Errors error) {
-    reply(to, new JoinGroupResponseData()
-        .setErrorCode(error.code())
-        .setGenerationId(-1)
-        .setProtocolType(null)
-        .setProtocolName(version >= 7 ? null : "")
-        .setLeader("")
-        .setMemberId(memberId));
-  }
-
-  private SyncGroupResponseData syncSuccess(byte[] assignment) {
-    return new SyncGroupResponseData()
-        .setErrorCode(Errors.NONE.code())
-        .setProtocolType(group.protocolType)
-        .setProtocolName(group.protocolName)
-        .setAssignment(assignment);
-  }
-
-  private void replySyncError(ActorRef<SyncGroupResponseData> to, Errors error) {
-    reply(to, new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(new byte[0]));
-  }
-
-  /** Replies go out after this command's events are persisted (immediately when there are none). */
-  private <T> void reply(ActorRef<T> to, T message) {
-    outboxActions.add(() -> to.tell(message));
-  }
+  // ---------------------------------------------------------------- outbox
 
   private Effect<Event, State> flush() {
     tryCompleteJoin();
-    var events = List.copyOf(outboxEvents);
-    var actions = List.copyOf(outboxActions);
-    outboxEvents.clear();
-    outboxActions.clear();
+    var events = List.copyOf(context.outboxEvents);
+    var actions = List.copyOf(context.outboxActions);
+    context.outboxEvents.clear();
+    context.outboxActions.clear();
     if (events.isEmpty()) {
       actions.forEach(Runnable::run);
       return Effect().none();
