@@ -149,16 +149,16 @@ public final class GroupEntity
   /** Drops the offsets of deleted topics (sent by whoever deletes a topic). */
   public record RemoveTopicOffsets(Set<String> topics, ActorRef<Done> replyTo) implements Command {}
 
-  // internal, timer-driven: never cross nodes
-  private record SessionExpired(String memberId, long epoch) implements Command, NoSerializationVerificationNeeded {}
+  // internal, timer-driven (package-private for the Rebalancer and GroupOffsets that start the timers): never cross nodes
+  record SessionExpired(String memberId, long epoch) implements Command, NoSerializationVerificationNeeded {}
 
-  private record PendingMemberExpired(String memberId) implements Command, NoSerializationVerificationNeeded {}
+  record PendingMemberExpired(String memberId) implements Command, NoSerializationVerificationNeeded {}
 
-  private record JoinDeadline(long epoch) implements Command, NoSerializationVerificationNeeded {}
+  record JoinDeadline(long epoch) implements Command, NoSerializationVerificationNeeded {}
 
-  private record SyncDeadline(int generationId) implements Command, NoSerializationVerificationNeeded {}
+  record SyncDeadline(int generationId) implements Command, NoSerializationVerificationNeeded {}
 
-  private enum RetentionCheck implements Command, NoSerializationVerificationNeeded {
+  enum RetentionCheck implements Command, NoSerializationVerificationNeeded {
     INSTANCE
   }
 
@@ -270,8 +270,6 @@ public final class GroupEntity
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new GroupEntity(groupId, settings, clock, ctx, timers)));
   }
 
-  private static final String JOIN_TIMER = "join";
-  private static final String SYNC_TIMER = "sync";
   private static final String RETENTION_TIMER = "retention";
 
   private final String groupId;
@@ -281,13 +279,8 @@ public final class GroupEntity
   private final TimerScheduler<Command> timers;
   private final CommittedOffsetsView offsetsView;
 
-  /** Identifies the current delayed join; older JoinDeadline messages are stale. */
-  private long joinEpoch;
-  /** The current delayed join is Kafka's InitialDelayedJoin (waits, may extend while new members come). */
-  private boolean initialJoin;
-  private long initialJoinRemainingMs;
-
   private final GroupContext context;
+  private final Rebalancer rebalancer;
 
   private GroupEntity(String groupId, GroupSettings settings, LongSupplier clock, ActorContext<Command> ctx, TimerScheduler<Command> timers) {
     // a journal failure restarts the entity, which recovers and rebuilds its live group from the journal
@@ -299,6 +292,7 @@ public final class GroupEntity
     this.timers = timers;
     this.offsetsView = CommittedOffsetsView.get(ctx.getSystem());
     this.context = new GroupContext(groupId, settings, clock, ctx, timers);
+    this.rebalancer = new Rebalancer(context);
   }
 
   @Override
@@ -345,10 +339,14 @@ public final class GroupEntity
         .onCommand(DeleteGroup.class, this::onDeleteGroup)
         .onCommand(DeleteOffsets.class, this::onDeleteOffsets)
         .onCommand(RemoveTopicOffsets.class, this::onRemoveTopicOffsets)
-        .onCommand(SessionExpired.class, this::onSessionExpired)
-        .onCommand(PendingMemberExpired.class, this::onPendingMemberExpired)
-        .onCommand(JoinDeadline.class, this::onJoinDeadline)
-        .onCommand(SyncDeadline.class, this::onSyncDeadline)
+        // false: the timer message was stale (or only extended the initial join), so there is nothing to flush
+        .onCommand(SessionExpired.class, c -> rebalancer.onSessionExpired(c) ? flush() : Effect().none())
+        .onCommand(PendingMemberExpired.class, (s, c) -> {
+          rebalancer.onPendingMemberExpired(c);
+          return flush();
+        })
+        .onCommand(JoinDeadline.class, c -> rebalancer.onJoinDeadline(c) ? flush() : Effect().none())
+        .onCommand(SyncDeadline.class, c -> rebalancer.onSyncDeadline(c) ? flush() : Effect().none())
         .onCommand(RetentionCheck.class, (s, c) -> onRetentionCheck(s))
         .build();
   }
@@ -358,9 +356,7 @@ public final class GroupEntity
   private void onRecovered(State s) {
     offsetsView.replace(groupId, s);
     context.group = ClassicGroup.recover(s);
-    context.group.members.values().forEach(m -> scheduleSessionTimeout(m, m.sessionTimeoutMs));
-    // the assignment of this generation was never received: have everyone rejoin
-    if (context.group.is(ClassicGroup.Phase.COMPLETING_REBALANCE)) prepareRebalance();
+    rebalancer.resume();
     timers.startTimerWithFixedDelay(RETENTION_TIMER, RetentionCheck.INSTANCE, Duration.ofMillis(settings.offsetsRetentionCheckIntervalMs()));
     if (!expiredOffsets(s, clock.getAsLong()).isEmpty()) ctx.getSelf().tell(RetentionCheck.INSTANCE);
     context.outboxActions.clear();
@@ -404,7 +400,7 @@ public final class GroupEntity
       else addMemberAndRebalance(newMemberId, c);
     } else if (c.apiVersion() >= 4) {
       context.group.pendingMembers.add(newMemberId);
-      timers.startSingleTimer("pending|" + newMemberId, new PendingMemberExpired(newMemberId), Duration.ofMillis(c.sessionTimeoutMs()));
+      rebalancer.startPendingMemberTimeout(newMemberId, c.sessionTimeoutMs());
       context.replyJoinError(c.replyTo(), c.apiVersion(), newMemberId, Errors.MEMBER_ID_REQUIRED);
     } else {
       addMemberAndRebalance(newMemberId, c);
@@ -422,7 +418,7 @@ public final class GroupEntity
         context.replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.UNKNOWN_MEMBER_ID);
         return;
       }
-      timers.cancel("pending|" + memberId);
+      rebalancer.cancelPendingMemberTimeout(memberId);
       addMemberAndRebalance(memberId, c);
       return;
     }
@@ -462,13 +458,13 @@ public final class GroupEntity
     m.awaitingJoin = c.replyTo();
     m.joinVersion = c.apiVersion();
     // a new member cannot heartbeat before its join completes; bound how long it may linger
-    scheduleSessionTimeout(m, settings.newMemberJoinTimeoutMs());
-    maybePrepareRebalance();
+    rebalancer.scheduleSessionTimeout(m, settings.newMemberJoinTimeoutMs());
+    rebalancer.maybePrepareRebalance();
   }
 
   private void updateMemberAndRebalance(MemberMetadata m, Join c) {
     updateMember(m, c);
-    maybePrepareRebalance();
+    rebalancer.maybePrepareRebalance();
   }
 
   private void updateMember(MemberMetadata m, Join c) {
@@ -493,9 +489,9 @@ public final class GroupEntity
     if (old.awaitingSync != null) context.replySyncError(old.awaitingSync, Errors.FENCED_INSTANCE_ID);
     old.awaitingJoin = null;
     old.awaitingSync = null;
-    timers.cancel(sessionTimerKey(oldMemberId));
+    rebalancer.cancelSessionTimeout(oldMemberId);
     var m = context.group.replaceStaticMember(c.groupInstanceId(), oldMemberId, newMemberId);
-    scheduleSessionTimeout(m, m.sessionTimeoutMs);
+    rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
     updateMember(m, c);
     switch (context.group.phase) {
       case STABLE -> {
@@ -511,161 +507,13 @@ public final class GroupEntity
             context.reply(c.replyTo(), GroupReplies.joinSuccess(context.group, c.apiVersion(), newMemberId, false, currentLeader, false));
           }
         } else {
-          maybePrepareRebalance();
+          rebalancer.maybePrepareRebalance();
         }
       }
       // the leader may be assigning for the old member id: start over
-      case COMPLETING_REBALANCE -> prepareRebalance();
+      case COMPLETING_REBALANCE -> rebalancer.prepareRebalance();
       default -> {} // PreparingRebalance: the member simply takes part
     }
-  }
-
-  // ---------------------------------------------------------------- rebalance mechanics
-
-  private void maybePrepareRebalance() {
-    if (context.group.canRebalance()) prepareRebalance();
-  }
-
-  private void prepareRebalance() {
-    if (context.group.is(ClassicGroup.Phase.COMPLETING_REBALANCE)) resetAndPropagateAssignmentError(Errors.REBALANCE_IN_PROGRESS);
-    context.group.pendingSyncMembers.clear();
-    timers.cancel(SYNC_TIMER);
-    var wasEmpty = context.group.is(ClassicGroup.Phase.EMPTY);
-    context.group.phase = ClassicGroup.Phase.PREPARING_REBALANCE;
-    joinEpoch++;
-    if (wasEmpty && settings.initialRebalanceDelayMs() > 0) {
-      initialJoin = true;
-      initialJoinRemainingMs = Math.max(context.group.rebalanceTimeoutMs() - settings.initialRebalanceDelayMs(), 0);
-      timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(settings.initialRebalanceDelayMs()));
-    } else {
-      initialJoin = false;
-      timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(context.group.rebalanceTimeoutMs()));
-    }
-  }
-
-  private Effect<Event, State> onJoinDeadline(State s, JoinDeadline c) {
-    if (c.epoch() != joinEpoch || !context.group.is(ClassicGroup.Phase.PREPARING_REBALANCE)) return Effect().none();
-    if (initialJoin && context.group.newMemberAdded && initialJoinRemainingMs > 0) {
-      // Kafka's InitialDelayedJoin: members are still arriving, wait another delay (bounded by the rebalance timeout)
-      context.group.newMemberAdded = false;
-      var delay = Math.min(settings.initialRebalanceDelayMs(), initialJoinRemainingMs);
-      initialJoinRemainingMs = Math.max(initialJoinRemainingMs - delay, 0);
-      timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(delay));
-      return Effect().none();
-    }
-    completeJoin();
-    return flush();
-  }
-
-  /** Completes the join early when everyone has joined (never during the initial delay). */
-  private void tryCompleteJoin() {
-    if (context.group.is(ClassicGroup.Phase.PREPARING_REBALANCE) && !initialJoin && context.group.hasAllMembersJoined()) completeJoin();
-  }
-
-  /** Kafka's onCompleteJoin: drop dynamic members that did not rejoin, start the next generation, answer the joins. */
-  private void completeJoin() {
-    for (var m : List.copyOf(context.group.members.values())) {
-      if (!m.isAwaitingJoin() && !m.isStatic()) {
-        removeSilently(m);
-        ctx.getLog().info("Group {}: removed member {} which did not rejoin in time", groupId, m.memberId);
-      }
-    }
-    if (!context.group.maybeElectNewJoinedLeader() && !context.group.members.isEmpty()) {
-      // only static members that have not rejoined: wait another rebalance timeout for them
-      initialJoin = false;
-      joinEpoch++;
-      timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(context.group.rebalanceTimeoutMs()));
-      return;
-    }
-    timers.cancel(JOIN_TIMER);
-    initialJoin = false;
-    context.group.initNextGeneration();
-    var records = context.group.members.values().stream().map(context.group::memberRecord).toList();
-    context.outboxEvents.add(new GenerationStarted(context.group.generationId, context.group.protocolType, context.group.protocolName, context.group.leaderId, records, clock.getAsLong()));
-    if (context.group.is(ClassicGroup.Phase.EMPTY)) {
-      ctx.getLog().info("Group {} is now empty (generation {})", groupId, context.group.generationId);
-      return;
-    }
-    ctx.getLog().info("Group {} generation {} with {} members, protocol {}", groupId, context.group.generationId, context.group.members.size(), context.group.protocolName);
-    for (var m : context.group.members.values()) {
-      if (m.awaitingJoin != null) {
-        var isLeader = context.group.isLeader(m.memberId);
-        context.reply(m.awaitingJoin, GroupReplies.joinSuccess(context.group, m.joinVersion, m.memberId, isLeader, context.group.leaderId, false));
-        m.awaitingJoin = null;
-      }
-      scheduleSessionTimeout(m, m.sessionTimeoutMs);
-      m.isNew = false;
-      context.group.pendingSyncMembers.add(m.memberId);
-    }
-    timers.startSingleTimer(SYNC_TIMER, new SyncDeadline(context.group.generationId), Duration.ofMillis(context.group.rebalanceTimeoutMs()));
-  }
-
-  /** Members that got their JoinGroup response but never sent SyncGroup within the rebalance timeout are removed. */
-  private Effect<Event, State> onSyncDeadline(State s, SyncDeadline c) {
-    if (c.generationId() != context.group.generationId
-        || !(context.group.is(ClassicGroup.Phase.COMPLETING_REBALANCE) || context.group.is(ClassicGroup.Phase.STABLE))
-        || context.group.pendingSyncMembers.isEmpty()) {
-      return Effect().none();
-    }
-    for (var id : List.copyOf(context.group.pendingSyncMembers)) {
-      var m = context.group.get(id);
-      if (m != null) removeSilently(m);
-    }
-    prepareRebalance();
-    return flush();
-  }
-
-  private void resetAndPropagateAssignmentError(Errors error) {
-    for (var m : context.group.members.values()) {
-      m.assignment = new byte[0];
-      if (m.awaitingSync != null) {
-        context.replySyncError(m.awaitingSync, error);
-        m.awaitingSync = null;
-        scheduleSessionTimeout(m, m.sessionTimeoutMs);
-      }
-    }
-  }
-
-  private void removeSilently(MemberMetadata m) {
-    timers.cancel(sessionTimerKey(m.memberId));
-    context.group.remove(m.memberId);
-  }
-
-  /** Kafka's removeMemberAndUpdateGroup: answer its parked requests, remove it, rebalance if needed. */
-  private void removeMemberAndUpdateGroup(MemberMetadata m) {
-    if (m.awaitingJoin != null) context.replyJoinError(m.awaitingJoin, m.joinVersion, "", Errors.UNKNOWN_MEMBER_ID);
-    if (m.awaitingSync != null) context.replySyncError(m.awaitingSync, Errors.UNKNOWN_MEMBER_ID);
-    m.awaitingJoin = null;
-    m.awaitingSync = null;
-    removeSilently(m);
-    switch (context.group.phase) {
-      case STABLE, COMPLETING_REBALANCE -> maybePrepareRebalance();
-      default -> {} // PreparingRebalance: the join may now be complete (checked in flush)
-    }
-  }
-
-  private Effect<Event, State> onSessionExpired(State s, SessionExpired c) {
-    var m = context.group.get(c.memberId());
-    if (m == null || m.heartbeatEpoch != c.epoch()) return Effect().none();
-    // as Kafka: a known member parked in JoinGroup/SyncGroup is alive; its timer restarts when answered
-    if (!m.isNew && (m.isAwaitingJoin() || m.awaitingSync != null)) return Effect().none();
-    ctx.getLog().info("Group {}: member {} session expired, removing it", groupId, c.memberId());
-    removeMemberAndUpdateGroup(m);
-    return flush();
-  }
-
-  private Effect<Event, State> onPendingMemberExpired(State s, PendingMemberExpired c) {
-    context.group.pendingMembers.remove(c.memberId());
-    return flush();
-  }
-
-  private void scheduleSessionTimeout(MemberMetadata m, long timeoutMs) {
-    m.heartbeatEpoch++;
-    timers.startSingleTimer(sessionTimerKey(m.memberId), new SessionExpired(m.memberId, m.heartbeatEpoch), Duration.ofMillis(timeoutMs));
-  }
-
-  private static String sessionTimerKey(String memberId) {
-    return "session|" + memberId;
   }
 
   // ---------------------------------------------------------------- SyncGroup, Heartbeat, LeaveGroup
@@ -699,7 +547,7 @@ public final class GroupEntity
             if (member.awaitingSync != null) {
               context.reply(member.awaitingSync, GroupReplies.syncSuccess(context.group, member.assignment));
               member.awaitingSync = null;
-              scheduleSessionTimeout(member, member.sessionTimeoutMs);
+              rebalancer.scheduleSessionTimeout(member, member.sessionTimeoutMs);
             }
           }
           context.group.phase = ClassicGroup.Phase.STABLE;
@@ -708,7 +556,7 @@ public final class GroupEntity
       case STABLE -> {
         context.group.pendingSyncMembers.remove(c.memberId());
         context.reply(c.replyTo(), GroupReplies.syncSuccess(context.group, m.assignment));
-        scheduleSessionTimeout(m, m.sessionTimeoutMs);
+        rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
       }
       default -> context.replySyncError(c.replyTo(), Errors.COORDINATOR_NOT_AVAILABLE);
     }
@@ -723,10 +571,10 @@ public final class GroupEntity
       switch (context.group.phase) {
         case EMPTY -> error = Errors.UNKNOWN_MEMBER_ID;
         case PREPARING_REBALANCE -> {
-          scheduleSessionTimeout(m, m.sessionTimeoutMs);
+          rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
           error = Errors.REBALANCE_IN_PROGRESS;
         }
-        case COMPLETING_REBALANCE, STABLE -> scheduleSessionTimeout(m, m.sessionTimeoutMs);
+        case COMPLETING_REBALANCE, STABLE -> rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
         default -> error = Errors.COORDINATOR_NOT_AVAILABLE;
       }
     }
@@ -745,17 +593,17 @@ public final class GroupEntity
         // administrative removal by group instance id
         var current = lm.groupInstanceId() == null ? null : context.group.staticMembers.get(lm.groupInstanceId());
         if (current != null) {
-          removeMemberAndUpdateGroup(context.group.get(current));
+          rebalancer.removeMemberAndUpdateGroup(context.group.get(current));
           error = Errors.NONE;
         } else {
           error = Errors.UNKNOWN_MEMBER_ID;
         }
       } else if (context.group.pendingMembers.remove(lm.memberId())) {
-        timers.cancel("pending|" + lm.memberId());
+        rebalancer.cancelPendingMemberTimeout(lm.memberId());
         error = Errors.NONE;
       } else {
         error = context.group.validateCurrentMember(lm.memberId(), lm.groupInstanceId());
-        if (error == Errors.NONE) removeMemberAndUpdateGroup(context.group.get(lm.memberId()));
+        if (error == Errors.NONE) rebalancer.removeMemberAndUpdateGroup(context.group.get(lm.memberId()));
       }
       response.members().add(new LeaveGroupResponseData.MemberResponse()
           .setMemberId(lm.memberId()).setGroupInstanceId(lm.groupInstanceId()).setErrorCode(error.code()));
@@ -774,7 +622,7 @@ public final class GroupEntity
         case STABLE, PREPARING_REBALANCE -> {
           // a commit from a member also counts as a sign of life
           var m = context.group.get(c.memberId());
-          scheduleSessionTimeout(m, m.sessionTimeoutMs);
+          rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
         }
         default -> {}
       }
@@ -928,7 +776,7 @@ public final class GroupEntity
     } else if (context.group.is(ClassicGroup.Phase.EMPTY)) {
       error = Errors.NONE;
       context.outboxEvents.add(new GroupDeleted(clock.getAsLong()));
-      context.group.pendingMembers.forEach(id -> timers.cancel("pending|" + id));
+      context.group.pendingMembers.forEach(rebalancer::cancelPendingMemberTimeout);
       context.group = new ClassicGroup();
     } else {
       error = Errors.NON_EMPTY_GROUP;
@@ -940,7 +788,7 @@ public final class GroupEntity
   // ---------------------------------------------------------------- outbox
 
   private Effect<Event, State> flush() {
-    tryCompleteJoin();
+    rebalancer.tryCompleteJoin();
     var events = List.copyOf(context.outboxEvents);
     var actions = List.copyOf(context.outboxActions);
     context.outboxEvents.clear();
