@@ -31,6 +31,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
@@ -281,6 +283,7 @@ public final class GroupEntity
 
   private final GroupContext context;
   private final Rebalancer rebalancer;
+  private final MembershipRequests membership;
 
   private GroupEntity(String groupId, GroupSettings settings, LongSupplier clock, ActorContext<Command> ctx, TimerScheduler<Command> timers) {
     // a journal failure restarts the entity, which recovers and rebuilds its live group from the journal
@@ -293,6 +296,7 @@ public final class GroupEntity
     this.offsetsView = CommittedOffsetsView.get(ctx.getSystem());
     this.context = new GroupContext(groupId, settings, clock, ctx, timers);
     this.rebalancer = new Rebalancer(context);
+    this.membership = new MembershipRequests(context, rebalancer);
   }
 
   @Override
@@ -328,10 +332,10 @@ public final class GroupEntity
   public CommandHandler<Command, Event, State> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
-        .onCommand(Join.class, this::onJoin)
-        .onCommand(Sync.class, this::onSync)
-        .onCommand(Heartbeat.class, this::onHeartbeat)
-        .onCommand(Leave.class, this::onLeave)
+        .onCommand(Join.class, thenFlush(membership::onJoin))
+        .onCommand(Sync.class, thenFlush(membership::onSync))
+        .onCommand(Heartbeat.class, thenFlush(membership::onHeartbeat))
+        .onCommand(Leave.class, thenFlush(membership::onLeave))
         .onCommand(CommitOffsets.class, this::onCommitOffsets)
         .onCommand(FetchOffsets.class, this::onFetchOffsets)
         .onCommand(Describe.class, this::onDescribe)
@@ -360,256 +364,6 @@ public final class GroupEntity
     timers.startTimerWithFixedDelay(RETENTION_TIMER, RetentionCheck.INSTANCE, Duration.ofMillis(settings.offsetsRetentionCheckIntervalMs()));
     if (!expiredOffsets(s, clock.getAsLong()).isEmpty()) ctx.getSelf().tell(RetentionCheck.INSTANCE);
     context.outboxActions.clear();
-  }
-
-  // ---------------------------------------------------------------- JoinGroup
-
-  private Effect<Event, State> onJoin(State s, Join c) {
-    if (c.sessionTimeoutMs() < settings.minSessionTimeoutMs() || c.sessionTimeoutMs() > settings.maxSessionTimeoutMs()) {
-      context.replyJoinError(c.replyTo(), c.apiVersion(), c.memberId(), Errors.INVALID_SESSION_TIMEOUT);
-    } else if (!c.memberId().isEmpty() && !context.exists(s)) {
-      context.replyJoinError(c.replyTo(), c.apiVersion(), c.memberId(), Errors.UNKNOWN_MEMBER_ID);
-    } else if (!acceptJoiningMember(c.memberId())) {
-      context.replyJoinError(c.replyTo(), c.apiVersion(), "", Errors.GROUP_MAX_SIZE_REACHED);
-    } else if (c.memberId().isEmpty()) {
-      newMemberJoin(c);
-    } else {
-      currentMemberJoin(c);
-    }
-    return flush();
-  }
-
-  private boolean acceptJoiningMember(String memberId) {
-    return switch (context.group.phase) {
-      case EMPTY, DEAD -> true;
-      case PREPARING_REBALANCE -> (context.group.has(memberId) && context.group.get(memberId).isAwaitingJoin())
-          || context.group.members.values().stream().filter(MemberMetadata::isAwaitingJoin).count() < settings.maxSize();
-      default -> context.group.has(memberId) || context.group.members.size() < settings.maxSize();
-    };
-  }
-
-  private void newMemberJoin(Join c) {
-    if (!context.group.supportsProtocols(c.protocolType(), c.protocols())) {
-      context.replyJoinError(c.replyTo(), c.apiVersion(), "", Errors.INCONSISTENT_GROUP_PROTOCOL);
-      return;
-    }
-    var newMemberId = c.clientId() + "-" + UUID.randomUUID();
-    if (c.groupInstanceId() != null) {
-      var oldMemberId = context.group.staticMembers.get(c.groupInstanceId());
-      if (oldMemberId != null) updateStaticMemberAndRebalance(oldMemberId, newMemberId, c);
-      else addMemberAndRebalance(newMemberId, c);
-    } else if (c.apiVersion() >= 4) {
-      context.group.pendingMembers.add(newMemberId);
-      rebalancer.startPendingMemberTimeout(newMemberId, c.sessionTimeoutMs());
-      context.replyJoinError(c.replyTo(), c.apiVersion(), newMemberId, Errors.MEMBER_ID_REQUIRED);
-    } else {
-      addMemberAndRebalance(newMemberId, c);
-    }
-  }
-
-  private void currentMemberJoin(Join c) {
-    var memberId = c.memberId();
-    if (!context.group.supportsProtocols(c.protocolType(), c.protocols())) {
-      context.replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.INCONSISTENT_GROUP_PROTOCOL);
-      return;
-    }
-    if (context.group.pendingMembers.contains(memberId)) {
-      if (c.groupInstanceId() != null) { // pending members are never static
-        context.replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.UNKNOWN_MEMBER_ID);
-        return;
-      }
-      rebalancer.cancelPendingMemberTimeout(memberId);
-      addMemberAndRebalance(memberId, c);
-      return;
-    }
-    var error = context.group.validateCurrentMember(memberId, c.groupInstanceId());
-    if (error != Errors.NONE) {
-      context.replyJoinError(c.replyTo(), c.apiVersion(), memberId, error);
-      return;
-    }
-    var m = context.group.get(memberId);
-    switch (context.group.phase) {
-      case PREPARING_REBALANCE -> updateMemberAndRebalance(m, c);
-      case COMPLETING_REBALANCE -> {
-        if (m.matches(c.protocols())) {
-          // the member lost its JoinGroup response: send the current generation again
-          context.reply(c.replyTo(), GroupReplies.joinSuccess(context.group, c.apiVersion(), memberId, context.group.isLeader(memberId), context.group.leaderId, false));
-        } else {
-          updateMemberAndRebalance(m, c);
-        }
-      }
-      case STABLE -> {
-        if (context.group.isLeader(memberId) || !m.matches(c.protocols())) {
-          updateMemberAndRebalance(m, c); // a leader rejoin lets it react to metadata changes
-        } else {
-          context.reply(c.replyTo(), GroupReplies.joinSuccess(context.group, c.apiVersion(), memberId, false, context.group.leaderId, false));
-        }
-      }
-      default -> context.replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.UNKNOWN_MEMBER_ID);
-    }
-  }
-
-  private void addMemberAndRebalance(String memberId, Join c) {
-    var m = new MemberMetadata(memberId, c.groupInstanceId(), c.clientId(), c.clientHost(), c.rebalanceTimeoutMs(),
-        c.sessionTimeoutMs(), c.protocolType(), c.protocols());
-    m.isNew = true;
-    if (context.group.is(ClassicGroup.Phase.PREPARING_REBALANCE) && context.group.generationId == 0) context.group.newMemberAdded = true;
-    context.group.add(m);
-    m.awaitingJoin = c.replyTo();
-    m.joinVersion = c.apiVersion();
-    // a new member cannot heartbeat before its join completes; bound how long it may linger
-    rebalancer.scheduleSessionTimeout(m, settings.newMemberJoinTimeoutMs());
-    rebalancer.maybePrepareRebalance();
-  }
-
-  private void updateMemberAndRebalance(MemberMetadata m, Join c) {
-    updateMember(m, c);
-    rebalancer.maybePrepareRebalance();
-  }
-
-  private void updateMember(MemberMetadata m, Join c) {
-    // a JoinGroup this one supersedes (its client gave up on it) is answered rather than left to time out
-    if (m.awaitingJoin != null && !m.awaitingJoin.equals(c.replyTo())) {
-      context.replyJoinError(m.awaitingJoin, m.joinVersion, m.memberId, Errors.REBALANCE_IN_PROGRESS);
-    }
-    m.protocols = List.copyOf(c.protocols());
-    m.rebalanceTimeoutMs = c.rebalanceTimeoutMs();
-    m.sessionTimeoutMs = c.sessionTimeoutMs();
-    m.clientId = c.clientId();
-    m.clientHost = c.clientHost();
-    m.awaitingJoin = c.replyTo();
-    m.joinVersion = c.apiVersion();
-  }
-
-  private void updateStaticMemberAndRebalance(String oldMemberId, String newMemberId, Join c) {
-    var currentLeader = context.group.leaderId;
-    var old = context.group.get(oldMemberId);
-    // fence whatever the old incarnation has parked
-    if (old.awaitingJoin != null) context.replyJoinError(old.awaitingJoin, old.joinVersion, oldMemberId, Errors.FENCED_INSTANCE_ID);
-    if (old.awaitingSync != null) context.replySyncError(old.awaitingSync, Errors.FENCED_INSTANCE_ID);
-    old.awaitingJoin = null;
-    old.awaitingSync = null;
-    rebalancer.cancelSessionTimeout(oldMemberId);
-    var m = context.group.replaceStaticMember(c.groupInstanceId(), oldMemberId, newMemberId);
-    rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
-    updateMember(m, c);
-    switch (context.group.phase) {
-      case STABLE -> {
-        if (Objects.equals(context.group.protocolName, context.group.selectProtocol())) {
-          // same protocol: no rebalance, just remember the new member id
-          context.outboxEvents.add(new StaticMemberReplaced(oldMemberId, context.group.memberRecord(m)));
-          var isLeader = context.group.isLeader(newMemberId);
-          m.awaitingJoin = null;
-          if (c.apiVersion() >= 9) {
-            context.reply(c.replyTo(), GroupReplies.joinSuccess(context.group, c.apiVersion(), newMemberId, isLeader, context.group.leaderId, isLeader));
-          } else {
-            // before v9, answer with the old leader id so that a rejoining leader does not run the assignor
-            context.reply(c.replyTo(), GroupReplies.joinSuccess(context.group, c.apiVersion(), newMemberId, false, currentLeader, false));
-          }
-        } else {
-          rebalancer.maybePrepareRebalance();
-        }
-      }
-      // the leader may be assigning for the old member id: start over
-      case COMPLETING_REBALANCE -> rebalancer.prepareRebalance();
-      default -> {} // PreparingRebalance: the member simply takes part
-    }
-  }
-
-  // ---------------------------------------------------------------- SyncGroup, Heartbeat, LeaveGroup
-
-  private Effect<Event, State> onSync(State s, Sync c) {
-    var error = context.exists(s) ? context.group.validateCurrentMember(c.memberId(), c.groupInstanceId()) : Errors.UNKNOWN_MEMBER_ID;
-    if (error == Errors.NONE) {
-      if (c.generationId() != context.group.generationId) error = Errors.ILLEGAL_GENERATION;
-      else if (c.protocolType() != null && !c.protocolType().equals(context.group.protocolType)) error = Errors.INCONSISTENT_GROUP_PROTOCOL;
-      else if (c.protocolName() != null && !c.protocolName().equals(context.group.protocolName)) error = Errors.INCONSISTENT_GROUP_PROTOCOL;
-    }
-    if (error != Errors.NONE) {
-      context.replySyncError(c.replyTo(), error);
-      return flush();
-    }
-    var m = context.group.get(c.memberId());
-    switch (context.group.phase) {
-      case EMPTY -> context.replySyncError(c.replyTo(), Errors.UNKNOWN_MEMBER_ID);
-      case PREPARING_REBALANCE -> context.replySyncError(c.replyTo(), Errors.REBALANCE_IN_PROGRESS);
-      case COMPLETING_REBALANCE -> {
-        if (m.awaitingSync != null && !m.awaitingSync.equals(c.replyTo())) context.replySyncError(m.awaitingSync, Errors.REBALANCE_IN_PROGRESS);
-        m.awaitingSync = c.replyTo();
-        context.group.pendingSyncMembers.remove(c.memberId());
-        // assignments from a follower are ignored, as Kafka does; only the leader's count
-        if (context.group.isLeader(c.memberId())) {
-          var assignments = new LinkedHashMap<String, byte[]>();
-          for (var id : context.group.members.keySet()) assignments.put(id, c.assignments().getOrDefault(id, new byte[0]));
-          context.outboxEvents.add(new AssignmentsReceived(context.group.generationId, assignments));
-          for (var member : context.group.members.values()) {
-            member.assignment = assignments.get(member.memberId);
-            if (member.awaitingSync != null) {
-              context.reply(member.awaitingSync, GroupReplies.syncSuccess(context.group, member.assignment));
-              member.awaitingSync = null;
-              rebalancer.scheduleSessionTimeout(member, member.sessionTimeoutMs);
-            }
-          }
-          context.group.phase = ClassicGroup.Phase.STABLE;
-        }
-      }
-      case STABLE -> {
-        context.group.pendingSyncMembers.remove(c.memberId());
-        context.reply(c.replyTo(), GroupReplies.syncSuccess(context.group, m.assignment));
-        rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
-      }
-      default -> context.replySyncError(c.replyTo(), Errors.COORDINATOR_NOT_AVAILABLE);
-    }
-    return flush();
-  }
-
-  private Effect<Event, State> onHeartbeat(State s, Heartbeat c) {
-    var error = context.exists(s) ? context.group.validateCurrentMember(c.memberId(), c.groupInstanceId()) : Errors.UNKNOWN_MEMBER_ID;
-    if (error == Errors.NONE && c.generationId() != context.group.generationId) error = Errors.ILLEGAL_GENERATION;
-    if (error == Errors.NONE) {
-      var m = context.group.get(c.memberId());
-      switch (context.group.phase) {
-        case EMPTY -> error = Errors.UNKNOWN_MEMBER_ID;
-        case PREPARING_REBALANCE -> {
-          rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
-          error = Errors.REBALANCE_IN_PROGRESS;
-        }
-        case COMPLETING_REBALANCE, STABLE -> rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
-        default -> error = Errors.COORDINATOR_NOT_AVAILABLE;
-      }
-    }
-    context.reply(c.replyTo(), new HeartbeatResponseData().setErrorCode(error.code()));
-    return flush();
-  }
-
-  private Effect<Event, State> onLeave(State s, Leave c) {
-    var response = new LeaveGroupResponseData();
-    var exists = context.exists(s);
-    for (var lm : c.members()) {
-      Errors error;
-      if (!exists) {
-        error = Errors.UNKNOWN_MEMBER_ID;
-      } else if (lm.memberId() == null || lm.memberId().isEmpty()) {
-        // administrative removal by group instance id
-        var current = lm.groupInstanceId() == null ? null : context.group.staticMembers.get(lm.groupInstanceId());
-        if (current != null) {
-          rebalancer.removeMemberAndUpdateGroup(context.group.get(current));
-          error = Errors.NONE;
-        } else {
-          error = Errors.UNKNOWN_MEMBER_ID;
-        }
-      } else if (context.group.pendingMembers.remove(lm.memberId())) {
-        rebalancer.cancelPendingMemberTimeout(lm.memberId());
-        error = Errors.NONE;
-      } else {
-        error = context.group.validateCurrentMember(lm.memberId(), lm.groupInstanceId());
-        if (error == Errors.NONE) rebalancer.removeMemberAndUpdateGroup(context.group.get(lm.memberId()));
-      }
-      response.members().add(new LeaveGroupResponseData.MemberResponse()
-          .setMemberId(lm.memberId()).setGroupInstanceId(lm.groupInstanceId()).setErrorCode(error.code()));
-    }
-    context.reply(c.replyTo(), response);
-    return flush();
   }
 
   // ---------------------------------------------------------------- offsets
@@ -786,6 +540,14 @@ public final class GroupEntity
   }
 
   // ---------------------------------------------------------------- outbox
+
+  /** Handlers only change the live group and fill the outbox; the effect is the flush that follows. */
+  private <C> BiFunction<State, C, Effect<Event, State>> thenFlush(BiConsumer<State, C> handler) {
+    return (s, c) -> {
+      handler.accept(s, c);
+      return flush();
+    };
+  }
 
   private Effect<Event, State> flush() {
     rebalancer.tryCompleteJoin();

@@ -15,7 +15,7 @@ import org.apache.kafka.common.protocol.Errors;
  * The rebalance state machine of one classic group, as Kafka's GroupCoordinator runs it: preparing a
  * rebalance, the (initially delayed) join and its completion into a new generation, the sync
  * deadline, the removal of members, and the member timers (session, pending member) that drive
- * them. JoinGroup, SyncGroup, Heartbeat, LeaveGroup and offset commits call in; it only changes the live
+ * them. {@link MembershipRequests} and offset commits call in; like them it only changes the live
  * group and fills the outbox of its {@link GroupContext}, and {@link GroupEntity} persists.
  */
 final class Rebalancer {
