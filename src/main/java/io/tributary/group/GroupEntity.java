@@ -24,21 +24,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.UUID;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
-import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
-import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
@@ -46,8 +41,6 @@ import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
-import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
-import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -67,6 +60,13 @@ import org.apache.kafka.common.protocol.Errors;
  * <p>Timers are actor timers: per-member session timeout, rebalance (join) timeout with Kafka's
  * initial delayed join, sync timeout, pending-member timeout and the offset-retention check. The
  * clock used for timestamps in events is injectable for tests.
+ *
+ * <p>This class is the API, persistence and recovery; the handling is split by concern into {@link
+ * MembershipRequests} (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), {@link Rebalancer} (the
+ * rebalance state machine and member timers), {@link GroupOffsets} (offsets and retention) and
+ * {@link GroupReplies} (response data). Handlers only change the live group and fill one outbox
+ * ({@link GroupContext}); every command ends in a flush that persists the outbox's events, in order,
+ * and sends its replies once they are persisted.
  */
 public final class GroupEntity
     extends EventSourcedBehavior<GroupEntity.Command, GroupEntity.Event, GroupEntity.State> {
@@ -272,31 +272,26 @@ public final class GroupEntity
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new GroupEntity(groupId, settings, clock, ctx, timers)));
   }
 
-  private static final String RETENTION_TIMER = "retention";
-
   private final String groupId;
   private final GroupSettings settings;
-  private final LongSupplier clock;
-  private final ActorContext<Command> ctx;
-  private final TimerScheduler<Command> timers;
   private final CommittedOffsetsView offsetsView;
 
+  // the handlers, split by concern; they share the live group and the outbox through the context
   private final GroupContext context;
   private final Rebalancer rebalancer;
   private final MembershipRequests membership;
+  private final GroupOffsets offsets;
 
   private GroupEntity(String groupId, GroupSettings settings, LongSupplier clock, ActorContext<Command> ctx, TimerScheduler<Command> timers) {
     // a journal failure restarts the entity, which recovers and rebuilds its live group from the journal
     super(PersistenceId.of(ENTITY_KEY.name(), groupId, "|"), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
     this.groupId = groupId;
     this.settings = settings;
-    this.clock = clock;
-    this.ctx = ctx;
-    this.timers = timers;
     this.offsetsView = CommittedOffsetsView.get(ctx.getSystem());
     this.context = new GroupContext(groupId, settings, clock, ctx, timers);
     this.rebalancer = new Rebalancer(context);
     this.membership = new MembershipRequests(context, rebalancer);
+    this.offsets = new GroupOffsets(context, rebalancer);
   }
 
   @Override
@@ -336,22 +331,19 @@ public final class GroupEntity
         .onCommand(Sync.class, thenFlush(membership::onSync))
         .onCommand(Heartbeat.class, thenFlush(membership::onHeartbeat))
         .onCommand(Leave.class, thenFlush(membership::onLeave))
-        .onCommand(CommitOffsets.class, this::onCommitOffsets)
-        .onCommand(FetchOffsets.class, this::onFetchOffsets)
-        .onCommand(Describe.class, this::onDescribe)
-        .onCommand(GetOverview.class, this::onGetOverview)
-        .onCommand(DeleteGroup.class, this::onDeleteGroup)
-        .onCommand(DeleteOffsets.class, this::onDeleteOffsets)
-        .onCommand(RemoveTopicOffsets.class, this::onRemoveTopicOffsets)
+        .onCommand(CommitOffsets.class, thenFlush(offsets::onCommitOffsets))
+        .onCommand(FetchOffsets.class, thenFlush(offsets::onFetchOffsets))
+        .onCommand(Describe.class, thenFlush(this::onDescribe))
+        .onCommand(GetOverview.class, thenFlush(this::onGetOverview))
+        .onCommand(DeleteGroup.class, thenFlush(this::onDeleteGroup))
+        .onCommand(DeleteOffsets.class, thenFlush(offsets::onDeleteOffsets))
+        .onCommand(RemoveTopicOffsets.class, thenFlush(offsets::onRemoveTopicOffsets))
         // false: the timer message was stale (or only extended the initial join), so there is nothing to flush
         .onCommand(SessionExpired.class, c -> rebalancer.onSessionExpired(c) ? flush() : Effect().none())
-        .onCommand(PendingMemberExpired.class, (s, c) -> {
-          rebalancer.onPendingMemberExpired(c);
-          return flush();
-        })
+        .onCommand(PendingMemberExpired.class, thenFlush((s, c) -> rebalancer.onPendingMemberExpired(c)))
         .onCommand(JoinDeadline.class, c -> rebalancer.onJoinDeadline(c) ? flush() : Effect().none())
         .onCommand(SyncDeadline.class, c -> rebalancer.onSyncDeadline(c) ? flush() : Effect().none())
-        .onCommand(RetentionCheck.class, (s, c) -> onRetentionCheck(s))
+        .onCommand(RetentionCheck.class, thenFlush((s, c) -> offsets.onRetentionCheck(s)))
         .build();
   }
 
@@ -361,182 +353,33 @@ public final class GroupEntity
     offsetsView.replace(groupId, s);
     context.group = ClassicGroup.recover(s);
     rebalancer.resume();
-    timers.startTimerWithFixedDelay(RETENTION_TIMER, RetentionCheck.INSTANCE, Duration.ofMillis(settings.offsetsRetentionCheckIntervalMs()));
-    if (!expiredOffsets(s, clock.getAsLong()).isEmpty()) ctx.getSelf().tell(RetentionCheck.INSTANCE);
+    offsets.startRetentionChecks(s);
     context.outboxActions.clear();
-  }
-
-  // ---------------------------------------------------------------- offsets
-
-  private Effect<Event, State> onCommitOffsets(State s, CommitOffsets c) {
-    var error = validateOffsetCommit(s, c);
-    if (error == Errors.NONE) {
-      switch (context.group.phase) {
-        case COMPLETING_REBALANCE -> error = Errors.REBALANCE_IN_PROGRESS;
-        case STABLE, PREPARING_REBALANCE -> {
-          // a commit from a member also counts as a sign of life
-          var m = context.group.get(c.memberId());
-          rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
-        }
-        default -> {}
-      }
-    }
-    var now = clock.getAsLong();
-    var committed = new HashMap<TopicPartition, CommittedOffset>();
-    var byTopic = new LinkedHashMap<String, OffsetCommitResponseData.OffsetCommitResponseTopic>();
-    for (var o : c.offsets()) {
-      var partitionError = error;
-      if (error == Errors.NONE) {
-        if (o.metadata() != null && o.metadata().length() > settings.offsetMetadataMaxBytes()) {
-          partitionError = Errors.OFFSET_METADATA_TOO_LARGE;
-        } else {
-          committed.put(new TopicPartition(o.topic(), o.partition()),
-              new CommittedOffset(o.offset(), o.leaderEpoch(), o.metadata() == null ? "" : o.metadata(), now));
-        }
-      }
-      byTopic.computeIfAbsent(o.topic(), t -> new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(t))
-          .partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
-              .setPartitionIndex(o.partition()).setErrorCode(partitionError.code()));
-    }
-    if (!committed.isEmpty()) context.outboxEvents.add(new OffsetsCommitted(committed));
-    context.reply(c.replyTo(), new OffsetCommitResponseData().setTopics(new ArrayList<>(byTopic.values())));
-    return flush();
-  }
-
-  /** Kafka's validateOffsetCommit for a non-transactional commit. */
-  private Errors validateOffsetCommit(State s, CommitOffsets c) {
-    if (!context.exists(s)) {
-      // an unknown group accepts only a simple commit, which creates it
-      return c.generationId() < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION;
-    }
-    if (c.generationId() < 0 && context.group.is(ClassicGroup.Phase.EMPTY)) return Errors.NONE;
-    if (c.generationId() >= 0 || !c.memberId().isEmpty() || c.groupInstanceId() != null) {
-      var error = context.group.validateCurrentMember(c.memberId(), c.groupInstanceId());
-      if (error != Errors.NONE) return error;
-      return c.generationId() == context.group.generationId ? Errors.NONE : Errors.ILLEGAL_GENERATION;
-    }
-    return context.group.is(ClassicGroup.Phase.EMPTY) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
-  }
-
-  private Effect<Event, State> onFetchOffsets(State s, FetchOffsets c) {
-    var byTopic = new TreeMap<String, OffsetFetchResponseTopics>();
-    var wanted = c.partitions() != null ? c.partitions() : sorted(s.offsets().keySet());
-    for (var tp : wanted) {
-      var o = s.offsets().get(tp);
-      byTopic.computeIfAbsent(tp.topic(), t -> new OffsetFetchResponseTopics().setName(t))
-          .partitions().add(new OffsetFetchResponsePartitions()
-              .setPartitionIndex(tp.partition())
-              .setCommittedOffset(o == null ? -1L : o.offset())
-              .setCommittedLeaderEpoch(o == null ? -1 : o.leaderEpoch())
-              .setMetadata(o == null ? "" : o.metadata())
-              .setErrorCode(Errors.NONE.code()));
-    }
-    context.reply(c.replyTo(), new OffsetFetchResponseGroup().setGroupId(groupId).setTopics(new ArrayList<>(byTopic.values())));
-    return flush();
-  }
-
-  private Effect<Event, State> onDeleteOffsets(State s, DeleteOffsets c) {
-    var response = new OffsetDeleteResponseData();
-    if (!context.exists(s)) {
-      context.reply(c.replyTo(), response.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()));
-      return flush();
-    }
-    var consumerGroup = ConsumerProtocol.PROTOCOL_TYPE.equals(context.group.protocolType);
-    if (!context.group.is(ClassicGroup.Phase.EMPTY) && !consumerGroup) {
-      context.reply(c.replyTo(), response.setErrorCode(Errors.NON_EMPTY_GROUP.code()));
-      return flush();
-    }
-    var deletable = new ArrayList<TopicPartition>();
-    for (var tp : c.partitions()) {
-      var error = !context.group.is(ClassicGroup.Phase.EMPTY) && context.group.isSubscribedToTopic(tp.topic()) ? Errors.GROUP_SUBSCRIBED_TO_TOPIC : Errors.NONE;
-      if (error == Errors.NONE && s.offsets().containsKey(tp)) deletable.add(tp);
-      var topic = response.topics().find(tp.topic());
-      if (topic == null) {
-        topic = new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(tp.topic());
-        response.topics().add(topic);
-      }
-      topic.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
-          .setPartitionIndex(tp.partition()).setErrorCode(error.code()));
-    }
-    if (!deletable.isEmpty()) context.outboxEvents.add(new OffsetsDeleted(deletable));
-    context.reply(c.replyTo(), response);
-    return flush();
-  }
-
-  private Effect<Event, State> onRemoveTopicOffsets(State s, RemoveTopicOffsets c) {
-    var gone = sorted(s.offsets().keySet()).stream().filter(tp -> c.topics().contains(tp.topic())).toList();
-    if (!gone.isEmpty()) context.outboxEvents.add(new OffsetsDeleted(gone));
-    context.reply(c.replyTo(), Done.getInstance());
-    return flush();
-  }
-
-  private Effect<Event, State> onRetentionCheck(State s) {
-    var now = clock.getAsLong();
-    var expired = expiredOffsets(s, now);
-    if (!expired.isEmpty()) {
-      ctx.getLog().info("Group {}: {} offsets expired", groupId, expired.size());
-      context.outboxEvents.add(new OffsetsDeleted(expired));
-    }
-    // an empty group without offsets is forgotten, as Kafka's cleanup does
-    if (context.group.is(ClassicGroup.Phase.EMPTY) && context.group.pendingMembers.isEmpty() && s.generationId() > 0
-        && expired.size() == s.offsets().size()) {
-      context.outboxEvents.add(new GroupDeleted(now));
-      context.group = new ClassicGroup();
-    }
-    return flush();
-  }
-
-  /**
-   * Kafka's retention rules: an Empty group that used group management loses all offsets once it
-   * has been empty for the retention time; a group that never had members (simple commits) loses
-   * each offset by its commit time; a consumer group with members loses offsets of topics it no
-   * longer subscribes to by their commit time.
-   */
-  private List<TopicPartition> expiredOffsets(State s, long now) {
-    var retention = settings.offsetsRetentionMs();
-    var result = new ArrayList<TopicPartition>();
-    for (var e : sorted(s.offsets().keySet())) {
-      var o = s.offsets().get(e);
-      boolean expired;
-      if (context.group.is(ClassicGroup.Phase.EMPTY)) {
-        var base = s.protocolType() != null && s.stateTimestamp() >= 0 ? s.stateTimestamp() : o.commitTimestamp();
-        expired = base + retention <= now;
-      } else if (ConsumerProtocol.PROTOCOL_TYPE.equals(context.group.protocolType) && context.group.subscribedTopics != null) {
-        expired = !context.group.subscribedTopics.contains(e.topic()) && o.commitTimestamp() + retention <= now;
-      } else {
-        expired = false;
-      }
-      if (expired) result.add(e);
-    }
-    return result;
   }
 
   // ---------------------------------------------------------------- describe, list, delete
 
-  private Effect<Event, State> onDescribe(State s, Describe c) {
+  private void onDescribe(State s, Describe c) {
     context.reply(c.replyTo(), GroupReplies.describedGroup(groupId, context.group, context.exists(s)));
-    return flush();
   }
 
-  private Effect<Event, State> onGetOverview(State s, GetOverview c) {
+  private void onGetOverview(State s, GetOverview c) {
     context.reply(c.replyTo(), GroupReplies.listedGroup(groupId, context.group, context.exists(s)));
-    return flush();
   }
 
-  private Effect<Event, State> onDeleteGroup(State s, DeleteGroup c) {
+  private void onDeleteGroup(State s, DeleteGroup c) {
     Errors error;
     if (!context.exists(s)) {
       error = Errors.GROUP_ID_NOT_FOUND;
     } else if (context.group.is(ClassicGroup.Phase.EMPTY)) {
       error = Errors.NONE;
-      context.outboxEvents.add(new GroupDeleted(clock.getAsLong()));
+      context.outboxEvents.add(new GroupDeleted(context.clock.getAsLong()));
       context.group.pendingMembers.forEach(rebalancer::cancelPendingMemberTimeout);
       context.group = new ClassicGroup();
     } else {
       error = Errors.NON_EMPTY_GROUP;
     }
     context.reply(c.replyTo(), new DeletableGroupResult().setGroupId(groupId).setErrorCode(error.code()));
-    return flush();
   }
 
   // ---------------------------------------------------------------- outbox
@@ -560,11 +403,5 @@ public final class GroupEntity
       return Effect().none();
     }
     return Effect().persist(events).thenRun(newState -> actions.forEach(Runnable::run));
-  }
-
-  private static List<TopicPartition> sorted(Set<TopicPartition> partitions) {
-    var list = new ArrayList<>(partitions);
-    list.sort((a, b) -> a.topic().equals(b.topic()) ? Integer.compare(a.partition(), b.partition()) : a.topic().compareTo(b.topic()));
-    return list;
   }
 }
