@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.message.JoinGroupResponseData.JoinGroupResponseMember;
+import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The live membership of one classic group, the counterpart of Kafka's GroupMetadata: phase,
@@ -68,6 +69,16 @@ final class ClassicGroup {
 
   boolean isLeader(String memberId) {
     return Objects.equals(leaderId, memberId);
+  }
+
+  /** Kafka's validateCurrentMember: the instance id (if any) maps to this member id, and the member exists. */
+  Errors validateCurrentMember(String memberId, String groupInstanceId) {
+    if (groupInstanceId != null) {
+      var current = staticMembers.get(groupInstanceId);
+      if (current == null) return Errors.UNKNOWN_MEMBER_ID;
+      if (!current.equals(memberId)) return Errors.FENCED_INSTANCE_ID;
+    }
+    return has(memberId) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
   }
 
   boolean canRebalance() {
@@ -170,6 +181,33 @@ final class ClassicGroup {
     pendingSyncMembers.clear();
     newMemberAdded = false;
     subscribedTopics = computeSubscribedTopics();
+  }
+
+  /** A member as events persist it: its metadata for the selected protocol (empty when none is selected yet). */
+  GroupEntity.MemberRecord memberRecord(MemberMetadata m) {
+    return new GroupEntity.MemberRecord(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.rebalanceTimeoutMs, m.sessionTimeoutMs,
+        protocolName == null ? new byte[0] : m.metadata(protocolName), m.assignment);
+  }
+
+  /**
+   * The live group of a recovered durable state: Stable if the generation got its assignment, else
+   * CompletingRebalance (the entity then rebalances); nothing is parked and no timer runs yet.
+   */
+  static ClassicGroup recover(GroupEntity.State s) {
+    var group = new ClassicGroup();
+    group.generationId = s.generationId();
+    group.protocolType = s.protocolType();
+    group.protocolName = s.protocolName();
+    for (var r : s.members()) {
+      var m = new MemberMetadata(r.memberId(), r.groupInstanceId(), r.clientId(), r.clientHost(), r.rebalanceTimeoutMs(),
+          r.sessionTimeoutMs(), s.protocolType(), List.of(new GroupEntity.Protocol(s.protocolName(), r.metadata())));
+      m.assignment = r.assignment();
+      group.add(m);
+    }
+    group.leaderId = s.members().isEmpty() ? null : s.leaderId();
+    group.subscribedTopics = group.computeSubscribedTopics();
+    if (!group.members.isEmpty()) group.phase = s.assignmentsReceived() ? Phase.STABLE : Phase.COMPLETING_REBALANCE;
+    return group;
   }
 
   /** The members' metadata for the selected protocol, as the leader receives it. */

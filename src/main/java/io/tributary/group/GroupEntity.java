@@ -24,19 +24,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.UUID;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
-import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
-import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
@@ -44,8 +41,6 @@ import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
-import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
-import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -65,6 +60,13 @@ import org.apache.kafka.common.protocol.Errors;
  * <p>Timers are actor timers: per-member session timeout, rebalance (join) timeout with Kafka's
  * initial delayed join, sync timeout, pending-member timeout and the offset-retention check. The
  * clock used for timestamps in events is injectable for tests.
+ *
+ * <p>This class is the API, persistence and recovery; the handling is split by concern into {@link
+ * MembershipRequests} (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), {@link Rebalancer} (the
+ * rebalance state machine and member timers), {@link GroupOffsets} (offsets and retention) and
+ * {@link GroupReplies} (response data). Handlers only change the live group and fill one outbox
+ * ({@link GroupContext}); every command ends in a flush that persists the outbox's events, in order,
+ * and sends its replies once they are persisted.
  */
 public final class GroupEntity
     extends EventSourcedBehavior<GroupEntity.Command, GroupEntity.Event, GroupEntity.State> {
@@ -149,16 +151,16 @@ public final class GroupEntity
   /** Drops the offsets of deleted topics (sent by whoever deletes a topic). */
   public record RemoveTopicOffsets(Set<String> topics, ActorRef<Done> replyTo) implements Command {}
 
-  // internal, timer-driven: never cross nodes
-  private record SessionExpired(String memberId, long epoch) implements Command, NoSerializationVerificationNeeded {}
+  // internal, timer-driven (package-private for the Rebalancer and GroupOffsets that start the timers): never cross nodes
+  record SessionExpired(String memberId, long epoch) implements Command, NoSerializationVerificationNeeded {}
 
-  private record PendingMemberExpired(String memberId) implements Command, NoSerializationVerificationNeeded {}
+  record PendingMemberExpired(String memberId) implements Command, NoSerializationVerificationNeeded {}
 
-  private record JoinDeadline(long epoch) implements Command, NoSerializationVerificationNeeded {}
+  record JoinDeadline(long epoch) implements Command, NoSerializationVerificationNeeded {}
 
-  private record SyncDeadline(int generationId) implements Command, NoSerializationVerificationNeeded {}
+  record SyncDeadline(int generationId) implements Command, NoSerializationVerificationNeeded {}
 
-  private enum RetentionCheck implements Command, NoSerializationVerificationNeeded {
+  enum RetentionCheck implements Command, NoSerializationVerificationNeeded {
     INSTANCE
   }
 
@@ -270,38 +272,26 @@ public final class GroupEntity
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new GroupEntity(groupId, settings, clock, ctx, timers)));
   }
 
-  private static final String JOIN_TIMER = "join";
-  private static final String SYNC_TIMER = "sync";
-  private static final String RETENTION_TIMER = "retention";
-
   private final String groupId;
   private final GroupSettings settings;
-  private final LongSupplier clock;
-  private final ActorContext<Command> ctx;
-  private final TimerScheduler<Command> timers;
   private final CommittedOffsetsView offsetsView;
 
-  /** Live group, rebuilt from the durable state when recovery completes. */
-  private ClassicGroup group = new ClassicGroup();
-  /** Identifies the current delayed join; older JoinDeadline messages are stale. */
-  private long joinEpoch;
-  /** The current delayed join is Kafka's InitialDelayedJoin (waits, may extend while new members come). */
-  private boolean initialJoin;
-  private long initialJoinRemainingMs;
-
-  /** What the command being handled wants persisted, and what to do once it is. */
-  private final List<Event> outboxEvents = new ArrayList<>();
-  private final List<Runnable> outboxActions = new ArrayList<>();
+  // the handlers, split by concern; they share the live group and the outbox through the context
+  private final GroupContext context;
+  private final Rebalancer rebalancer;
+  private final MembershipRequests membership;
+  private final GroupOffsets offsets;
 
   private GroupEntity(String groupId, GroupSettings settings, LongSupplier clock, ActorContext<Command> ctx, TimerScheduler<Command> timers) {
     // a journal failure restarts the entity, which recovers and rebuilds its live group from the journal
     super(PersistenceId.of(ENTITY_KEY.name(), groupId, "|"), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
     this.groupId = groupId;
     this.settings = settings;
-    this.clock = clock;
-    this.ctx = ctx;
-    this.timers = timers;
     this.offsetsView = CommittedOffsetsView.get(ctx.getSystem());
+    this.context = new GroupContext(groupId, settings, clock, ctx, timers);
+    this.rebalancer = new Rebalancer(context);
+    this.membership = new MembershipRequests(context, rebalancer);
+    this.offsets = new GroupOffsets(context, rebalancer);
   }
 
   @Override
@@ -337,22 +327,23 @@ public final class GroupEntity
   public CommandHandler<Command, Event, State> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
-        .onCommand(Join.class, this::onJoin)
-        .onCommand(Sync.class, this::onSync)
-        .onCommand(Heartbeat.class, this::onHeartbeat)
-        .onCommand(Leave.class, this::onLeave)
-        .onCommand(CommitOffsets.class, this::onCommitOffsets)
-        .onCommand(FetchOffsets.class, this::onFetchOffsets)
-        .onCommand(Describe.class, this::onDescribe)
-        .onCommand(GetOverview.class, this::onGetOverview)
-        .onCommand(DeleteGroup.class, this::onDeleteGroup)
-        .onCommand(DeleteOffsets.class, this::onDeleteOffsets)
-        .onCommand(RemoveTopicOffsets.class, this::onRemoveTopicOffsets)
-        .onCommand(SessionExpired.class, this::onSessionExpired)
-        .onCommand(PendingMemberExpired.class, this::onPendingMemberExpired)
-        .onCommand(JoinDeadline.class, this::onJoinDeadline)
-        .onCommand(SyncDeadline.class, this::onSyncDeadline)
-        .onCommand(RetentionCheck.class, (s, c) -> onRetentionCheck(s))
+        .onCommand(Join.class, thenFlush(membership::onJoin))
+        .onCommand(Sync.class, thenFlush(membership::onSync))
+        .onCommand(Heartbeat.class, thenFlush(membership::onHeartbeat))
+        .onCommand(Leave.class, thenFlush(membership::onLeave))
+        .onCommand(CommitOffsets.class, thenFlush(offsets::onCommitOffsets))
+        .onCommand(FetchOffsets.class, thenFlush(offsets::onFetchOffsets))
+        .onCommand(Describe.class, thenFlush(this::onDescribe))
+        .onCommand(GetOverview.class, thenFlush(this::onGetOverview))
+        .onCommand(DeleteGroup.class, thenFlush(this::onDeleteGroup))
+        .onCommand(DeleteOffsets.class, thenFlush(offsets::onDeleteOffsets))
+        .onCommand(RemoveTopicOffsets.class, thenFlush(offsets::onRemoveTopicOffsets))
+        // false: the timer message was stale (or only extended the initial join), so there is nothing to flush
+        .onCommand(SessionExpired.class, c -> rebalancer.onSessionExpired(c) ? flush() : Effect().none())
+        .onCommand(PendingMemberExpired.class, thenFlush((s, c) -> rebalancer.onPendingMemberExpired(c)))
+        .onCommand(JoinDeadline.class, c -> rebalancer.onJoinDeadline(c) ? flush() : Effect().none())
+        .onCommand(SyncDeadline.class, c -> rebalancer.onSyncDeadline(c) ? flush() : Effect().none())
+        .onCommand(RetentionCheck.class, thenFlush((s, c) -> offsets.onRetentionCheck(s)))
         .build();
   }
 
@@ -360,705 +351,57 @@ public final class GroupEntity
 
   private void onRecovered(State s) {
     offsetsView.replace(groupId, s);
-    group = new ClassicGroup();
-    group.generationId = s.generationId();
-    group.protocolType = s.protocolType();
-    group.protocolName = s.protocolName();
-    for (var r : s.members()) {
-      var m = new MemberMetadata(r.memberId(), r.groupInstanceId(), r.clientId(), r.clientHost(), r.rebalanceTimeoutMs(),
-          r.sessionTimeoutMs(), s.protocolType(), List.of(new Protocol(s.protocolName(), r.metadata())));
-      m.assignment = r.assignment();
-      group.add(m);
-    }
-    group.leaderId = s.members().isEmpty() ? null : s.leaderId();
-    group.subscribedTopics = group.computeSubscribedTopics();
-    if (!group.members.isEmpty()) {
-      group.members.values().forEach(m -> scheduleSessionTimeout(m, m.sessionTimeoutMs));
-      if (s.assignmentsReceived()) {
-        group.phase = ClassicGroup.Phase.STABLE;
-      } else {
-        // the assignment of this generation was never received: have everyone rejoin
-        group.phase = ClassicGroup.Phase.COMPLETING_REBALANCE;
-        prepareRebalance();
-      }
-    }
-    timers.startTimerWithFixedDelay(RETENTION_TIMER, RetentionCheck.INSTANCE, Duration.ofMillis(settings.offsetsRetentionCheckIntervalMs()));
-    if (!expiredOffsets(s, clock.getAsLong()).isEmpty()) ctx.getSelf().tell(RetentionCheck.INSTANCE);
-    outboxActions.clear();
-  }
-
-  // ---------------------------------------------------------------- JoinGroup
-
-  private Effect<Event, State> onJoin(State s, Join c) {
-    if (c.sessionTimeoutMs() < settings.minSessionTimeoutMs() || c.sessionTimeoutMs() > settings.maxSessionTimeoutMs()) {
-      replyJoinError(c.replyTo(), c.apiVersion(), c.memberId(), Errors.INVALID_SESSION_TIMEOUT);
-    } else if (!c.memberId().isEmpty() && !exists(s)) {
-      replyJoinError(c.replyTo(), c.apiVersion(), c.memberId(), Errors.UNKNOWN_MEMBER_ID);
-    } else if (!acceptJoiningMember(c.memberId())) {
-      replyJoinError(c.replyTo(), c.apiVersion(), "", Errors.GROUP_MAX_SIZE_REACHED);
-    } else if (c.memberId().isEmpty()) {
-      newMemberJoin(c);
-    } else {
-      currentMemberJoin(c);
-    }
-    return flush();
-  }
-
-  private boolean acceptJoiningMember(String memberId) {
-    return switch (group.phase) {
-      case EMPTY, DEAD -> true;
-      case PREPARING_REBALANCE -> (group.has(memberId) && group.get(memberId).isAwaitingJoin())
-          || group.members.values().stream().filter(MemberMetadata::isAwaitingJoin).count() < settings.maxSize();
-      default -> group.has(memberId) || group.members.size() < settings.maxSize();
-    };
-  }
-
-  private void newMemberJoin(Join c) {
-    if (!group.supportsProtocols(c.protocolType(), c.protocols())) {
-      replyJoinError(c.replyTo(), c.apiVersion(), "", Errors.INCONSISTENT_GROUP_PROTOCOL);
-      return;
-    }
-    var newMemberId = c.clientId() + "-" + UUID.randomUUID();
-    if (c.groupInstanceId() != null) {
-      var oldMemberId = group.staticMembers.get(c.groupInstanceId());
-      if (oldMemberId != null) updateStaticMemberAndRebalance(oldMemberId, newMemberId, c);
-      else addMemberAndRebalance(newMemberId, c);
-    } else if (c.apiVersion() >= 4) {
-      group.pendingMembers.add(newMemberId);
-      timers.startSingleTimer("pending|" + newMemberId, new PendingMemberExpired(newMemberId), Duration.ofMillis(c.sessionTimeoutMs()));
-      replyJoinError(c.replyTo(), c.apiVersion(), newMemberId, Errors.MEMBER_ID_REQUIRED);
-    } else {
-      addMemberAndRebalance(newMemberId, c);
-    }
-  }
-
-  private void currentMemberJoin(Join c) {
-    var memberId = c.memberId();
-    if (!group.supportsProtocols(c.protocolType(), c.protocols())) {
-      replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.INCONSISTENT_GROUP_PROTOCOL);
-      return;
-    }
-    if (group.pendingMembers.contains(memberId)) {
-      if (c.groupInstanceId() != null) { // pending members are never static
-        replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.UNKNOWN_MEMBER_ID);
-        return;
-      }
-      timers.cancel("pending|" + memberId);
-      addMemberAndRebalance(memberId, c);
-      return;
-    }
-    var error = validateCurrentMember(memberId, c.groupInstanceId());
-    if (error != Errors.NONE) {
-      replyJoinError(c.replyTo(), c.apiVersion(), memberId, error);
-      return;
-    }
-    var m = group.get(memberId);
-    switch (group.phase) {
-      case PREPARING_REBALANCE -> updateMemberAndRebalance(m, c);
-      case COMPLETING_REBALANCE -> {
-        if (m.matches(c.protocols())) {
-          // the member lost its JoinGroup response: send the current generation again
-          reply(c.replyTo(), joinSuccess(c.apiVersion(), memberId, group.isLeader(memberId), group.leaderId, false));
-        } else {
-          updateMemberAndRebalance(m, c);
-        }
-      }
-      case STABLE -> {
-        if (group.isLeader(memberId) || !m.matches(c.protocols())) {
-          updateMemberAndRebalance(m, c); // a leader rejoin lets it react to metadata changes
-        } else {
-          reply(c.replyTo(), joinSuccess(c.apiVersion(), memberId, false, group.leaderId, false));
-        }
-      }
-      default -> replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.UNKNOWN_MEMBER_ID);
-    }
-  }
-
-  private void addMemberAndRebalance(String memberId, Join c) {
-    var m = new MemberMetadata(memberId, c.groupInstanceId(), c.clientId(), c.clientHost(), c.rebalanceTimeoutMs(),
-        c.sessionTimeoutMs(), c.protocolType(), c.protocols());
-    m.isNew = true;
-    if (group.is(ClassicGroup.Phase.PREPARING_REBALANCE) && group.generationId == 0) group.newMemberAdded = true;
-    group.add(m);
-    m.awaitingJoin = c.replyTo();
-    m.joinVersion = c.apiVersion();
-    // a new member cannot heartbeat before its join completes; bound how long it may linger
-    scheduleSessionTimeout(m, settings.newMemberJoinTimeoutMs());
-    maybePrepareRebalance();
-  }
-
-  private void updateMemberAndRebalance(MemberMetadata m, Join c) {
-    updateMember(m, c);
-    maybePrepareRebalance();
-  }
-
-  private void updateMember(MemberMetadata m, Join c) {
-    // a JoinGroup this one supersedes (its client gave up on it) is answered rather than left to time out
-    if (m.awaitingJoin != null && !m.awaitingJoin.equals(c.replyTo())) {
-      replyJoinError(m.awaitingJoin, m.joinVersion, m.memberId, Errors.REBALANCE_IN_PROGRESS);
-    }
-    m.protocols = List.copyOf(c.protocols());
-    m.rebalanceTimeoutMs = c.rebalanceTimeoutMs();
-    m.sessionTimeoutMs = c.sessionTimeoutMs();
-    m.clientId = c.clientId();
-    m.clientHost = c.clientHost();
-    m.awaitingJoin = c.replyTo();
-    m.joinVersion = c.apiVersion();
-  }
-
-  private void updateStaticMemberAndRebalance(String oldMemberId, String newMemberId, Join c) {
-    var currentLeader = group.leaderId;
-    var old = group.get(oldMemberId);
-    // fence whatever the old incarnation has parked
-    if (old.awaitingJoin != null) replyJoinError(old.awaitingJoin, old.joinVersion, oldMemberId, Errors.FENCED_INSTANCE_ID);
-    if (old.awaitingSync != null) replySyncError(old.awaitingSync, Errors.FENCED_INSTANCE_ID);
-    old.awaitingJoin = null;
-    old.awaitingSync = null;
-    timers.cancel(sessionTimerKey(oldMemberId));
-    var m = group.replaceStaticMember(c.groupInstanceId(), oldMemberId, newMemberId);
-    scheduleSessionTimeout(m, m.sessionTimeoutMs);
-    updateMember(m, c);
-    switch (group.phase) {
-      case STABLE -> {
-        if (Objects.equals(group.protocolName, group.selectProtocol())) {
-          // same protocol: no rebalance, just remember the new member id
-          outboxEvents.add(new StaticMemberReplaced(oldMemberId, memberRecord(m)));
-          var isLeader = group.isLeader(newMemberId);
-          m.awaitingJoin = null;
-          if (c.apiVersion() >= 9) {
-            reply(c.replyTo(), joinSuccess(c.apiVersion(), newMemberId, isLeader, group.leaderId, isLeader));
-          } else {
-            // before v9, answer with the old leader id so that a rejoining leader does not run the assignor
-            reply(c.replyTo(), joinSuccess(c.apiVersion(), newMemberId, false, currentLeader, false));
-          }
-        } else {
-          maybePrepareRebalance();
-        }
-      }
-      // the leader may be assigning for the old member id: start over
-      case COMPLETING_REBALANCE -> prepareRebalance();
-      default -> {} // PreparingRebalance: the member simply takes part
-    }
-  }
-
-  /** Kafka's validateCurrentMember: the instance id (if any) maps to this member id, and the member exists. */
-  private Errors validateCurrentMember(String memberId, String groupInstanceId) {
-    if (groupInstanceId != null) {
-      var current = group.staticMembers.get(groupInstanceId);
-      if (current == null) return Errors.UNKNOWN_MEMBER_ID;
-      if (!current.equals(memberId)) return Errors.FENCED_INSTANCE_ID;
-    }
-    return group.has(memberId) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
-  }
-
-  // ---------------------------------------------------------------- rebalance mechanics
-
-  private void maybePrepareRebalance() {
-    if (group.canRebalance()) prepareRebalance();
-  }
-
-  private void prepareRebalance() {
-    if (group.is(ClassicGroup.Phase.COMPLETING_REBALANCE)) resetAndPropagateAssignmentError(Errors.REBALANCE_IN_PROGRESS);
-    group.pendingSyncMembers.clear();
-    timers.cancel(SYNC_TIMER);
-    var wasEmpty = group.is(ClassicGroup.Phase.EMPTY);
-    group.phase = ClassicGroup.Phase.PREPARING_REBALANCE;
-    joinEpoch++;
-    if (wasEmpty && settings.initialRebalanceDelayMs() > 0) {
-      initialJoin = true;
-      initialJoinRemainingMs = Math.max(group.rebalanceTimeoutMs() - settings.initialRebalanceDelayMs(), 0);
-      timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(settings.initialRebalanceDelayMs()));
-    } else {
-      initialJoin = false;
-      timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(group.rebalanceTimeoutMs()));
-    }
-  }
-
-  private Effect<Event, State> onJoinDeadline(State s, JoinDeadline c) {
-    if (c.epoch() != joinEpoch || !group.is(ClassicGroup.Phase.PREPARING_REBALANCE)) return Effect().none();
-    if (initialJoin && group.newMemberAdded && initialJoinRemainingMs > 0) {
-      // Kafka's InitialDelayedJoin: members are still arriving, wait another delay (bounded by the rebalance timeout)
-      group.newMemberAdded = false;
-      var delay = Math.min(settings.initialRebalanceDelayMs(), initialJoinRemainingMs);
-      initialJoinRemainingMs = Math.max(initialJoinRemainingMs - delay, 0);
-      timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(delay));
-      return Effect().none();
-    }
-    completeJoin();
-    return flush();
-  }
-
-  /** Completes the join early when everyone has joined (never during the initial delay). */
-  private void tryCompleteJoin() {
-    if (group.is(ClassicGroup.Phase.PREPARING_REBALANCE) && !initialJoin && group.hasAllMembersJoined()) completeJoin();
-  }
-
-  /** Kafka's onCompleteJoin: drop dynamic members that did not rejoin, start the next generation, answer the joins. */
-  private void completeJoin() {
-    for (var m : List.copyOf(group.members.values())) {
-      if (!m.isAwaitingJoin() && !m.isStatic()) {
-        removeSilently(m);
-        ctx.getLog().info("Group {}: removed member {} which did not rejoin in time", groupId, m.memberId);
-      }
-    }
-    if (!group.maybeElectNewJoinedLeader() && !group.members.isEmpty()) {
-      // only static members that have not rejoined: wait another rebalance timeout for them
-      initialJoin = false;
-      joinEpoch++;
-      timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(group.rebalanceTimeoutMs()));
-      return;
-    }
-    timers.cancel(JOIN_TIMER);
-    initialJoin = false;
-    group.initNextGeneration();
-    var records = group.members.values().stream().map(this::memberRecord).toList();
-    outboxEvents.add(new GenerationStarted(group.generationId, group.protocolType, group.protocolName, group.leaderId, records, clock.getAsLong()));
-    if (group.is(ClassicGroup.Phase.EMPTY)) {
-      ctx.getLog().info("Group {} is now empty (generation {})", groupId, group.generationId);
-      return;
-    }
-    ctx.getLog().info("Group {} generation {} with {} members, protocol {}", groupId, group.generationId, group.members.size(), group.protocolName);
-    for (var m : group.members.values()) {
-      if (m.awaitingJoin != null) {
-        var isLeader = group.isLeader(m.memberId);
-        reply(m.awaitingJoin, joinSuccess(m.joinVersion, m.memberId, isLeader, group.leaderId, false));
-        m.awaitingJoin = null;
-      }
-      scheduleSessionTimeout(m, m.sessionTimeoutMs);
-      m.isNew = false;
-      group.pendingSyncMembers.add(m.memberId);
-    }
-    timers.startSingleTimer(SYNC_TIMER, new SyncDeadline(group.generationId), Duration.ofMillis(group.rebalanceTimeoutMs()));
-  }
-
-  /** Members that got their JoinGroup response but never sent SyncGroup within the rebalance timeout are removed. */
-  private Effect<Event, State> onSyncDeadline(State s, SyncDeadline c) {
-    if (c.generationId() != group.generationId
-        || !(group.is(ClassicGroup.Phase.COMPLETING_REBALANCE) || group.is(ClassicGroup.Phase.STABLE))
-        || group.pendingSyncMembers.isEmpty()) {
-      return Effect().none();
-    }
-    for (var id : List.copyOf(group.pendingSyncMembers)) {
-      var m = group.get(id);
-      if (m != null) removeSilently(m);
-    }
-    prepareRebalance();
-    return flush();
-  }
-
-  private void resetAndPropagateAssignmentError(Errors error) {
-    for (var m : group.members.values()) {
-      m.assignment = new byte[0];
-      if (m.awaitingSync != null) {
-        replySyncError(m.awaitingSync, error);
-        m.awaitingSync = null;
-        scheduleSessionTimeout(m, m.sessionTimeoutMs);
-      }
-    }
-  }
-
-  private void removeSilently(MemberMetadata m) {
-    timers.cancel(sessionTimerKey(m.memberId));
-    group.remove(m.memberId);
-  }
-
-  /** Kafka's removeMemberAndUpdateGroup: answer its parked requests, remove it, rebalance if needed. */
-  private void removeMemberAndUpdateGroup(MemberMetadata m) {
-    if (m.awaitingJoin != null) replyJoinError(m.awaitingJoin, m.joinVersion, "", Errors.UNKNOWN_MEMBER_ID);
-    if (m.awaitingSync != null) replySyncError(m.awaitingSync, Errors.UNKNOWN_MEMBER_ID);
-    m.awaitingJoin = null;
-    m.awaitingSync = null;
-    removeSilently(m);
-    switch (group.phase) {
-      case STABLE, COMPLETING_REBALANCE -> maybePrepareRebalance();
-      default -> {} // PreparingRebalance: the join may now be complete (checked in flush)
-    }
-  }
-
-  private Effect<Event, State> onSessionExpired(State s, SessionExpired c) {
-    var m = group.get(c.memberId());
-    if (m == null || m.heartbeatEpoch != c.epoch()) return Effect().none();
-    // as Kafka: a known member parked in JoinGroup/SyncGroup is alive; its timer restarts when answered
-    if (!m.isNew && (m.isAwaitingJoin() || m.awaitingSync != null)) return Effect().none();
-    ctx.getLog().info("Group {}: member {} session expired, removing it", groupId, c.memberId());
-    removeMemberAndUpdateGroup(m);
-    return flush();
-  }
-
-  private Effect<Event, State> onPendingMemberExpired(State s, PendingMemberExpired c) {
-    group.pendingMembers.remove(c.memberId());
-    return flush();
-  }
-
-  private void scheduleSessionTimeout(MemberMetadata m, long timeoutMs) {
-    m.heartbeatEpoch++;
-    timers.startSingleTimer(sessionTimerKey(m.memberId), new SessionExpired(m.memberId, m.heartbeatEpoch), Duration.ofMillis(timeoutMs));
-  }
-
-  private static String sessionTimerKey(String memberId) {
-    return "session|" + memberId;
-  }
-
-  // ---------------------------------------------------------------- SyncGroup, Heartbeat, LeaveGroup
-
-  private Effect<Event, State> onSync(State s, Sync c) {
-    var error = exists(s) ? validateCurrentMember(c.memberId(), c.groupInstanceId()) : Errors.UNKNOWN_MEMBER_ID;
-    if (error == Errors.NONE) {
-      if (c.generationId() != group.generationId) error = Errors.ILLEGAL_GENERATION;
-      else if (c.protocolType() != null && !c.protocolType().equals(group.protocolType)) error = Errors.INCONSISTENT_GROUP_PROTOCOL;
-      else if (c.protocolName() != null && !c.protocolName().equals(group.protocolName)) error = Errors.INCONSISTENT_GROUP_PROTOCOL;
-    }
-    if (error != Errors.NONE) {
-      replySyncError(c.replyTo(), error);
-      return flush();
-    }
-    var m = group.get(c.memberId());
-    switch (group.phase) {
-      case EMPTY -> replySyncError(c.replyTo(), Errors.UNKNOWN_MEMBER_ID);
-      case PREPARING_REBALANCE -> replySyncError(c.replyTo(), Errors.REBALANCE_IN_PROGRESS);
-      case COMPLETING_REBALANCE -> {
-        if (m.awaitingSync != null && !m.awaitingSync.equals(c.replyTo())) replySyncError(m.awaitingSync, Errors.REBALANCE_IN_PROGRESS);
-        m.awaitingSync = c.replyTo();
-        group.pendingSyncMembers.remove(c.memberId());
-        // assignments from a follower are ignored, as Kafka does; only the leader's count
-        if (group.isLeader(c.memberId())) {
-          var assignments = new LinkedHashMap<String, byte[]>();
-          for (var id : group.members.keySet()) assignments.put(id, c.assignments().getOrDefault(id, new byte[0]));
-          outboxEvents.add(new AssignmentsReceived(group.generationId, assignments));
-          for (var member : group.members.values()) {
-            member.assignment = assignments.get(member.memberId);
-            if (member.awaitingSync != null) {
-              reply(member.awaitingSync, syncSuccess(member.assignment));
-              member.awaitingSync = null;
-              scheduleSessionTimeout(member, member.sessionTimeoutMs);
-            }
-          }
-          group.phase = ClassicGroup.Phase.STABLE;
-        }
-      }
-      case STABLE -> {
-        group.pendingSyncMembers.remove(c.memberId());
-        reply(c.replyTo(), syncSuccess(m.assignment));
-        scheduleSessionTimeout(m, m.sessionTimeoutMs);
-      }
-      default -> replySyncError(c.replyTo(), Errors.COORDINATOR_NOT_AVAILABLE);
-    }
-    return flush();
-  }
-
-  private Effect<Event, State> onHeartbeat(State s, Heartbeat c) {
-    var error = exists(s) ? validateCurrentMember(c.memberId(), c.groupInstanceId()) : Errors.UNKNOWN_MEMBER_ID;
-    if (error == Errors.NONE && c.generationId() != group.generationId) error = Errors.ILLEGAL_GENERATION;
-    if (error == Errors.NONE) {
-      var m = group.get(c.memberId());
-      switch (group.phase) {
-        case EMPTY -> error = Errors.UNKNOWN_MEMBER_ID;
-        case PREPARING_REBALANCE -> {
-          scheduleSessionTimeout(m, m.sessionTimeoutMs);
-          error = Errors.REBALANCE_IN_PROGRESS;
-        }
-        case COMPLETING_REBALANCE, STABLE -> scheduleSessionTimeout(m, m.sessionTimeoutMs);
-        default -> error = Errors.COORDINATOR_NOT_AVAILABLE;
-      }
-    }
-    reply(c.replyTo(), new HeartbeatResponseData().setErrorCode(error.code()));
-    return flush();
-  }
-
-  private Effect<Event, State> onLeave(State s, Leave c) {
-    var response = new LeaveGroupResponseData();
-    var exists = exists(s);
-    for (var lm : c.members()) {
-      Errors error;
-      if (!exists) {
-        error = Errors.UNKNOWN_MEMBER_ID;
-      } else if (lm.memberId() == null || lm.memberId().isEmpty()) {
-        // administrative removal by group instance id
-        var current = lm.groupInstanceId() == null ? null : group.staticMembers.get(lm.groupInstanceId());
-        if (current != null) {
-          removeMemberAndUpdateGroup(group.get(current));
-          error = Errors.NONE;
-        } else {
-          error = Errors.UNKNOWN_MEMBER_ID;
-        }
-      } else if (group.pendingMembers.remove(lm.memberId())) {
-        timers.cancel("pending|" + lm.memberId());
-        error = Errors.NONE;
-      } else {
-        error = validateCurrentMember(lm.memberId(), lm.groupInstanceId());
-        if (error == Errors.NONE) removeMemberAndUpdateGroup(group.get(lm.memberId()));
-      }
-      response.members().add(new LeaveGroupResponseData.MemberResponse()
-          .setMemberId(lm.memberId()).setGroupInstanceId(lm.groupInstanceId()).setErrorCode(error.code()));
-    }
-    reply(c.replyTo(), response);
-    return flush();
-  }
-
-  // ---------------------------------------------------------------- offsets
-
-  private Effect<Event, State> onCommitOffsets(State s, CommitOffsets c) {
-    var error = validateOffsetCommit(s, c);
-    if (error == Errors.NONE) {
-      switch (group.phase) {
-        case COMPLETING_REBALANCE -> error = Errors.REBALANCE_IN_PROGRESS;
-        case STABLE, PREPARING_REBALANCE -> {
-          // a commit from a member also counts as a sign of life
-          var m = group.get(c.memberId());
-          scheduleSessionTimeout(m, m.sessionTimeoutMs);
-        }
-        default -> {}
-      }
-    }
-    var now = clock.getAsLong();
-    var committed = new HashMap<TopicPartition, CommittedOffset>();
-    var byTopic = new LinkedHashMap<String, OffsetCommitResponseData.OffsetCommitResponseTopic>();
-    for (var o : c.offsets()) {
-      var partitionError = error;
-      if (error == Errors.NONE) {
-        if (o.metadata() != null && o.metadata().length() > settings.offsetMetadataMaxBytes()) {
-          partitionError = Errors.OFFSET_METADATA_TOO_LARGE;
-        } else {
-          committed.put(new TopicPartition(o.topic(), o.partition()),
-              new CommittedOffset(o.offset(), o.leaderEpoch(), o.metadata() == null ? "" : o.metadata(), now));
-        }
-      }
-      byTopic.computeIfAbsent(o.topic(), t -> new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(t))
-          .partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
-              .setPartitionIndex(o.partition()).setErrorCode(partitionError.code()));
-    }
-    if (!committed.isEmpty()) outboxEvents.add(new OffsetsCommitted(committed));
-    reply(c.replyTo(), new OffsetCommitResponseData().setTopics(new ArrayList<>(byTopic.values())));
-    return flush();
-  }
-
-  /** Kafka's validateOffsetCommit for a non-transactional commit. */
-  private Errors validateOffsetCommit(State s, CommitOffsets c) {
-    if (!exists(s)) {
-      // an unknown group accepts only a simple commit, which creates it
-      return c.generationId() < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION;
-    }
-    if (c.generationId() < 0 && group.is(ClassicGroup.Phase.EMPTY)) return Errors.NONE;
-    if (c.generationId() >= 0 || !c.memberId().isEmpty() || c.groupInstanceId() != null) {
-      var error = validateCurrentMember(c.memberId(), c.groupInstanceId());
-      if (error != Errors.NONE) return error;
-      return c.generationId() == group.generationId ? Errors.NONE : Errors.ILLEGAL_GENERATION;
-    }
-    return group.is(ClassicGroup.Phase.EMPTY) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
-  }
-
-  private Effect<Event, State> onFetchOffsets(State s, FetchOffsets c) {
-    var byTopic = new TreeMap<String, OffsetFetchResponseTopics>();
-    var wanted = c.partitions() != null ? c.partitions() : sorted(s.offsets().keySet());
-    for (var tp : wanted) {
-      var o = s.offsets().get(tp);
-      byTopic.computeIfAbsent(tp.topic(), t -> new OffsetFetchResponseTopics().setName(t))
-          .partitions().add(new OffsetFetchResponsePartitions()
-              .setPartitionIndex(tp.partition())
-              .setCommittedOffset(o == null ? -1L : o.offset())
-              .setCommittedLeaderEpoch(o == null ? -1 : o.leaderEpoch())
-              .setMetadata(o == null ? "" : o.metadata())
-              .setErrorCode(Errors.NONE.code()));
-    }
-    reply(c.replyTo(), new OffsetFetchResponseGroup().setGroupId(groupId).setTopics(new ArrayList<>(byTopic.values())));
-    return flush();
-  }
-
-  private Effect<Event, State> onDeleteOffsets(State s, DeleteOffsets c) {
-    var response = new OffsetDeleteResponseData();
-    if (!exists(s)) {
-      reply(c.replyTo(), response.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()));
-      return flush();
-    }
-    var consumerGroup = ConsumerProtocol.PROTOCOL_TYPE.equals(group.protocolType);
-    if (!group.is(ClassicGroup.Phase.EMPTY) && !consumerGroup) {
-      reply(c.replyTo(), response.setErrorCode(Errors.NON_EMPTY_GROUP.code()));
-      return flush();
-    }
-    var deletable = new ArrayList<TopicPartition>();
-    for (var tp : c.partitions()) {
-      var error = !group.is(ClassicGroup.Phase.EMPTY) && group.isSubscribedToTopic(tp.topic()) ? Errors.GROUP_SUBSCRIBED_TO_TOPIC : Errors.NONE;
-      if (error == Errors.NONE && s.offsets().containsKey(tp)) deletable.add(tp);
-      var topic = response.topics().find(tp.topic());
-      if (topic == null) {
-        topic = new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(tp.topic());
-        response.topics().add(topic);
-      }
-      topic.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
-          .setPartitionIndex(tp.partition()).setErrorCode(error.code()));
-    }
-    if (!deletable.isEmpty()) outboxEvents.add(new OffsetsDeleted(deletable));
-    reply(c.replyTo(), response);
-    return flush();
-  }
-
-  private Effect<Event, State> onRemoveTopicOffsets(State s, RemoveTopicOffsets c) {
-    var gone = sorted(s.offsets().keySet()).stream().filter(tp -> c.topics().contains(tp.topic())).toList();
-    if (!gone.isEmpty()) outboxEvents.add(new OffsetsDeleted(gone));
-    reply(c.replyTo(), Done.getInstance());
-    return flush();
-  }
-
-  private Effect<Event, State> onRetentionCheck(State s) {
-    var now = clock.getAsLong();
-    var expired = expiredOffsets(s, now);
-    if (!expired.isEmpty()) {
-      ctx.getLog().info("Group {}: {} offsets expired", groupId, expired.size());
-      outboxEvents.add(new OffsetsDeleted(expired));
-    }
-    // an empty group without offsets is forgotten, as Kafka's cleanup does
-    if (group.is(ClassicGroup.Phase.EMPTY) && group.pendingMembers.isEmpty() && s.generationId() > 0
-        && expired.size() == s.offsets().size()) {
-      outboxEvents.add(new GroupDeleted(now));
-      group = new ClassicGroup();
-    }
-    return flush();
-  }
-
-  /**
-   * Kafka's retention rules: an Empty group that used group management loses all offsets once it
-   * has been empty for the retention time; a group that never had members (simple commits) loses
-   * each offset by its commit time; a consumer group with members loses offsets of topics it no
-   * longer subscribes to by their commit time.
-   */
-  private List<TopicPartition> expiredOffsets(State s, long now) {
-    var retention = settings.offsetsRetentionMs();
-    var result = new ArrayList<TopicPartition>();
-    for (var e : sorted(s.offsets().keySet())) {
-      var o = s.offsets().get(e);
-      boolean expired;
-      if (group.is(ClassicGroup.Phase.EMPTY)) {
-        var base = s.protocolType() != null && s.stateTimestamp() >= 0 ? s.stateTimestamp() : o.commitTimestamp();
-        expired = base + retention <= now;
-      } else if (ConsumerProtocol.PROTOCOL_TYPE.equals(group.protocolType) && group.subscribedTopics != null) {
-        expired = !group.subscribedTopics.contains(e.topic()) && o.commitTimestamp() + retention <= now;
-      } else {
-        expired = false;
-      }
-      if (expired) result.add(e);
-    }
-    return result;
+    context.group = ClassicGroup.recover(s);
+    rebalancer.resume();
+    offsets.startRetentionChecks(s);
+    context.outboxActions.clear();
   }
 
   // ---------------------------------------------------------------- describe, list, delete
 
-  private Effect<Event, State> onDescribe(State s, Describe c) {
-    var d = new DescribedGroup().setGroupId(groupId).setErrorCode(Errors.NONE.code());
-    if (!exists(s)) {
-      d.setGroupState(ClassicGroup.Phase.DEAD.kafkaName).setProtocolType("").setProtocolData("");
-    } else {
-      var stable = group.is(ClassicGroup.Phase.STABLE);
-      d.setGroupState(group.phase.kafkaName)
-          .setProtocolType(group.protocolType == null ? "" : group.protocolType)
-          .setProtocolData(stable ? group.protocolName : "");
-      for (var m : group.members.values()) {
-        d.members().add(new DescribedGroupMember()
-            .setMemberId(m.memberId)
-            .setGroupInstanceId(m.groupInstanceId)
-            .setClientId(m.clientId)
-            .setClientHost(m.clientHost)
-            .setMemberMetadata(stable ? m.metadata(group.protocolName) : new byte[0])
-            .setMemberAssignment(stable ? m.assignment : new byte[0]));
-      }
-    }
-    reply(c.replyTo(), d);
-    return flush();
+  private void onDescribe(State s, Describe c) {
+    context.reply(c.replyTo(), GroupReplies.describedGroup(groupId, context.group, context.exists(s)));
   }
 
-  private Effect<Event, State> onGetOverview(State s, GetOverview c) {
-    var exists = exists(s);
-    reply(c.replyTo(), new ListedGroup()
-        .setGroupId(groupId)
-        .setProtocolType(exists && group.protocolType != null ? group.protocolType : "")
-        .setGroupState(exists ? group.phase.kafkaName : ClassicGroup.Phase.DEAD.kafkaName)
-        .setGroupType("classic"));
-    return flush();
+  private void onGetOverview(State s, GetOverview c) {
+    context.reply(c.replyTo(), GroupReplies.listedGroup(groupId, context.group, context.exists(s)));
   }
 
-  private Effect<Event, State> onDeleteGroup(State s, DeleteGroup c) {
+  private void onDeleteGroup(State s, DeleteGroup c) {
     Errors error;
-    if (!exists(s)) {
+    if (!context.exists(s)) {
       error = Errors.GROUP_ID_NOT_FOUND;
-    } else if (group.is(ClassicGroup.Phase.EMPTY)) {
+    } else if (context.group.is(ClassicGroup.Phase.EMPTY)) {
       error = Errors.NONE;
-      outboxEvents.add(new GroupDeleted(clock.getAsLong()));
-      group.pendingMembers.forEach(id -> timers.cancel("pending|" + id));
-      group = new ClassicGroup();
+      context.outboxEvents.add(new GroupDeleted(context.clock.getAsLong()));
+      context.group.pendingMembers.forEach(rebalancer::cancelPendingMemberTimeout);
+      context.group = new ClassicGroup();
     } else {
       error = Errors.NON_EMPTY_GROUP;
     }
-    reply(c.replyTo(), new DeletableGroupResult().setGroupId(groupId).setErrorCode(error.code()));
-    return flush();
+    context.reply(c.replyTo(), new DeletableGroupResult().setGroupId(groupId).setErrorCode(error.code()));
   }
 
-  /** Kafka keeps a group while it has members, pending members, offsets or a generation. */
-  private boolean exists(State s) {
-    return s.generationId() > 0 || group.generationId > 0 || !s.offsets().isEmpty()
-        || !group.members.isEmpty() || !group.pendingMembers.isEmpty();
-  }
+  // ---------------------------------------------------------------- outbox
 
-  // ---------------------------------------------------------------- replies
-
-  private JoinGroupResponseData joinSuccess(short version, String memberId, boolean withMembers, String leader, boolean skipAssignment) {
-    return new JoinGroupResponseData()
-        .setErrorCode(Errors.NONE.code())
-        .setGenerationId(group.generationId)
-        .setProtocolType(version >= 7 ? group.protocolType : null)
-        .setProtocolName(version >= 7 ? group.protocolName : Objects.requireNonNullElse(group.protocolName, ""))
-        .setLeader(leader == null ? "" : leader)
-        .setSkipAssignment(version >= 9 && skipAssignment)
-        .setMemberId(memberId)
-        .setMembers(withMembers ? group.currentMemberMetadata(version >= 5) : new ArrayList<>());
-  }
-
-  private void replyJoinError(ActorRef<JoinGroupResponseData> to, short version, String memberId, Errors error) {
-    reply(to, new JoinGroupResponseData()
-        .setErrorCode(error.code())
-        .setGenerationId(-1)
-        .setProtocolType(null)
-        .setProtocolName(version >= 7 ? null : "")
-        .setLeader("")
-        .setMemberId(memberId));
-  }
-
-  private SyncGroupResponseData syncSuccess(byte[] assignment) {
-    return new SyncGroupResponseData()
-        .setErrorCode(Errors.NONE.code())
-        .setProtocolType(group.protocolType)
-        .setProtocolName(group.protocolName)
-        .setAssignment(assignment);
-  }
-
-  private void replySyncError(ActorRef<SyncGroupResponseData> to, Errors error) {
-    reply(to, new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(new byte[0]));
-  }
-
-  /** Replies go out after this command's events are persisted (immediately when there are none). */
-  private <T> void reply(ActorRef<T> to, T message) {
-    outboxActions.add(() -> to.tell(message));
+  /** Handlers only change the live group and fill the outbox; the effect is the flush that follows. */
+  private <C> BiFunction<State, C, Effect<Event, State>> thenFlush(BiConsumer<State, C> handler) {
+    return (s, c) -> {
+      handler.accept(s, c);
+      return flush();
+    };
   }
 
   private Effect<Event, State> flush() {
-    tryCompleteJoin();
-    var events = List.copyOf(outboxEvents);
-    var actions = List.copyOf(outboxActions);
-    outboxEvents.clear();
-    outboxActions.clear();
+    rebalancer.tryCompleteJoin();
+    var events = List.copyOf(context.outboxEvents);
+    var actions = List.copyOf(context.outboxActions);
+    context.outboxEvents.clear();
+    context.outboxActions.clear();
     if (events.isEmpty()) {
       actions.forEach(Runnable::run);
       return Effect().none();
     }
     return Effect().persist(events).thenRun(newState -> actions.forEach(Runnable::run));
-  }
-
-  private MemberRecord memberRecord(MemberMetadata m) {
-    return new MemberRecord(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.rebalanceTimeoutMs, m.sessionTimeoutMs,
-        group.protocolName == null ? new byte[0] : m.metadata(group.protocolName), m.assignment);
-  }
-
-  private static List<TopicPartition> sorted(Set<TopicPartition> partitions) {
-    var list = new ArrayList<>(partitions);
-    list.sort((a, b) -> a.topic().equals(b.topic()) ? Integer.compare(a.partition(), b.partition()) : a.topic().compareTo(b.topic()));
-    return list;
   }
 }
