@@ -111,7 +111,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             if (e == Errors.UNKNOWN_SERVER_ERROR) log.warn("Produce to {} failed", append.tp(), cause);
             fail(out, e, cause.getMessage());
           } else {
-            out.setBaseOffset(result.firstOffset()).setLogStartOffset(result.logStartOffset());
+            out.setBaseOffset(result.firstOffset()).setLogStartOffset(result.logStartOffset())
+                .setLogAppendTimeMs(result.logAppendTime());
             if (!result.duplicate()) metrics.produced(append.tp().topic(), append.records().sizeInBytes(), result.recordCount());
           }
           return null;

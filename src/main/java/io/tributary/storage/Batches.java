@@ -46,6 +46,22 @@ final class Batches {
   static short attributes(ByteBuffer b, int pos) { return b.getShort(pos + ATTRIBUTES); }
   static boolean isControl(ByteBuffer b, int pos) { return (attributes(b, pos) & 0x20) != 0; }
 
+  /** Timestamp-type bit of the attributes (1 = LogAppendTime). */
+  static final int TIMESTAMP_TYPE_MASK = 0x08;
+
+  /**
+   * Kafka's {@code DefaultRecordBatch.setMaxTimestamp(LOG_APPEND_TIME, time)}: sets the timestamp type
+   * bit and the max timestamp (records keep their deltas; readers take the batch's time for all of
+   * them) and recomputes the CRC, which covers everything from the attributes on.
+   */
+  static void stampLogAppendTime(ByteBuffer b, int pos, long time) {
+    b.putShort(pos + ATTRIBUTES, (short) (attributes(b, pos) | TIMESTAMP_TYPE_MASK));
+    b.putLong(pos + MAX_TIMESTAMP, time);
+    int size = size(b, pos);
+    // Crc32C.compute takes the offset relative to the buffer's position
+    b.putInt(pos + CRC, (int) Crc32C.compute(b, pos + ATTRIBUTES - b.position(), size - ATTRIBUTES));
+  }
+
   /** Kafka's DefaultRecordBatch.incrementSequence: wraps around at Integer.MAX_VALUE. */
   static int incrementSequence(int sequence, int increment) {
     if (sequence > Integer.MAX_VALUE - increment) {

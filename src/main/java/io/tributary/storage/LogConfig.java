@@ -30,8 +30,8 @@ import org.apache.kafka.common.errors.InvalidConfigurationException;
  * {@code min.compaction.lag.ms}, {@code max.compaction.lag.ms}, {@code min.cleanable.dirty.ratio}),
  * {@code preallocate}, {@code file.delete.delay.ms}, {@code segment.jitter.ms},
  * {@code unclean.leader.election.enable}, {@code message.downconversion.enable} and the
- * timestamp-skew limits. {@code message.timestamp.type=LogAppendTime} is rejected: the broker
- * never rewrites batches, so it cannot stamp them.
+ * timestamp-skew limits. {@code message.timestamp.type=LogAppendTime} stamps each batch with the
+ * broker's clock on append, as Kafka does for v2 batches (attributes, max timestamp and CRC).
  */
 public final class LogConfig {
 
@@ -111,6 +111,7 @@ public final class LogConfig {
   private final boolean compact;
   private final boolean delete;
   private final int minInsyncReplicas;
+  private final boolean logAppendTime;
 
   private LogConfig(Map<String, String> values, Set<String> overridden, boolean flushAlways, long retentionCheckIntervalMs) {
     this.values = Collections.unmodifiableMap(values);
@@ -130,6 +131,7 @@ public final class LogConfig {
     this.compact = policy.contains("compact");
     this.delete = policy.contains("delete");
     this.minInsyncReplicas = Integer.parseInt(values.get("min.insync.replicas"));
+    this.logAppendTime = "LogAppendTime".equals(values.get("message.timestamp.type"));
   }
 
   /** Kafka's built-in defaults (as if {@code reference.conf} were absent). Handy for tests. */
@@ -156,8 +158,10 @@ public final class LogConfig {
         v.put(key, validate(key, String.valueOf(logSection.getLong(key))));
       }
     }
-    if (logSection.hasPath("cleanup.policy")) {
-      v.put("cleanup.policy", validate("cleanup.policy", logSection.getString("cleanup.policy")));
+    for (String key : List.of("cleanup.policy", "message.timestamp.type")) {
+      if (logSection.hasPath(key)) {
+        v.put(key, validate(key, logSection.getString(key)));
+      }
     }
     boolean always = false;
     if (logSection.hasPath("flush.policy")) {
@@ -252,10 +256,6 @@ public final class LogConfig {
         if (!d.allowed().isEmpty()) {
           String match = d.allowed().stream().filter(a -> a.equalsIgnoreCase(s)).findFirst()
               .orElseThrow(() -> invalid(raw, key, "String must be one of: " + String.join(", ", d.allowed())));
-          if (key.equals("message.timestamp.type") && match.equals("LogAppendTime")) {
-            throw new InvalidConfigurationException("Invalid value " + raw + " for configuration " + key
-                + ": LogAppendTime is not supported by this broker (batches are stored as produced); use CreateTime");
-          }
           return match;
         }
         return s;
@@ -322,6 +322,8 @@ public final class LogConfig {
   /** cleanup.policy contains {@code delete}: retention deletes old segments. */
   public boolean deleteRetention() { return delete; }
   public int minInsyncReplicas() { return minInsyncReplicas; }
+  /** {@code message.timestamp.type=LogAppendTime}: batches get the broker's clock as their timestamp. */
+  public boolean logAppendTime() { return logAppendTime; }
   /** How often the owner should call {@link PartitionLog#enforceRetention(long)} (broker-level). */
   public long retentionCheckIntervalMs() { return retentionCheckIntervalMs; }
 

@@ -3,6 +3,7 @@ package io.tributary.storage;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import org.apache.kafka.common.record.RecordBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -109,7 +110,8 @@ public final class PartitionLog implements Closeable {
 
   /**
    * Validates and appends producer batches (magic v2 only). Only baseOffset and
-   * partitionLeaderEpoch are patched in the stored bytes. Idempotent producers: a duplicate of one
+   * partitionLeaderEpoch are patched in the stored bytes, plus, under LogAppendTime, the timestamp
+   * type, max timestamp and CRC. Idempotent producers: a duplicate of one
    * of the last five batches of a producer returns the original offsets without writing.
    *
    * <p>The batches are patched in place in {@code records}' buffer (copied first only if that
@@ -134,7 +136,7 @@ public final class PartitionLog implements Closeable {
       ProducerStateManager.BatchMetadata dup = producers.check(buf);
       if (dup != null) {
         return new AppendResult(dup.firstOffset(), dup.lastOffset(), retention.logStartOffset(),
-            (int) (dup.lastOffset() - dup.firstOffset() + 1), true);
+            (int) (dup.lastOffset() - dup.firstOffset() + 1), true, RecordBatch.NO_TIMESTAMP);
       }
     }
     if (buf.isReadOnly()) {
@@ -144,12 +146,15 @@ public final class PartitionLog implements Closeable {
     }
     long first = logEndOffset;
     long last = first + summary.records() - 1;
-    LogSegment active = maybeRoll(buf.remaining(), last, summary.maxTimestamp());
+    long appendTime = cfg.logAppendTime() ? clock.getAsLong() : RecordBatch.NO_TIMESTAMP;
+    long maxTimestamp = cfg.logAppendTime() ? appendTime : summary.maxTimestamp();
+    LogSegment active = maybeRoll(buf.remaining(), last, maxTimestamp);
     long next = first;
     int end = buf.limit();
     for (int p = buf.position(); p < end; p += Batches.size(buf, p)) {
       buf.putLong(p + Batches.BASE_OFFSET, next);
       buf.putInt(p + Batches.PARTITION_LEADER_EPOCH, leaderEpoch);
+      if (cfg.logAppendTime()) Batches.stampLogAppendTime(buf, p, appendTime);
       next += Batches.lastOffsetDelta(buf, p) + 1;
     }
     active.append(buf, cfg.indexIntervalBytes());
@@ -158,7 +163,7 @@ public final class PartitionLog implements Closeable {
       producers.updateAll(buf);
     }
     flusher.appended(summary.records());
-    return new AppendResult(first, next - 1, retention.logStartOffset(), summary.records(), false);
+    return new AppendResult(first, next - 1, retention.logStartOffset(), summary.records(), false, appendTime);
   }
 
   private LogSegment maybeRoll(int bytes, long lastOffset, long incomingMaxTs) throws IOException {
@@ -388,7 +393,12 @@ public final class PartitionLog implements Closeable {
   }
 
   /** Result of an append. {@code duplicate} is true when an idempotent retry was recognised. */
-  public record AppendResult(long firstOffset, long lastOffset, long logStartOffset, int recordCount, boolean duplicate) {}
+  /**
+   * {@code logAppendTime}: the timestamp given to the batches under {@code message.timestamp.type=LogAppendTime},
+   * else -1 (also for a duplicate, whose original time is not kept).
+   */
+  public record AppendResult(long firstOffset, long lastOffset, long logStartOffset, int recordCount, boolean duplicate,
+                             long logAppendTime) {}
 
   /** Records of a read (whole batches, possibly empty) and the log's bounds at read time. */
   public record ReadResult(MemoryRecords records, long logStartOffset, long logEndOffset) {}
