@@ -35,6 +35,7 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
   static final Object WAKEUP = "wakeup";
   static final Object SHUTDOWN = "shutdown";
   private static final Object COMMIT_WAITING = "commit-waiting";
+  private static final Object COMMIT_RETRY = "commit-retry";
 
   record Flush(CompletableFuture<Done> done) {}
 
@@ -59,6 +60,11 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
 
   @Override
   public void preStart() {
+    if (engine.shutdownFuture.isDone()) {
+      // restarted after an unexpected exception: the source has been told the consumer is gone
+      getContext().stop(getSelf());
+      return;
+    }
     try {
       consumer = settings.createKafkaConsumer();
       var sub = engine.subscription;
@@ -159,6 +165,20 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
     }
     commitInFlight = true;
     pendingCommits.addAll(flushes);
+    try {
+      commitAsync(offsets, flushes);
+    } catch (RuntimeException e) {
+      // e.g. no group.id, or a fenced static member: the consumer cannot go on
+      commitInFlight = false;
+      pendingCommits.removeAll(flushes);
+      flushes.forEach(f -> f.completeExceptionally(e));
+      fail(e);
+      return;
+    }
+    pollNow();
+  }
+
+  private void commitAsync(Map<TopicPartition, ConsumerEngine.Staged> offsets, List<CompletableFuture<Done>> flushes) {
     consumer.commitAsync(ConsumerEngine.toCommit(offsets), (m, e) -> {
       commitInFlight = false;
       pendingCommits.removeAll(flushes);
@@ -166,8 +186,13 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
         flushes.forEach(f -> f.complete(Done.getInstance()));
       } else if (e instanceof RetriableCommitFailedException || e instanceof RebalanceInProgressException
           || e instanceof RetriableException) {
-        engine.restage(offsets); // committed by the next flush, or on revoke while the partitions are still ours
-        flushes.forEach(f -> f.complete(Done.getInstance()));
+        // Not committed yet: the offsets go back (unless newer ones were taken since) and the flushes wait
+        // for the next commit, tried after poll-interval, or for the synchronous one on revoke or shutdown.
+        // Completing them now would let atMostOnceSource emit records whose offsets are not committed.
+        engine.restage(offsets);
+        waitingFlushes.addAll(0, flushes);
+        getTimers().startSingleTimer(COMMIT_RETRY, COMMIT_WAITING, settings.pollInterval());
+        return;
       } else if (e instanceof CommitFailedException) {
         // The partitions were reassigned: their new owner reads from the last committed position (at-least-once).
         log.warn("Commit failed after a rebalance; those records will be delivered again: {}", e.getMessage());
@@ -178,7 +203,6 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
       // runs inside poll() on this actor's thread: start the next commit after poll returns
       if (!waitingFlushes.isEmpty()) getSelf().tell(COMMIT_WAITING, getSelf());
     });
-    pollNow();
   }
 
   /** True if committed (or nothing to commit). */
@@ -188,14 +212,18 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
 
   private boolean commitSync(Map<TopicPartition, ConsumerEngine.Staged> offsets, boolean evenIfEmpty) {
     if (offsets.isEmpty() && !evenIfEmpty) return true;
+    long deadline = System.nanoTime() + settings.commitTimeout().toNanos();
     try {
-      try {
-        consumer.commitSync(ConsumerEngine.toCommit(offsets), settings.commitTimeout());
-      } catch (WakeupException e) {
-        // a flush's wakeup that arrived as poll() returned, or during a rebalance callback: it is spent now
-        consumer.commitSync(ConsumerEngine.toCommit(offsets), settings.commitTimeout());
+      while (true) {
+        try {
+          consumer.commitSync(ConsumerEngine.toCommit(offsets),
+              Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+          return true;
+        } catch (WakeupException e) {
+          // a flush's wakeup that raced the end of poll(): it is spent now, so try again
+          if (System.nanoTime() >= deadline) throw e;
+        }
       }
-      return true;
     } catch (RuntimeException e) {
       log.warn("Synchronous commit of {} failed; those records will be delivered again: {}", offsets.keySet(), e.toString());
       return false;
@@ -215,11 +243,18 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
   private final class Listener implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      engine.buffer.revoke(partitions);
-      var set = new HashSet<>(partitions);
-      commitSync(engine.takeStaged(set::contains, epochs));
-      partitions.forEach(epochs::remove);
-      engine.subscription.listener().onRevoked(partitions);
+      // inside poll(): flushes must not wake the synchronous commit below (it is retried, but each
+      // wakeup costs a round trip)
+      var polling = engine.polling.getAndSet(null);
+      try {
+        engine.buffer.revoke(partitions);
+        var set = new HashSet<>(partitions);
+        commitSync(engine.takeStaged(set::contains, epochs));
+        partitions.forEach(epochs::remove);
+        engine.subscription.listener().onRevoked(partitions);
+      } finally {
+        engine.polling.set(polling);
+      }
     }
 
     @Override
@@ -256,6 +291,9 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
             var last = engine.takeStaged(tp -> true, epochs);
             // commitSync, even of nothing, also completes the asynchronous commits in flight (their callbacks run)
             boolean committed = last.isEmpty() && pendingCommits.isEmpty() || commitSync(last, true);
+            // the callbacks of commits in flight ran inside commitSync: a retriable failure put offsets back
+            var retried = engine.takeStaged(tp -> true, epochs);
+            if (!retried.isEmpty()) committed = commitSync(retried) && committed;
             var waiting = List.copyOf(waitingFlushes);
             waitingFlushes.clear();
             for (var f : waiting) {

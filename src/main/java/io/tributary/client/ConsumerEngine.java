@@ -31,6 +31,8 @@ final class ConsumerEngine<K, V> {
   final RecordBuffer<K, V> buffer;
   final CompletableFuture<Done> shutdownFuture = new CompletableFuture<>();
   private final ConcurrentHashMap<TopicPartition, Staged> staged = new ConcurrentHashMap<>();
+  /** The highest offset per partition handed to a commit (actor thread only). */
+  private final Map<TopicPartition, Staged> lastTaken = new HashMap<>();
   private final java.util.Set<CompletableFuture<Done>> flushes = ConcurrentHashMap.newKeySet();
   private volatile ActorRef actor;
   /** The actor's KafkaConsumer while it blocks in poll(), else null: a flush wakes it (see {@link #flush}). */
@@ -59,9 +61,15 @@ final class ConsumerEngine<K, V> {
         : (b.offset() > a.offset() ? b : a));
   }
 
-  /** Puts back offsets whose commit failed retriably (unless newer ones were staged meanwhile). */
+  /**
+   * Puts back offsets whose commit failed retriably, unless newer ones were staged or taken for a commit
+   * meanwhile (a later commit of a higher offset must not be followed by this lower one).
+   */
   void restage(Map<TopicPartition, Staged> offsets) {
-    offsets.forEach((tp, s) -> stage(tp, s.offset(), s.epoch()));
+    offsets.forEach((tp, s) -> {
+      Staged newest = lastTaken.get(tp);
+      if (newest == null || newest.epoch() != s.epoch() || newest.offset() <= s.offset()) stage(tp, s.offset(), s.epoch());
+    });
   }
 
   /**
@@ -78,6 +86,7 @@ final class ConsumerEngine<K, V> {
         if (epoch == null || s.epoch() < epoch) staged.remove(tp, s);
       } else if (include.test(tp) && staged.remove(tp, s)) {
         out.put(tp, s);
+        lastTaken.merge(tp, s, (a, b) -> a.epoch() != b.epoch() ? b : (b.offset() > a.offset() ? b : a));
       }
     }
     return out;
