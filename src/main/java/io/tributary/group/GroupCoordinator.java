@@ -1,6 +1,6 @@
 package io.tributary.group;
 
-import io.tributary.concurrent.DirectFutures;
+import io.tributary.concurrent.AkkaFutures;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -166,7 +166,8 @@ public final class GroupCoordinator {
   public <R> CompletionStage<R> ask(String groupId, Function<ActorRef<R>, GroupEntity.Command> command, Duration timeout) {
     CompletionStage<R> asked;
     try {
-      asked = DirectFutures.direct(sharding.entityRefFor(GroupEntity.ENTITY_KEY, groupId).ask(command::apply, timeout));
+      asked = AkkaFutures.plain(sharding.entityRefFor(GroupEntity.ENTITY_KEY, groupId).ask(command::apply, timeout),
+          system.executionContext());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

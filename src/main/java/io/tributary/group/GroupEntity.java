@@ -275,6 +275,8 @@ public final class GroupEntity
   private final String groupId;
   private final GroupSettings settings;
   private final CommittedOffsetsView offsetsView;
+  /** Recovery completed: events from now on are new, and go to the projection. */
+  private boolean recovered;
 
   // the handlers, split by concern; they share the live group and the outbox through the context
   private final GroupContext context;
@@ -313,7 +315,8 @@ public final class GroupEntity
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> {
       State next = state.apply(event);
-      offsetsView.apply(groupId, event); // a projection: idempotent, so replaying events is harmless
+      // replayed events would apply to a stale projection: onRecovered replaces it with the whole state
+      if (recovered) offsetsView.apply(groupId, event);
       return next;
     });
   }
@@ -351,6 +354,7 @@ public final class GroupEntity
 
   private void onRecovered(State s) {
     offsetsView.replace(groupId, s);
+    recovered = true;
     context.group = ClassicGroup.recover(s);
     rebalancer.resume();
     offsets.startRetentionChecks(s);

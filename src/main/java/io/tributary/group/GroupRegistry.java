@@ -1,6 +1,6 @@
 package io.tributary.group;
 
-import io.tributary.concurrent.DirectFutures;
+import io.tributary.concurrent.AkkaFutures;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -90,8 +90,9 @@ public final class GroupRegistry {
 
   /** The ids stored, as this node's replica has them. */
   public CompletionStage<Set<String>> groupIds() {
-    CompletionStage<Replicator.GetResponse<ORSet<String>>> asked = DirectFutures.direct(AskPattern.ask(replicator,
-        replyTo -> new Replicator.Get<>(KEY, Replicator.readLocal(), replyTo), writeTimeout, system.scheduler()));
+    CompletionStage<Replicator.GetResponse<ORSet<String>>> asked = AkkaFutures.plain(AskPattern.ask(replicator,
+        replyTo -> new Replicator.Get<>(KEY, Replicator.readLocal(), replyTo), writeTimeout, system.scheduler()),
+        system.executionContext());
     return asked.thenApply(response -> {
       if (response instanceof Replicator.GetSuccess<ORSet<String>> success) {
         return Set.copyOf(success.get(KEY).getElements());
@@ -103,9 +104,9 @@ public final class GroupRegistry {
   }
 
   private CompletionStage<Done> update(java.util.function.Function<ORSet<String>, ORSet<String>> modify) {
-    CompletionStage<Replicator.UpdateResponse<ORSet<String>>> asked = DirectFutures.direct(AskPattern.ask(replicator,
+    CompletionStage<Replicator.UpdateResponse<ORSet<String>>> asked = AkkaFutures.plain(AskPattern.ask(replicator,
         replyTo -> new Replicator.Update<>(KEY, ORSet.empty(), new Replicator.WriteMajority(writeTimeout), replyTo, modify::apply),
-        writeTimeout.plusSeconds(1), system.scheduler()));
+        writeTimeout.plusSeconds(1), system.scheduler()), system.executionContext());
     return asked.thenApply(response -> {
       if (response instanceof Replicator.UpdateSuccess<ORSet<String>>) return Done.getInstance();
       if (response instanceof Replicator.UpdateTimeout<ORSet<String>>) {

@@ -1,6 +1,6 @@
 package io.tributary.metadata;
 
-import io.tributary.concurrent.DirectFutures;
+import io.tributary.concurrent.AkkaFutures;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -159,7 +159,8 @@ public final class ClusterMetadataService implements MetadataService, Extension 
     var answer = new CompletableFuture<T>();
     CompletionStage<Reply> asked;
     try {
-      asked = DirectFutures.direct(AskPattern.ask(controller, request::apply, settings.askTimeout(), system.scheduler()));
+      asked = AkkaFutures.plain(AskPattern.ask(controller, request::apply, settings.askTimeout(), system.scheduler()),
+          system.executionContext());
     } catch (RuntimeException e) {
       answer.completeExceptionally(e);
       return answer;

@@ -69,12 +69,19 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
   private volatile CommittedOffsetsView groupOffsets;
   /** Partitions opened by a scrape to learn their high watermark. */
   private final java.util.Set<TopicPartition> opening = ConcurrentHashMap.newKeySet();
+  /** Partitions whose open for a scrape failed, and when (nanoTime). */
+  private final Map<TopicPartition, Long> failedOpens = new ConcurrentHashMap<>();
+  private final int opensPerScrape;
+  private final long retryFailedOpenNanos;
   private volatile IntSupplier connections = () -> 0;
 
   public NodeMetrics(ActorSystem<?> system, int nodeId, boolean jvm) {
     registry.config().commonTags("node", Integer.toString(nodeId));
     int maxId = 0;
     for (ApiKeys api : ApiKeys.values()) maxId = Math.max(maxId, api.id);
+    var lagConfig = system.settings().config().getConfig("tributary.metrics.group-lag");
+    opensPerScrape = lagConfig.getInt("opens-per-scrape");
+    retryFailedOpenNanos = lagConfig.getDuration("retry-failed-open-after").toNanos();
     requestTimers = new Timer[maxId + 1];
     requestFailures = new Counter[maxId + 1];
     logEndOffset = MultiGauge.builder("tributary.partition.log.end.offset")
@@ -139,13 +146,15 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
   private void forgetDeletedTopics(MetadataImage image) {
     for (String topic : List.copyOf(topics.keySet())) {
       if (image.topic(topic).isPresent()) continue;
-      TopicMeters m = topics.remove(topic);
-      if (m != null) {
+      // removed from the registry inside the map's lock for the key, so that a concurrent meters(topic)
+      // either sees the old meters before they go or registers new ones after
+      topics.computeIfPresent(topic, (t, m) -> {
         registry.remove(m.bytesIn());
         registry.remove(m.recordsIn());
         registry.remove(m.bytesOut());
         registry.remove(m.recordsOut());
-      }
+        return null;
+      });
     }
   }
 
@@ -171,6 +180,9 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
     List<MultiGauge.Row<?>> committedRows = new ArrayList<>();
     List<MultiGauge.Row<?>> lagRows = new ArrayList<>();
     List<MultiGauge.Row<?>> sumRows = new ArrayList<>();
+    int[] opens = {0};
+    long now = System.nanoTime();
+    failedOpens.values().removeIf(at -> now - at > retryFailedOpenNanos);
     groups.forEach((group, offsets) -> {
       long sum = 0;
       boolean any = false;
@@ -181,8 +193,14 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
         long hw = p.knownHighWatermark(tp);
         if (hw < 0) {
           // not open since the node started: open it once (it passivates again when idle, and its high
-          // watermark stays known), so its lag appears from the next scrape
-          if (opening.add(tp)) p.handle(tp).whenComplete((h, error) -> opening.remove(tp));
+          // watermark stays known), so its lag appears from a later scrape; a few per scrape
+          if (opens[0] < opensPerScrape && !p.draining() && !failedOpens.containsKey(tp) && opening.add(tp)) {
+            opens[0]++;
+            p.handle(tp).whenComplete((h, error) -> {
+              if (error != null) failedOpens.put(tp, System.nanoTime());
+              opening.remove(tp);
+            });
+          }
           continue;
         }
         long lag = Math.max(0, hw - e.getValue());

@@ -7,6 +7,7 @@ import akka.stream.QueueOfferResult;
 import akka.stream.javadsl.Keep;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
+import io.tributary.concurrent.AkkaFutures;
 import io.tributary.storage.PartitionLog;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,7 +76,8 @@ final class AppendPipeline {
         .toMat(Sink.ignore(), Keep.both())
         .run(mat);
     this.queue = pair.first();
-    this.done = pair.second();
+    // Sink.ignore's value is Scala-backed: callbacks on it would each start a thread on a small machine
+    this.done = AkkaFutures.plain(pair.second(), io);
   }
 
   /** Queues {@code op}; a full queue fails it with a retriable REQUEST_TIMED_OUT instead of growing. */
@@ -116,7 +118,10 @@ final class AppendPipeline {
     return ops;
   }
 
-  /** Stops taking operations; completes when everything queued has been written. Idempotent. */
+  /**
+   * Stops taking operations; completes, on the io executor, when everything queued has been written.
+   * Idempotent.
+   */
   synchronized CompletionStage<Done> complete() {
     if (!completed) {
       completed = true;

@@ -1,6 +1,6 @@
 package io.tributary.partition;
 
-import io.tributary.concurrent.DirectFutures;
+import io.tributary.concurrent.AkkaFutures;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -83,9 +83,9 @@ public final class Partitions {
     if (o != null && o.handle().isOpen()) {
       return CompletableFuture.completedFuture(o.handle());
     }
-    return DirectFutures.direct(ClusterSharding.get(system)
+    return AkkaFutures.plain(ClusterSharding.get(system)
         .entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp))
-        .<PartitionEntity.OpenReply>ask(PartitionEntity.Open::new, settings.askTimeout()))
+        .<PartitionEntity.OpenReply>ask(PartitionEntity.Open::new, settings.askTimeout()), system.executionContext())
         .exceptionally(e -> {
           throw new TimeoutException("Partition " + tp + " did not open within " + settings.askTimeout());
         })
@@ -106,9 +106,12 @@ public final class Partitions {
    */
   public long knownHighWatermark(TopicPartition tp) {
     Open o = open.get(tp);
-    if (o != null) return o.handle().peekHighWatermark();
-    var closed = closedHighWatermarks.get(tp);
     var topic = lastImage.topic(tp.topic());
+    if (o != null) {
+      boolean current = topic.isPresent() && topic.get().topicId().equals(o.handle().topicId());
+      return current ? o.handle().peekHighWatermark() : -1L;
+    }
+    var closed = closedHighWatermarks.get(tp);
     boolean current = closed != null && topic.isPresent() && topic.get().topicId().equals(closed.topicId());
     return current ? closed.highWatermark() : -1L;
   }
@@ -128,6 +131,7 @@ public final class Partitions {
     var closing = new ArrayList<CompletableFuture<Done>>();
     for (var tp : List.copyOf(open.keySet())) {
       Open o = open.remove(tp);
+      if (o != null) closedHighWatermarks.put(tp, new ClosedPartition(o.handle().topicId(), o.handle().peekHighWatermark()));
       if (o != null) closing.add(o.handle().close().toCompletableFuture().exceptionally(e -> {
         log.warn("Closing {} failed: {}", tp, e.getMessage());
         return Done.getInstance();

@@ -64,10 +64,11 @@ public final class KafkaServer {
           }
           connection.handleWith(connectionFlow(settings, dispatcher, info, killSwitch, inFlight)
               .watchTermination((mat, done) -> {
-                done.whenComplete((d, e) -> {
+                // the executor-taking variant: Akka's future would run a plain whenComplete as an async task
+                done.whenCompleteAsync((d, e) -> {
                   open.decrementAndGet();
                   if (e != null) log.info("Closed {}: {}", info, e.getMessage());
-                });
+                }, system.executionContext());
                 return mat;
               }), system);
         }))
