@@ -17,7 +17,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * A real Tributary broker inside the calling JVM, for application tests: a one-node {@link BrokerNode} on an
- * ephemeral Kafka port (127.0.0.1), with its data in a fresh temporary directory that {@link #close()} deletes.
+ * ephemeral Kafka port (127.0.0.1), its HTTP server (metrics, health) on an ephemeral port too, with its data
+ * in a fresh temporary directory that {@link #close()} deletes.
  * Consumer groups rebalance without the initial delay ({@code tributary.group.initial.rebalance.delay.ms = 0}).
  *
  * <pre>{@code
@@ -65,6 +66,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         "tributary.kafka.port", 0,
         "akka.remote.artery.canonical.hostname", "127.0.0.1",
         "akka.remote.artery.canonical.port", 0,
+        // an ephemeral HTTP port too: tests must not collide with a broker (or each other) on 9404
+        "tributary.http.port", 0,
         "tributary.node.data-dir", dir.toString()))
         .withFallback(ConfigFactory.parseString("tributary.group.initial.rebalance.delay.ms = 0"));
     try {
