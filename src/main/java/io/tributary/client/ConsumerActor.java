@@ -49,6 +49,8 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
   /** Flushes waiting for the commit in flight to finish; the next commit answers them all. */
   private final List<CompletableFuture<Done>> waitingFlushes = new ArrayList<>();
   private boolean commitInFlight;
+  /** The last poll returned nothing: the next one is likely to block for poll-timeout. */
+  private boolean lastPollEmpty = true;
   private int nextEpoch = 1;
   private boolean pollPending;
   private boolean closed;
@@ -119,7 +121,9 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
       consumer.resume(resume);
       boolean allPaused = !assigned.isEmpty() && resume.isEmpty();
       ConsumerRecords<K, V> records;
-      engine.polling.set(consumer);
+      // A flush may wake this poll only when it is likely to block (the last one found nothing): while
+      // records flow, polls return at once, and waking them would only cut fetches short.
+      if (lastPollEmpty) engine.polling.set(consumer);
       try {
         records = consumer.poll(allPaused ? Duration.ZERO : settings.pollTimeout());
       } catch (WakeupException e) {
@@ -127,6 +131,7 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
       } finally {
         engine.polling.set(null);
       }
+      lastPollEmpty = records.isEmpty();
       engine.buffer.add(records);
       if (allPaused) {
         engine.buffer.park();
