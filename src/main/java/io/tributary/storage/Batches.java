@@ -57,9 +57,7 @@ final class Batches {
   static void stampLogAppendTime(ByteBuffer b, int pos, long time) {
     b.putShort(pos + ATTRIBUTES, (short) (attributes(b, pos) | TIMESTAMP_TYPE_MASK));
     b.putLong(pos + MAX_TIMESTAMP, time);
-    int size = size(b, pos);
-    // Crc32C.compute takes the offset relative to the buffer's position
-    b.putInt(pos + CRC, (int) Crc32C.compute(b, pos + ATTRIBUTES - b.position(), size - ATTRIBUTES));
+    b.putInt(pos + CRC, (int) computeCrc(b, pos, size(b, pos)));
   }
 
   /** Kafka's DefaultRecordBatch.incrementSequence: wraps around at Integer.MAX_VALUE. */
@@ -78,6 +76,12 @@ final class Batches {
   /** CRC-32C over attributes..end, compared with the stored CRC. */
   static boolean crcValid(ByteBuffer b, int pos, int size) {
     long stored = b.getInt(pos + CRC) & 0xffffffffL;
-    return Crc32C.compute(b, pos + ATTRIBUTES - b.position(), size - ATTRIBUTES) == stored;
+    return computeCrc(b, pos, size) == stored;
+  }
+
+  /** CRC-32C of the batch at {@code pos}, over attributes..end (the part Kafka's CRC covers). */
+  private static long computeCrc(ByteBuffer b, int pos, int size) {
+    // Crc32C.compute takes the offset relative to the buffer's position
+    return Crc32C.compute(b, pos + ATTRIBUTES - b.position(), size - ATTRIBUTES);
   }
 }

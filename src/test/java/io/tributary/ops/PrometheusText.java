@@ -83,12 +83,7 @@ final class PrometheusText {
   double value(String name, String... labels) {
     Double found = null;
     for (var e : samples.entrySet()) {
-      if (!e.getKey().name().equals(name)) continue;
-      boolean match = true;
-      for (int i = 0; i < labels.length; i += 2) {
-        if (!labels[i + 1].equals(e.getKey().labels().get(labels[i]))) match = false;
-      }
-      if (match) {
+      if (matches(e.getKey(), name, labels)) {
         if (found != null) throw new IllegalArgumentException("more than one series matches " + name + " " + String.join(",", labels));
         found = e.getValue();
       }
@@ -98,12 +93,14 @@ final class PrometheusText {
 
   /** Whether some series with this name has labels including {@code labels} (k, v, k, v...). */
   boolean has(String name, String... labels) {
-    return samples.keySet().stream().anyMatch(s -> {
-      if (!s.name().equals(name)) return false;
-      for (int i = 0; i < labels.length; i += 2) {
-        if (!labels[i + 1].equals(s.labels().get(labels[i]))) return false;
-      }
-      return true;
-    });
+    return samples.keySet().stream().anyMatch(s -> matches(s, name, labels));
+  }
+
+  private static boolean matches(Series series, String name, String... labels) {
+    if (!series.name().equals(name)) return false;
+    for (int i = 0; i < labels.length; i += 2) {
+      if (!labels[i + 1].equals(series.labels().get(labels[i]))) return false;
+    }
+    return true;
   }
 }
