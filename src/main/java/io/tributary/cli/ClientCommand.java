@@ -1,9 +1,8 @@
 package io.tributary.cli;
 
+import io.tributary.concurrent.Failures;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -68,10 +67,11 @@ abstract class ClientCommand implements Callable<Integer> {
     return message;
   }
 
+  /** Also under a bare {@link KafkaException}, which kafka-clients wraps around the real cause. */
   static Throwable unwrap(Throwable t) {
-    while ((t instanceof ExecutionException || t instanceof CompletionException
-        || (t instanceof KafkaException && t.getClass() == KafkaException.class)) && t.getCause() != null) {
-      t = t.getCause();
+    t = Failures.unwrap(t);
+    while (t.getClass() == KafkaException.class && t.getCause() != null) {
+      t = Failures.unwrap(t.getCause());
     }
     return t;
   }

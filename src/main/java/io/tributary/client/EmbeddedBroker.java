@@ -3,11 +3,11 @@ package io.tributary.client;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.tributary.node.BrokerNode;
+import io.tributary.storage.Directories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -111,8 +111,8 @@ public final class EmbeddedBroker implements AutoCloseable {
   }
 
   private static void deleteRecursively(Path dir) {
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try {
+      Directories.deleteRecursively(dir);
     } catch (IOException e) {
       // best effort: a temp directory
     }

@@ -25,6 +25,7 @@ import io.tributary.protocol.KafkaApis;
 import io.tributary.protocol.KafkaServer;
 import io.tributary.protocol.ProducerIds;
 import io.tributary.protocol.RequestDispatcher;
+import io.tributary.storage.FileChannelOpener;
 import io.tributary.storage.LogConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -81,6 +82,14 @@ public final class BrokerNode implements AutoCloseable {
    *               directory (metadata store, group journal) are filled in before resolving.
    */
   public static BrokerNode start(Config config) {
+    return start(config, FileChannelOpener.DEFAULT);
+  }
+
+  /**
+   * As {@link #start(Config)}, opening partition segment files through {@code channels}: tests inject
+   * channels whose writes or fsyncs fail, to see a partition go offline as it would on a failing disk.
+   */
+  public static BrokerNode start(Config config, FileChannelOpener channels) {
     Config unresolved = ConfigFactory.defaultOverrides().withFallback(config)
         .withFallback(ConfigFactory.parseResources(BrokerNode.class.getClassLoader(), "tributary-akka.conf"))
         .withFallback(ConfigFactory.defaultReferenceUnresolved());
@@ -91,7 +100,7 @@ public final class BrokerNode implements AutoCloseable {
     ActorSystem<Void> system = null;
     try {
       system = ActorSystem.create(Behaviors.empty(), "tributary", full);
-      return boot(system, settings, lock);
+      return boot(system, settings, lock, channels);
     } catch (RuntimeException e) {
       if (system != null) {
         system.terminate();
@@ -102,7 +111,8 @@ public final class BrokerNode implements AutoCloseable {
     }
   }
 
-  private static BrokerNode boot(ActorSystem<Void> system, NodeSettings settings, FileLock lock) {
+  private static BrokerNode boot(ActorSystem<Void> system, NodeSettings settings, FileLock lock,
+                                 FileChannelOpener channels) {
     var cluster = Cluster.get(system);
     if (system.settings().config().getStringList("akka.cluster.seed-nodes").isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -118,8 +128,9 @@ public final class BrokerNode implements AutoCloseable {
 
     var io = system.dispatchers().lookup(DispatcherSelector.fromConfig("tributary.io-dispatcher"));
     var logDefaults = LogConfig.fromConfig(system.settings().config().getConfig("tributary.log"));
-    var partitions = new Partitions(system, metadata, settings.dataDir(), logDefaults, io, settings.partition());
+    var partitions = new Partitions(system, metadata, settings.dataDir(), logDefaults, io, settings.partition(), channels);
     partitions.start();
+    if (ops != null) ops.reportOfflinePartitions(partitions::offlinePartitions);
     var groups = GroupCoordinator.start(system, metadata);
 
     var registry = new ApiRegistry();

@@ -39,6 +39,7 @@ public record NodeSettings(int nodeId, Path dataDir, Duration shutdownDrainTimeo
             partition.getDuration("passivate-idle-after"),
             partition.getDuration("idle-check-interval"),
             Duration.ofMillis(t.getLong("log.retention.check.interval.ms")),
-            partition.getDuration("ask-timeout")));
+            partition.getDuration("ask-timeout"),
+            partition.getInt("stash-capacity")));
   }
 }

@@ -1,9 +1,8 @@
 package io.tributary.ops;
 
+import io.tributary.concurrent.Failures;
 import akka.http.javadsl.model.StatusCode;
 import akka.http.javadsl.model.StatusCodes;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.protocol.Errors;
 
 /** Kafka errors as HTTP statuses, and the JSON error body {@code {"error_code", "error", "message"}}. */
@@ -26,16 +25,9 @@ final class HttpErrors {
     }
   }
 
-  static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
-
   /** What a failure is answered with. */
   static ApiError toApiError(Throwable failure) {
-    Throwable t = unwrap(failure);
+    Throwable t = Failures.unwrap(failure);
     if (t instanceof ApiError e) return e;
     if (t instanceof java.util.concurrent.TimeoutException) {
       return new ApiError(Errors.REQUEST_TIMED_OUT, StatusCodes.GATEWAY_TIMEOUT, "The broker did not answer in time");

@@ -1,5 +1,6 @@
 package io.tributary.ops;
 
+import io.tributary.concurrent.Failures;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.http.javadsl.Http;
@@ -13,7 +14,10 @@ import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tributary.partition.Partitions;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.function.Supplier;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -40,6 +44,7 @@ public final class OpsServer extends AllDirectives {
   private final NodeMetrics metrics;
   private final RecordsApi records;
   private final ExecutorService blocking;
+  private volatile Supplier<List<Partitions.OfflinePartition>> offlinePartitions = List::of;
   private volatile String bootstrapServers;
   private volatile boolean ready;
   private ServerBinding binding;
@@ -70,6 +75,11 @@ public final class OpsServer extends AllDirectives {
         .whenComplete((s, e) -> {
           if (e != null) server.blocking.shutdownNow();
         });
+  }
+
+  /** Where {@code /health} learns which partitions a storage failure took offline. */
+  public void reportOfflinePartitions(Supplier<List<Partitions.OfflinePartition>> source) {
+    this.offlinePartitions = source;
   }
 
   /** The node accepts Kafka connections at {@code bootstrapServers}: {@code /ready} says so, the records API uses it. */
@@ -103,7 +113,7 @@ public final class OpsServer extends AllDirectives {
 
   Route routes() {
     return concat(
-        path("health", () -> get(() -> json(StatusCodes.OK, status("UP")))),
+        path("health", () -> get(() -> json(StatusCodes.OK, health()))),
         path("ready", () -> get(() -> ready ? json(StatusCodes.OK, status("READY"))
             : json(StatusCodes.SERVICE_UNAVAILABLE, status("NOT_READY")))),
         path("metrics", () -> get(() -> metrics == null
@@ -144,13 +154,33 @@ public final class OpsServer extends AllDirectives {
         .orTimeout(settings.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)
         .handle((body, failure) -> {
           if (failure == null) return response(StatusCodes.OK, body);
-          Throwable t = HttpErrors.unwrap(failure);
+          Throwable t = Failures.unwrap(failure);
           if (t instanceof RecordsApi.ResponseError r) return response(r.error.status, r.body);
           var error = HttpErrors.toApiError(t);
           if (error.status.intValue() >= 500) log.warn("HTTP API call failed: {}", t.toString());
           return response(error.status, errorBody(error));
         });
     return completeWithFuture(response);
+  }
+
+  /**
+   * UP, or DEGRADED with the partitions a failed write or fsync took offline. Still 200: the process is alive and
+   * its other partitions work (as a Kafka broker with an offline log directory keeps running), and a restart by
+   * a liveness probe would not mend the disk.
+   */
+  private ObjectNode health() {
+    var offline = offlinePartitions.get();
+    if (offline.isEmpty()) return status("UP");
+    var body = status("DEGRADED");
+    var list = body.putArray("offline_partitions");
+    for (var p : offline) {
+      list.addObject()
+          .put("topic", p.topicPartition().topic())
+          .put("partition", p.topicPartition().partition())
+          .put("error", Errors.KAFKA_STORAGE_ERROR.name())
+          .put("reason", p.reason());
+    }
+    return body;
   }
 
   private Route json(StatusCode status, ObjectNode body) {

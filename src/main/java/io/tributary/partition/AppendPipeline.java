@@ -9,11 +9,14 @@ import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import io.tributary.concurrent.AkkaFutures;
 import io.tributary.storage.PartitionLog;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -29,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * Every mutation of the log (appends, DeleteRecords, retention, config, close) goes through here,
  * so the log has exactly one writer without locks. Thread-safe: {@link #submit} may be called
  * from any thread.
+ *
+ * <p>A write or fsync that fails with an I/O error takes the partition offline, as Kafka takes a log
+ * directory offline: the log's state on disk is unknown from then on, so the failing batch and every later
+ * operation fail with {@link KafkaStorageException} (the client sees {@code KAFKA_STORAGE_ERROR}) and
+ * {@code onOffline} is told once. Only a restart (which recovers the unflushed tail) brings it back.
  */
 final class AppendPipeline {
   private static final Logger log = LoggerFactory.getLogger(AppendPipeline.class);
@@ -58,17 +66,28 @@ final class AppendPipeline {
       if (failure != null) result.completeExceptionally(failure);
       else result.complete(value);
     }
+
+    /** An I/O failure, as opposed to a rejected request (bad batch, out-of-range offset): the disk failed. */
+    final boolean failedOnStorage() {
+      return failure instanceof IOException || failure instanceof UncheckedIOException
+          || failure instanceof KafkaStorageException;
+    }
   }
 
   private final PartitionLog partitionLog;
   private final BoundedSourceQueue<LogOp<?>> queue;
   private final CompletionStage<Done> done;
   private final Runnable onWritten;
+  private final Consumer<KafkaStorageException> onOffline;
   private boolean completed;
+  /** Set by the writer when a write or fsync failed; read by submitters. */
+  private volatile KafkaStorageException offline;
 
-  AppendPipeline(PartitionLog partitionLog, int queueSize, int maxBatch, Executor io, Materializer mat, Runnable onWritten) {
+  AppendPipeline(PartitionLog partitionLog, int queueSize, int maxBatch, Executor io, Materializer mat, Runnable onWritten,
+                 Consumer<KafkaStorageException> onOffline) {
     this.partitionLog = partitionLog;
     this.onWritten = onWritten;
+    this.onOffline = onOffline;
     var pair = Source.<LogOp<?>>queue(queueSize)
         .batch(maxBatch, op -> { List<LogOp<?>> ops = new ArrayList<>(); ops.add(op); return ops; },
             (ops, op) -> { ops.add(op); return ops; })
@@ -82,6 +101,10 @@ final class AppendPipeline {
 
   /** Queues {@code op}; a full queue fails it with a retriable REQUEST_TIMED_OUT instead of growing. */
   <T> CompletableFuture<T> submit(LogOp<T> op) {
+    if (offline != null) {
+      op.result.completeExceptionally(offline);
+      return op.result;
+    }
     QueueOfferResult offered;
     try {
       offered = queue.offer(op);
@@ -97,10 +120,34 @@ final class AppendPipeline {
     return op.result;
   }
 
+  /** The failure that took the partition offline, or null while it is online. */
+  KafkaStorageException offline() {
+    return offline;
+  }
+
   private List<LogOp<?>> write(List<LogOp<?>> ops) {
+    try {
+      writeAndFlush(ops);
+    } catch (Throwable unexpected) {
+      // a bug, not the disk: the stream must go on, and no operation may be left without an answer
+      log.error("Writing to {} failed unexpectedly", partitionLog.dir(), unexpected);
+      ops.forEach(op -> op.result.completeExceptionally(unexpected));
+    }
+    return ops;
+  }
+
+  private void writeAndFlush(List<LogOp<?>> ops) {
+    if (offline != null) {
+      ops.forEach(op -> op.result.completeExceptionally(offline));
+      return;
+    }
     boolean wrote = false;
     for (LogOp<?> op : ops) {
       op.run(partitionLog);
+      if (op.failedOnStorage()) {
+        goOffline(ops, "write failed", op.failure);
+        return;
+      }
       wrote |= op.writes();
     }
     try {
@@ -108,14 +155,20 @@ final class AppendPipeline {
         partitionLog.flush();
       }
     } catch (Exception e) {
-      log.error("fsync failed; failing {} writes", ops.size(), e);
-      var failure = new KafkaStorageException("fsync failed: " + e.getMessage());
-      ops.forEach(op -> op.result.completeExceptionally(failure));
-      return ops;
+      goOffline(ops, "fsync failed", e);
+      return;
     }
     onWritten.run();
     ops.forEach(LogOp::complete);
-    return ops;
+  }
+
+  /** Fails the whole batch (none of it is known to be on disk) and everything after it. */
+  private void goOffline(List<LogOp<?>> ops, String what, Throwable cause) {
+    var failure = new KafkaStorageException("Partition log " + partitionLog.dir().getFileName() + " is offline: "
+        + what + ": " + cause.getMessage(), cause);
+    offline = failure;
+    onOffline.accept(failure); // first: whoever sees the failed writes finds the partition reported offline
+    ops.forEach(op -> op.result.completeExceptionally(failure));
   }
 
   /**

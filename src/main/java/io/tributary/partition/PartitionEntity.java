@@ -13,17 +13,21 @@ import akka.cluster.sharding.typed.ShardingMessageExtractor;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import io.tributary.concurrent.Failures;
 import io.tributary.metadata.TopicInfo;
 import io.tributary.storage.LogConfig;
+import io.tributary.storage.Directories;
 import io.tributary.storage.PartitionLog;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One partition, as a sharded entity (one shard per partition, so placement is per partition).
@@ -33,6 +37,7 @@ import org.apache.kafka.common.protocol.Errors;
  * when idle so that file handles are closed and a node can hold many thousands of partitions.
  */
 public final class PartitionEntity {
+  private static final Logger log = LoggerFactory.getLogger(PartitionEntity.class);
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "partition");
 
@@ -91,7 +96,7 @@ public final class PartitionEntity {
   }
 
   public static Behavior<Command> create(String entityId, ActorRef<ClusterSharding.ShardCommand> shard, Partitions partitions) {
-    return Behaviors.setup(ctx -> Behaviors.withStash(10_000, stash -> Behaviors.withTimers(timers ->
+    return Behaviors.setup(ctx -> Behaviors.withStash(partitions.settings().stashCapacity(), stash -> Behaviors.withTimers(timers ->
         new PartitionEntity(ctx, stash, timers, topicPartition(entityId), shard, partitions).opening())));
   }
 
@@ -119,7 +124,7 @@ public final class PartitionEntity {
       return unknown();
     }
     ctx.pipeToSelf(CompletableFuture.supplyAsync(() -> openLog(topic.get()), partitions.ioExecutor()),
-        (handle, error) -> error != null ? new LogOpenFailed(unwrap(error)) : new LogOpened(handle));
+        (handle, error) -> error != null ? new LogOpenFailed(Failures.unwrap(error)) : new LogOpened(handle));
     return Behaviors.receive(Command.class)
         .onMessage(LogOpened.class, m -> {
           partitions.register(m.handle(), topic.get());
@@ -141,20 +146,22 @@ public final class PartitionEntity {
         .build();
   }
 
+  /** Runs on the I/O executor, off the actor: logs through the class logger, never the actor context's. */
   private PartitionHandle openLog(TopicInfo topic) {
     try {
       Path dir = PartitionDirectory.of(partitions.dataDir(), tp);
       var existingId = PartitionDirectory.readTopicId(dir);
       if (existingId.isPresent() && !existingId.get().equals(topic.topicId())) {
-        ctx.getLog().info("Deleting {}: it belongs to an earlier topic of the same name ({})", dir, existingId.get());
-        PartitionDirectory.deleteRecursively(dir);
+        log.info("Deleting {}: it belongs to an earlier topic of the same name ({})", dir, existingId.get());
+        Directories.deleteRecursively(dir);
       }
       if (existingId.isEmpty() || !existingId.get().equals(topic.topicId())) {
         PartitionDirectory.writeTopicId(dir, topic.topicId());
       }
       var config = partitions.logDefaults().withOverrides(topic.configs());
-      var log = PartitionLog.open(dir, config);
-      return new PartitionHandle(tp, topic.topicId(), LEADER_EPOCH, log, partitions::newPipeline);
+      var partitionLog = PartitionLog.open(dir, config, System::currentTimeMillis, partitions.channels());
+      return new PartitionHandle(tp, topic.topicId(), LEADER_EPOCH, partitionLog, partitions::newPipeline,
+          partitions::markOffline);
     } catch (java.io.IOException e) {
       throw new KafkaStorageException("I/O error opening " + tp + ": " + e.getMessage(), e);
     }
@@ -182,7 +189,7 @@ public final class PartitionEntity {
           return Behaviors.same();
         })
         .onMessageEquals(Tick.CHECK_IDLE, () -> {
-          handle.flushIfDue();
+          logFailure(handle.flushIfDue(), "The periodic fsync (flush.ms)");
           if (handle.idleNanos() > partitions.settings().passivateIdleAfter().toNanos()) {
             ctx.getLog().debug("Passivating idle {}", tp);
             shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
@@ -190,13 +197,11 @@ public final class PartitionEntity {
           return Behaviors.same();
         })
         .onMessageEquals(Tick.CHECK_RETENTION, () -> {
-          handle.enforceRetention().whenComplete((deleted, e) -> {
-            if (e != null) ctx.getLog().warn("Retention of {} failed: {}", tp, e.getMessage());
-          });
+          logFailure(handle.enforceRetention(), "Retention");
           return Behaviors.same();
         })
         .onMessage(ApplyConfig.class, m -> {
-          handle.updateConfig(m.config());
+          logFailure(handle.updateConfig(m.config()), "Applying a changed topic config");
           return Behaviors.same();
         })
         .onMessage(Stop.class, m -> closing(handle, false))
@@ -223,8 +228,17 @@ public final class PartitionEntity {
         .build();
   }
 
-  private static Throwable unwrap(Throwable t) {
-    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  /**
+   * Logs the failure of work the entity started for itself (no client waits for it). A storage failure is not
+   * logged again here: it took the partition offline, and {@link Partitions#markOffline} reported that once.
+   * Runs on whatever thread completes the stage, hence the class logger.
+   */
+  private void logFailure(CompletionStage<?> work, String what) {
+    work.whenComplete((result, error) -> {
+      if (error == null) return;
+      Throwable cause = Failures.unwrap(error);
+      if (!(cause instanceof KafkaStorageException)) log.warn("{} of {} failed", what, tp, cause);
+    });
   }
 
   /** Shard id = entity id: each partition is its own shard, so it can be placed (and moved) alone. */

@@ -2,6 +2,7 @@ package io.tributary.partition;
 
 import akka.Done;
 import io.tributary.storage.LogConfig;
+import io.tributary.storage.Directories;
 import io.tributary.storage.PartitionLog;
 import io.tributary.storage.PartitionLog.AppendResult;
 import io.tributary.storage.PartitionLog.ReadResult;
@@ -10,9 +11,13 @@ import java.io.IOException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.record.MemoryRecords;
 
 /**
@@ -20,7 +25,9 @@ import org.apache.kafka.common.record.MemoryRecords;
  * partition's {@link AppendPipeline} (its single writer); reads, offsets and long-poll waits are
  * served directly from the log's immutable views on the caller's thread, so fetches never queue
  * behind writes. Handed out by {@link PartitionEntity} and valid until {@link #isOpen()} turns
- * false (passivation, topic deletion, shutdown); then ask the entity again. Thread-safe.
+ * false (passivation, topic deletion, shutdown); then ask the entity again. After a failed write or
+ * fsync the partition is offline ({@link #offline()}): every read and write fails with
+ * {@link KafkaStorageException}. Thread-safe.
  */
 public final class PartitionHandle {
   private final TopicPartition topicPartition;
@@ -34,14 +41,32 @@ public final class PartitionHandle {
   private volatile boolean open = true;
   private CompletionStage<Done> closed;
 
+  /** Creates the single writer of a handle's log. */
+  interface PipelineFactory {
+    AppendPipeline create(PartitionLog log, Runnable onWritten, Consumer<KafkaStorageException> onOffline);
+  }
+
   PartitionHandle(TopicPartition topicPartition, Uuid topicId, int leaderEpoch, PartitionLog log,
-                  java.util.function.BiFunction<PartitionLog, Runnable, AppendPipeline> pipelineFactory) {
+                  PipelineFactory pipelineFactory, BiConsumer<PartitionHandle, KafkaStorageException> onOffline) {
     this.topicPartition = topicPartition;
     this.topicId = topicId;
     this.leaderEpoch = leaderEpoch;
     this.log = log;
     this.highWatermark = log.logEndOffset();
-    this.pipeline = pipelineFactory.apply(log, this::onWritten);
+    this.pipeline = pipelineFactory.create(log, this::onWritten, failure -> {
+      onOffline.accept(this, failure);
+      wakeAll(); // waiting fetches answer now, with the storage error
+    });
+  }
+
+  /** The failure that took this partition offline, if it is. */
+  public Optional<KafkaStorageException> offline() {
+    return Optional.ofNullable(pipeline.offline());
+  }
+
+  private void ensureOnline() {
+    var failure = pipeline.offline();
+    if (failure != null) throw new KafkaStorageException(failure.getMessage(), failure);
   }
 
   public TopicPartition topicPartition() { return topicPartition; }
@@ -70,16 +95,19 @@ public final class PartitionHandle {
   /** Reads committed batches (below the high watermark) from {@code offset}. */
   public ReadResult read(long offset, int maxBytes, boolean minOneBatch) throws IOException {
     touch();
+    ensureOnline();
     return log.read(offset, maxBytes, highWatermark, minOneBatch);
   }
 
   public Optional<TimestampOffset> offsetForTimestamp(long timestamp) throws IOException {
     touch();
+    ensureOnline();
     return log.offsetForTimestamp(timestamp);
   }
 
   public Optional<TimestampOffset> maxTimestamp() throws IOException {
     touch();
+    ensureOnline();
     return log.maxTimestamp();
   }
 
@@ -176,25 +204,41 @@ public final class PartitionHandle {
   synchronized CompletionStage<Done> close() {
     open = false;
     if (closed == null) {
-      closed = pipeline.complete().thenApply(d -> {
+      // closed even when the pipeline failed: file handles must not leak
+      closed = pipeline.complete().handle((d, failure) -> {
         try {
-          log.close();
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
+          closeLog();
         } finally {
           wakeAll();
         }
+        if (failure != null) throw new CompletionException(failure);
         return Done.getInstance();
       });
     }
     return closed;
   }
 
+  /** An offline log is closed without writing anything, so that the next open recovers its tail. */
+  private void closeLog() {
+    var failure = pipeline.offline();
+    if (failure != null) {
+      log.closeAfterFailure(failure);
+      return;
+    }
+    try {
+      log.close();
+    } catch (IOException e) {
+      log.closeAfterFailure(e);
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Finishes queued writes, closes the log, then deletes its directory (topic deleted). */
   CompletionStage<Done> closeAndDelete() {
+    // a failed close does not matter here: the files are deleted either way
     return close().handle((d, e) -> {
       try {
-        PartitionDirectory.deleteRecursively(log.dir());
+        Directories.deleteRecursively(log.dir());
       } catch (IOException io) {
         throw new java.io.UncheckedIOException(io);
       }

@@ -8,7 +8,9 @@ import akka.stream.Materializer;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.MetadataService;
 import io.tributary.metadata.TopicInfo;
+import io.tributary.storage.FileChannelOpener;
 import io.tributary.storage.LogConfig;
+import io.tributary.storage.Directories;
 import io.tributary.storage.PartitionLog;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,9 +23,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,14 +36,17 @@ import org.slf4j.LoggerFactory;
  * The node's partitions as the protocol layer sees them: {@link #handle} returns the open
  * {@link PartitionHandle} of a partition, asking its sharded {@link PartitionEntity} (which starts
  * it) only when no open handle is known here. It also follows metadata changes: a deleted topic's
- * logs are deleted, an altered config reaches the open logs. Thread-safe.
+ * logs are deleted, an altered config reaches the open logs. It also knows which partitions a failed
+ * write or fsync took offline: those answer {@code KAFKA_STORAGE_ERROR} until the node restarts (or their
+ * topic is deleted), while every other partition keeps working. Thread-safe.
  */
 public final class Partitions {
   private static final Logger log = LoggerFactory.getLogger(Partitions.class);
 
   /** Settings from {@code tributary.partition}. */
   public record Settings(int appendQueueSize, int maxWriteBatch, Duration passivateIdleAfter,
-                         Duration idleCheckInterval, Duration retentionCheckInterval, Duration askTimeout) {}
+                         Duration idleCheckInterval, Duration retentionCheckInterval, Duration askTimeout,
+                         int stashCapacity) {}
 
   private record Open(PartitionHandle handle, TopicInfo topic) {}
 
@@ -48,6 +55,7 @@ public final class Partitions {
   private final Path dataDir;
   private final LogConfig logDefaults;
   private final Executor io;
+  private final FileChannelOpener channels;
   private final Settings settings;
   private final Materializer materializer;
   private final Map<TopicPartition, Open> open = new ConcurrentHashMap<>();
@@ -55,16 +63,28 @@ public final class Partitions {
   private final Map<TopicPartition, ClosedPartition> closedHighWatermarks = new ConcurrentHashMap<>();
 
   private record ClosedPartition(Uuid topicId, long highWatermark) {}
+
+  /** A partition taken offline by a storage failure, and why. */
+  public record OfflinePartition(TopicPartition topicPartition, Uuid topicId, String reason) {}
+
+  private final Map<TopicPartition, OfflinePartition> offline = new ConcurrentHashMap<>();
   private volatile MetadataImage lastImage;
   private volatile boolean draining;
 
   public Partitions(ActorSystem<?> system, MetadataService metadata, Path dataDir, LogConfig logDefaults,
                     Executor io, Settings settings) {
+    this(system, metadata, dataDir, logDefaults, io, settings, FileChannelOpener.DEFAULT);
+  }
+
+  /** As above, opening segment files through {@code channels}. */
+  public Partitions(ActorSystem<?> system, MetadataService metadata, Path dataDir, LogConfig logDefaults,
+                    Executor io, Settings settings, FileChannelOpener channels) {
     this.system = system;
     this.metadata = metadata;
     this.dataDir = dataDir;
     this.logDefaults = logDefaults;
     this.io = io;
+    this.channels = channels;
     this.settings = settings;
     this.materializer = Materializer.matFromSystem(system);
     this.lastImage = metadata.current();
@@ -79,6 +99,11 @@ public final class Partitions {
 
   /** The open partition, starting it if needed; fails with the Kafka error of the reason it cannot be opened. */
   public CompletionStage<PartitionHandle> handle(TopicPartition tp) {
+    var down = offline.get(tp);
+    if (down != null) {
+      return CompletableFuture.failedFuture(new KafkaStorageException(
+          "Partition " + tp + " is offline after a storage failure: " + down.reason()));
+    }
     Open o = open.get(tp);
     if (o != null && o.handle().isOpen()) {
       return CompletableFuture.completedFuture(o.handle());
@@ -93,6 +118,11 @@ public final class Partitions {
           if (reply instanceof PartitionEntity.Opened opened) return opened.handle();
           throw ((PartitionEntity.OpenFailed) reply).exception();
         });
+  }
+
+  /** Partitions a storage failure took offline since the node started (their topics still exist). */
+  public List<OfflinePartition> offlinePartitions() {
+    return List.copyOf(offline.values());
   }
 
   /** Partitions currently open on this node. */
@@ -144,10 +174,20 @@ public final class Partitions {
   Path dataDir() { return dataDir; }
   LogConfig logDefaults() { return logDefaults; }
   Executor ioExecutor() { return io; }
+  FileChannelOpener channels() { return channels; }
   Settings settings() { return settings; }
 
-  AppendPipeline newPipeline(PartitionLog log, Runnable onWritten) {
-    return new AppendPipeline(log, settings.appendQueueSize(), settings.maxWriteBatch(), io, materializer, onWritten);
+  AppendPipeline newPipeline(PartitionLog log, Runnable onWritten, Consumer<KafkaStorageException> onOffline) {
+    return new AppendPipeline(log, settings.appendQueueSize(), settings.maxWriteBatch(), io, materializer, onWritten,
+        onOffline);
+  }
+
+  /** Called once per partition, by its writer, when a write or fsync failed. */
+  void markOffline(PartitionHandle handle, KafkaStorageException failure) {
+    var tp = handle.topicPartition();
+    log.error("Partition {} is offline: its produce and fetch requests get KAFKA_STORAGE_ERROR until the node restarts",
+        tp, failure);
+    offline.put(tp, new OfflinePartition(tp, handle.topicId(), failure.getMessage()));
   }
 
   void register(PartitionHandle handle, TopicInfo topic) {
@@ -185,6 +225,9 @@ public final class Partitions {
     }
     closedHighWatermarks.entrySet().removeIf(e -> image.topic(e.getKey().topic())
         .map(t -> !t.topicId().equals(e.getValue().topicId())).orElse(true));
+    // a deleted topic's offline partitions go with it; a new topic of the same name starts online
+    offline.entrySet().removeIf(e -> image.topic(e.getKey().topic())
+        .map(t -> !t.topicId().equals(e.getValue().topicId())).orElse(true));
     boolean topicGone = previous.topics().values().stream()
         .anyMatch(t -> image.topic(t.name()).map(n -> !n.topicId().equals(t.topicId())).orElse(true));
     if (topicGone) {
@@ -204,7 +247,7 @@ public final class Partitions {
             || tp.get().partition() >= topic.get().partitionCount());
         if (orphan) {
           log.info("Deleting {}: its topic no longer exists", dir);
-          PartitionDirectory.deleteRecursively(dir);
+          Directories.deleteRecursively(dir);
         }
       }
     } catch (IOException e) {

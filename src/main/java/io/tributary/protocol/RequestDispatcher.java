@@ -1,12 +1,11 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import akka.util.ByteString;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -108,10 +107,8 @@ public final class RequestDispatcher {
     return CompletableFuture.completedFuture(Optional.of(frame));
   }
 
+  // handlers call this name; the logic is Failures.unwrap
   static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
+    return Failures.unwrap(t);
   }
 }

@@ -50,8 +50,8 @@ final class LogCompactor {
    *
    * @return the number of segments rewritten
    */
-  static int compact(Path dir, List<LogSegment> cleanable, LogSegments segments, LogConfig config, long nowMs)
-      throws IOException {
+  static int compact(Path dir, List<LogSegment> cleanable, LogSegments segments, LogConfig config, long nowMs,
+                     FileChannelOpener channels) throws IOException {
     Map<ByteBuffer, Long> latest = buildOffsetMap(cleanable);
     TopicPartition tp = topicPartition(dir);
     int rewritten = 0;
@@ -63,7 +63,7 @@ final class LogCompactor {
       seg.deleteIndexFiles();
       seg.closeChannel();
       swapIn(cleaned, seg.logFile());
-      LogSegment fresh = LogSegment.open(dir, seg.baseOffset(), config.segmentIndexBytes(), nowMs);
+      LogSegment fresh = LogSegment.open(dir, seg.baseOffset(), config.segmentIndexBytes(), nowMs, channels);
       fresh.indexIntervalBytes = config.indexIntervalBytes();
       fresh.ensureIndexes();
       segments.add(fresh);

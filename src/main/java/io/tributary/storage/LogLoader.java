@@ -30,6 +30,7 @@ final class LogLoader {
   private final ProducerStateManager producers;
   private final Checkpoint logStartCheckpoint;
   private final Checkpoint recoveryCheckpoint;
+  private final FileChannelOpener channels;
 
   /**
    * Offsets of the opened log, which is on disk up to its end; {@code checkpointedRecoveryPoint}
@@ -38,7 +39,7 @@ final class LogLoader {
   record Loaded(long logStartOffset, long logEndOffset, long checkpointedRecoveryPoint) {}
 
   LogLoader(Path dir, LogConfig config, LongSupplier clock, LogSegments segments, ProducerStateManager producers,
-      Checkpoint logStartCheckpoint, Checkpoint recoveryCheckpoint) {
+      Checkpoint logStartCheckpoint, Checkpoint recoveryCheckpoint, FileChannelOpener channels) {
     this.dir = dir;
     this.config = config;
     this.clock = clock;
@@ -46,6 +47,7 @@ final class LogLoader {
     this.producers = producers;
     this.logStartCheckpoint = logStartCheckpoint;
     this.recoveryCheckpoint = recoveryCheckpoint;
+    this.channels = channels;
   }
 
   /** Fills {@code segments} and {@code producers} from the directory (creating it if absent). */
@@ -61,12 +63,12 @@ final class LogLoader {
     long leo;
     if (bases.isEmpty()) {
       long base = Math.max(0, lsoCheckpoint);
-      addSegment(LogSegment.create(dir, base, config.segmentIndexBytes(), nowMs));
+      addSegment(LogSegment.create(dir, base, config.segmentIndexBytes(), nowMs, channels));
       leo = base;
       clean = true;
     } else {
       for (long b : bases) {
-        addSegment(LogSegment.open(dir, b, config.segmentIndexBytes(), nowMs));
+        addSegment(LogSegment.open(dir, b, config.segmentIndexBytes(), nowMs, channels));
       }
       leo = -1;
       if (clean) {
@@ -88,7 +90,7 @@ final class LogLoader {
         segments.remove(s);
         s.delete();
       }
-      addSegment(LogSegment.create(dir, lso, config.segmentIndexBytes(), nowMs));
+      addSegment(LogSegment.create(dir, lso, config.segmentIndexBytes(), nowMs, channels));
       leo = lso;
     }
     segments.active().ensureIndexes();

@@ -31,6 +31,7 @@ final class LogSegment {
   private final Path timeIndexFile;
   private final int segmentIndexBytes;
   private final long createdMs;
+  private final FileChannelOpener channels;
 
   private volatile FileChannel ch;
   private volatile int size;
@@ -48,13 +49,15 @@ final class LogSegment {
   private long rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
   private boolean rollingBaseKnown;
 
-  private LogSegment(Path dir, long baseOffset, int segmentIndexBytes, long createdMs, FileChannel ch) throws IOException {
+  private LogSegment(Path dir, long baseOffset, int segmentIndexBytes, long createdMs, FileChannelOpener channels,
+                     FileChannel ch) throws IOException {
     this.baseOffset = baseOffset;
     this.logFile = dir.resolve(fileName(baseOffset, ".log"));
     this.indexFile = dir.resolve(fileName(baseOffset, ".index"));
     this.timeIndexFile = dir.resolve(fileName(baseOffset, ".timeindex"));
     this.segmentIndexBytes = segmentIndexBytes;
     this.createdMs = createdMs;
+    this.channels = channels;
     this.ch = ch;
     long s = ch.size();
     if (s > Integer.MAX_VALUE) {
@@ -69,11 +72,12 @@ final class LogSegment {
   }
 
   /** Creates a new empty segment (truncating a leftover file of the same name). */
-  static LogSegment create(Path dir, long baseOffset, int segmentIndexBytes, long nowMs) throws IOException {
+  static LogSegment create(Path dir, long baseOffset, int segmentIndexBytes, long nowMs, FileChannelOpener channels)
+      throws IOException {
     Path f = dir.resolve(fileName(baseOffset, ".log"));
-    FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ,
+    FileChannel ch = channels.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ,
         StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-    LogSegment s = new LogSegment(dir, baseOffset, segmentIndexBytes, nowMs, ch);
+    LogSegment s = new LogSegment(dir, baseOffset, segmentIndexBytes, nowMs, channels, ch);
     Files.deleteIfExists(s.indexFile);
     Files.deleteIfExists(s.timeIndexFile);
     s.offsetIndex = OffsetIndex.empty(s.indexFile, baseOffset, segmentIndexBytes);
@@ -83,10 +87,11 @@ final class LogSegment {
   }
 
   /** Opens an existing segment; its indexes are loaded on first use. */
-  static LogSegment open(Path dir, long baseOffset, int segmentIndexBytes, long nowMs) throws IOException {
+  static LogSegment open(Path dir, long baseOffset, int segmentIndexBytes, long nowMs, FileChannelOpener channels)
+      throws IOException {
     Path f = dir.resolve(fileName(baseOffset, ".log"));
-    FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    return new LogSegment(dir, baseOffset, segmentIndexBytes, nowMs, ch);
+    FileChannel ch = channels.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    return new LogSegment(dir, baseOffset, segmentIndexBytes, nowMs, channels, ch);
   }
 
   long baseOffset() { return baseOffset; }
@@ -106,7 +111,7 @@ final class LogSegment {
   // A thread interrupted inside a FileChannel operation closes the channel for everyone; reopen it.
   private synchronized FileChannel reopen(FileChannel old) throws IOException {
     if (ch == old && !closed) {
-      ch = FileChannel.open(logFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      ch = channels.open(logFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
     return ch;
   }

@@ -7,11 +7,9 @@ import org.apache.kafka.common.record.RecordBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongSupplier;
-import java.util.stream.Stream;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.record.MemoryRecords;
@@ -47,6 +45,7 @@ public final class PartitionLog implements Closeable {
 
   private final Path dir;
   private final LongSupplier clock;
+  private final FileChannelOpener channels;
   private volatile LogConfig config;
   private final LogSegments segments = new LogSegments();
   private final ProducerStateManager producers;
@@ -59,10 +58,11 @@ public final class PartitionLog implements Closeable {
   private volatile boolean closed;
   private long cleanedUpTo = -1; // writer-only
 
-  private PartitionLog(Path dir, LogConfig config, LongSupplier clock) {
+  private PartitionLog(Path dir, LogConfig config, LongSupplier clock, FileChannelOpener channels) {
     this.dir = dir;
     this.config = config;
     this.clock = clock;
+    this.channels = channels;
     this.producers = new ProducerStateManager(dir);
     this.logStartCheckpoint = new Checkpoint(dir.resolve(LOG_START_CHECKPOINT));
     this.recoveryCheckpoint = new Checkpoint(dir.resolve(RECOVERY_CHECKPOINT));
@@ -77,7 +77,13 @@ public final class PartitionLog implements Closeable {
 
   /** As {@link #open(Path, LogConfig)} with an injectable wall clock (ms) for segment.ms, flush.ms and retention. */
   public static PartitionLog open(Path dir, LogConfig config, LongSupplier clock) throws IOException {
-    PartitionLog log = new PartitionLog(dir, config, clock);
+    return open(dir, config, clock, FileChannelOpener.DEFAULT);
+  }
+
+  /** As {@link #open(Path, LogConfig, LongSupplier)}, opening the segment files through {@code channels}. */
+  public static PartitionLog open(Path dir, LogConfig config, LongSupplier clock, FileChannelOpener channels)
+      throws IOException {
+    PartitionLog log = new PartitionLog(dir, config, clock, channels);
     try {
       log.load();
     } catch (IOException | RuntimeException e) {
@@ -95,7 +101,7 @@ public final class PartitionLog implements Closeable {
 
   private void load() throws IOException {
     LogLoader.Loaded loaded =
-        new LogLoader(dir, config, clock, segments, producers, logStartCheckpoint, recoveryCheckpoint).load();
+        new LogLoader(dir, config, clock, segments, producers, logStartCheckpoint, recoveryCheckpoint, channels).load();
     retention.initLogStartOffset(loaded.logStartOffset());
     logEndOffset = loaded.logEndOffset();
     flusher.init(loaded.logEndOffset(), loaded.checkpointedRecoveryPoint());
@@ -192,7 +198,7 @@ public final class PartitionLog implements Closeable {
       return old;
     }
     old.onRoll();
-    LogSegment s = LogSegment.create(dir, base, config.segmentIndexBytes(), clock.getAsLong());
+    LogSegment s = LogSegment.create(dir, base, config.segmentIndexBytes(), clock.getAsLong(), channels);
     addSegment(s);
     producers.takeSnapshot(base);
     return s;
@@ -330,7 +336,7 @@ public final class PartitionLog implements Closeable {
     if (cleanable.isEmpty()) {
       return 0;
     }
-    int rewritten = LogCompactor.compact(dir, cleanable, segments, config, nowMs);
+    int rewritten = LogCompactor.compact(dir, cleanable, segments, config, nowMs, channels);
     cleanedUpTo = active.baseOffset();
     return rewritten;
   }
@@ -370,16 +376,29 @@ public final class PartitionLog implements Closeable {
     Files.write(dir.resolve(CLEAN_SHUTDOWN_FILE), new byte[0]);
   }
 
+  /**
+   * Closes the files after a failed write or fsync, writing nothing: no flush, no producer snapshot, no
+   * checkpoint and no clean-shutdown marker, so that the next open re-validates the unflushed tail instead of
+   * trusting it. Errors closing the channels are added to {@code failure}'s suppressed ones.
+   */
+  public void closeAfterFailure(Throwable failure) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (LogSegment s : segments.all()) {
+      try {
+        s.closeChannel();
+      } catch (IOException e) {
+        failure.addSuppressed(e);
+      }
+    }
+  }
+
   /** Closes and deletes the whole directory (topic deleted). */
   public void delete() throws IOException {
     close();
-    if (Files.exists(dir)) {
-      try (Stream<Path> walk = Files.walk(dir)) {
-        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
+    Directories.deleteRecursively(dir);
   }
 
   /** Producer state (tests, diagnostics). Writer thread only. */
