@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A single-offset checkpoint file in the partition directory (Kafka's text format:
@@ -17,22 +19,28 @@ import java.util.List;
  * Not thread-safe: written by the log's single writer.
  */
 final class Checkpoint {
+  private static final Logger log = LoggerFactory.getLogger(Checkpoint.class);
   private final Path file;
 
   Checkpoint(Path file) { this.file = file; }
 
-  /** The stored offset, or -1 if absent or unreadable. */
+  /**
+   * The stored offset, or -1 if absent or unreadable. An unreadable file is logged: -1 is the safe answer for
+   * both checkpoints (the log start falls back to the first segment, recovery starts from the beginning).
+   */
   long read() {
+    if (!Files.exists(file)) {
+      return -1;
+    }
     try {
-      if (!Files.exists(file)) {
-        return -1;
-      }
       List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
       if (lines.size() < 2 || !lines.get(0).trim().equals("0")) {
+        log.warn("Ignoring checkpoint {}: not version 0 followed by an offset", file);
         return -1;
       }
       return Long.parseLong(lines.get(1).trim());
     } catch (IOException | NumberFormatException e) {
+      log.warn("Ignoring unreadable checkpoint {}: {}", file, e.toString());
       return -1;
     }
   }
