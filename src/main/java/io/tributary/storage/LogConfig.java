@@ -1,6 +1,7 @@
 package io.tributary.storage;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueType;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -45,47 +46,45 @@ public final class LogConfig {
 
   private enum Type { INT, LONG, DOUBLE, BOOLEAN, STRING, LIST }
 
-  private record Def(String key, Type type, String kafkaDefault, double min, double max, List<String> allowed) {}
+  private record Def(String key, Type type, double min, double max, List<String> allowed) {}
 
   private static final Map<String, Def> DEFS = new LinkedHashMap<>();
 
-  private static void def(String key, Type type, String dflt, double min, double max, String... allowed) {
-    DEFS.put(key, new Def(key, type, dflt, min, max, List.of(allowed)));
+  private static void def(String key, Type type, double min, double max, String... allowed) {
+    DEFS.put(key, new Def(key, type, min, max, List.of(allowed)));
   }
 
+  // every key's default is in reference.conf (tributary.log); here only what a value may be
   static {
     double inf = Double.POSITIVE_INFINITY;
     double ninf = Double.NEGATIVE_INFINITY;
-    // keys whose broker default comes from tributary.log (see reference.conf)
-    def("segment.bytes", Type.INT, "1073741824", 14, inf);
-    def("segment.ms", Type.LONG, "604800000", 1, inf);
-    def("retention.ms", Type.LONG, "604800000", -1, inf);
-    def("retention.bytes", Type.LONG, "-1", ninf, inf);
-    def("max.message.bytes", Type.INT, "1048588", 0, inf);
-    def("index.interval.bytes", Type.INT, "4096", 0, inf);
-    def("segment.index.bytes", Type.INT, "10485760", 4, inf);
-    def("flush.messages", Type.LONG, String.valueOf(Long.MAX_VALUE), 1, inf);
-    def("flush.ms", Type.LONG, String.valueOf(Long.MAX_VALUE), 0, inf);
-    def("cleanup.policy", Type.LIST, "delete", 0, 0, "delete", "compact");
-    // further Kafka topic keys (Kafka's defaults)
-    def("min.insync.replicas", Type.INT, "1", 1, inf);
-    def("message.timestamp.type", Type.STRING, "CreateTime", 0, 0, "CreateTime", "LogAppendTime");
-    def("compression.type", Type.STRING, "producer", 0, 0,
-        "uncompressed", "zstd", "lz4", "snappy", "gzip", "producer");
-    def("delete.retention.ms", Type.LONG, "86400000", 0, inf);
-    def("min.compaction.lag.ms", Type.LONG, "0", 0, inf);
-    def("max.compaction.lag.ms", Type.LONG, String.valueOf(Long.MAX_VALUE), 1, inf);
-    def("min.cleanable.dirty.ratio", Type.DOUBLE, "0.5", 0, 1);
-    def("file.delete.delay.ms", Type.LONG, "60000", 0, inf);
-    def("segment.jitter.ms", Type.LONG, "0", 0, inf);
-    def("preallocate", Type.BOOLEAN, "false", 0, 0);
-    def("unclean.leader.election.enable", Type.BOOLEAN, "false", 0, 0);
-    def("message.downconversion.enable", Type.BOOLEAN, "true", 0, 0);
-    def("message.timestamp.difference.max.ms", Type.LONG, String.valueOf(Long.MAX_VALUE), 0, inf);
-    def("message.timestamp.before.max.ms", Type.LONG, String.valueOf(Long.MAX_VALUE), 0, inf);
-    def("message.timestamp.after.max.ms", Type.LONG, String.valueOf(Long.MAX_VALUE), 0, inf);
-    def("leader.replication.throttled.replicas", Type.STRING, "", 0, 0);
-    def("follower.replication.throttled.replicas", Type.STRING, "", 0, 0);
+    def("segment.bytes", Type.INT, 14, inf);
+    def("segment.ms", Type.LONG, 1, inf);
+    def("retention.ms", Type.LONG, -1, inf);
+    def("retention.bytes", Type.LONG, ninf, inf);
+    def("max.message.bytes", Type.INT, 0, inf);
+    def("index.interval.bytes", Type.INT, 0, inf);
+    def("segment.index.bytes", Type.INT, 4, inf);
+    def("flush.messages", Type.LONG, 1, inf);
+    def("flush.ms", Type.LONG, 0, inf);
+    def("cleanup.policy", Type.LIST, 0, 0, "delete", "compact");
+    def("min.insync.replicas", Type.INT, 1, inf);
+    def("message.timestamp.type", Type.STRING, 0, 0, "CreateTime", "LogAppendTime");
+    def("compression.type", Type.STRING, 0, 0, "uncompressed", "zstd", "lz4", "snappy", "gzip", "producer");
+    def("delete.retention.ms", Type.LONG, 0, inf);
+    def("min.compaction.lag.ms", Type.LONG, 0, inf);
+    def("max.compaction.lag.ms", Type.LONG, 1, inf);
+    def("min.cleanable.dirty.ratio", Type.DOUBLE, 0, 1);
+    def("file.delete.delay.ms", Type.LONG, 0, inf);
+    def("segment.jitter.ms", Type.LONG, 0, inf);
+    def("preallocate", Type.BOOLEAN, 0, 0);
+    def("unclean.leader.election.enable", Type.BOOLEAN, 0, 0);
+    def("message.downconversion.enable", Type.BOOLEAN, 0, 0);
+    def("message.timestamp.difference.max.ms", Type.LONG, 0, inf);
+    def("message.timestamp.before.max.ms", Type.LONG, 0, inf);
+    def("message.timestamp.after.max.ms", Type.LONG, 0, inf);
+    def("leader.replication.throttled.replicas", Type.STRING, 0, 0);
+    def("follower.replication.throttled.replicas", Type.STRING, 0, 0);
   }
 
   /** Every topic-level key this broker accepts, in a stable order. */
@@ -134,47 +133,37 @@ public final class LogConfig {
     this.logAppendTime = "LogAppendTime".equals(values.get("message.timestamp.type"));
   }
 
-  /** Kafka's built-in defaults (as if {@code reference.conf} were absent). Handy for tests. */
+  /** The defaults in Tributary's own {@code reference.conf} (before any operator setting). */
   public static LogConfig defaults() {
-    Map<String, String> v = new LinkedHashMap<>();
-    DEFS.values().forEach(d -> v.put(d.key(), d.kafkaDefault()));
-    return new LogConfig(v, Set.of(), false, 300_000L);
+    return fromConfig(ConfigFactory.empty());
   }
 
-  /** Defaults from the {@code tributary.log} config section. */
+  /**
+   * Defaults from the {@code tributary.log} config section; keys it lacks come from {@code reference.conf}.
+   * Sizes may be given as HOCON byte sizes ({@code 1m}).
+   */
   public static LogConfig fromConfig(Config logSection) {
+    Config section = logSection.withFallback(
+        ConfigFactory.defaultReference(LogConfig.class.getClassLoader()).getConfig("tributary.log"));
     Map<String, String> v = new LinkedHashMap<>();
-    DEFS.values().forEach(d -> v.put(d.key(), d.kafkaDefault()));
-    for (String key : List.of("segment.bytes", "max.message.bytes", "index.interval.bytes", "segment.index.bytes",
-        "retention.bytes")) {
-      if (logSection.hasPath(key)) {
-        long n = logSection.getValue(key).valueType() == ConfigValueType.NUMBER
-            ? logSection.getLong(key) : logSection.getBytes(key);
-        v.put(key, validate(key, String.valueOf(n)));
-      }
+    for (Def d : DEFS.values()) {
+      v.put(d.key(), validate(d.key(), read(section, d)));
     }
-    for (String key : List.of("segment.ms", "retention.ms", "flush.messages", "flush.ms")) {
-      if (logSection.hasPath(key)) {
-        v.put(key, validate(key, String.valueOf(logSection.getLong(key))));
-      }
+    String p = section.getString("flush.policy").trim().toLowerCase(Locale.ROOT);
+    if (!p.equals("always") && !p.equals("interval")) {
+      throw new InvalidConfigurationException("Invalid value " + p
+          + " for configuration tributary.log.flush.policy: String must be one of: interval, always");
     }
-    for (String key : List.of("cleanup.policy", "message.timestamp.type")) {
-      if (logSection.hasPath(key)) {
-        v.put(key, validate(key, logSection.getString(key)));
-      }
+    return new LogConfig(v, Set.of(), p.equals("always"), section.getLong("retention.check.interval.ms"));
+  }
+
+  private static String read(Config section, Def d) {
+    var value = section.getValue(d.key());
+    boolean size = (d.type() == Type.INT || d.type() == Type.LONG) && d.key().endsWith(".bytes");
+    if (size && value.valueType() == ConfigValueType.STRING) {
+      return String.valueOf(section.getBytes(d.key()));
     }
-    boolean always = false;
-    if (logSection.hasPath("flush.policy")) {
-      String p = logSection.getString("flush.policy").trim().toLowerCase(Locale.ROOT);
-      if (!p.equals("always") && !p.equals("interval")) {
-        throw new InvalidConfigurationException("Invalid value " + p
-            + " for configuration tributary.log.flush.policy: String must be one of: interval, always");
-      }
-      always = p.equals("always");
-    }
-    long check = logSection.hasPath("retention.check.interval.ms")
-        ? logSection.getLong("retention.check.interval.ms") : 300_000L;
-    return new LogConfig(v, Set.of(), always, check);
+    return String.valueOf(value.unwrapped());
   }
 
   /**

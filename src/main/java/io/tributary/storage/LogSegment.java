@@ -38,8 +38,8 @@ final class LogSegment {
   private volatile boolean closed;
   private volatile OffsetIndex offsetIndex;
   private volatile TimeIndex timeIndex;
-  /** index.interval.bytes used when indexes are rebuilt lazily (set by the owning log). */
-  volatile int indexIntervalBytes = 4096;
+  /** index.interval.bytes used when indexes are rebuilt lazily; the owning log sets it before first use. */
+  volatile int indexIntervalBytes;
 
   // maintained with the indexes; volatile for readers
   private volatile long maxTimestamp = RecordBatch.NO_TIMESTAMP;
