@@ -4,6 +4,7 @@ import akka.Done;
 import akka.NotUsed;
 import akka.actor.ClassicActorSystemProvider;
 import akka.japi.Pair;
+import akka.stream.ActorAttributes;
 import akka.stream.Materializer;
 import akka.stream.javadsl.Flow;
 import akka.stream.javadsl.Keep;
@@ -14,8 +15,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.reactivestreams.Subscriber;
 
 /**
- * Producer flows and sinks. Each materialization creates one KafkaProducer, closed (on the producer
- * dispatcher) when the stream ends. Elements are emitted in input order, each after the broker acknowledged
+ * Producer flows and sinks. Each materialization creates one KafkaProducer, which sends from and is closed on
+ * the producer dispatcher ({@code use-dispatcher}), when the stream ends. Elements are emitted in input order, each after the broker acknowledged
  * its record; a failed send fails the stream. Up to {@code parallelism} records are in flight.
  */
 public final class Producer {
@@ -24,7 +25,10 @@ public final class Producer {
   /** Sends each message's record and emits its result with the pass-through, in order. */
   public static <K, V, P> Flow<ProducerMessage.Envelope<K, V, P>, ProducerMessage.Results<K, V, P>, NotUsed> flow(
       ProducerSettings<K, V> settings) {
-    return Flow.fromGraph(new ProducerStage<K, V, P>(settings));
+    // send() blocks while the KafkaProducer's buffer is full or a topic's metadata is missing: the stage runs on
+    // the producer's own dispatcher, never on the stream's default one
+    return Flow.fromGraph(new ProducerStage<K, V, P>(settings))
+        .withAttributes(ActorAttributes.dispatcher(settings.dispatcher()));
   }
 
   /** Sends every record; completes when all were acknowledged (fails on the first failed send). */

@@ -104,7 +104,8 @@ public final class Controller {
       return new Controller(ctx, stash, adapter, self, settings).loading(true);
     }));
     return Behaviors.supervise(controller)
-        .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+        .onFailure(SupervisorStrategy.restartWithBackoff(
+            settings.restartMinBackoff(), settings.restartMaxBackoff(), settings.restartRandomFactor()));
   }
 
   private final ActorContext<Command> ctx;

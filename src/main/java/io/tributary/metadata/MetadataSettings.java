@@ -17,6 +17,10 @@ public record MetadataSettings(
     Duration writeTimeout,
     Duration askTimeout,
     int stashCapacity,
+    Duration replicatorAskMargin,
+    Duration restartMinBackoff,
+    Duration restartMaxBackoff,
+    double restartRandomFactor,
     Config replicatorConfig) {
 
   public static MetadataSettings fromConfig(Config root) {
@@ -32,11 +36,15 @@ public record MetadataSettings(
         c.getDuration("write-timeout"),
         c.getDuration("ask-timeout"),
         c.getInt("stash-capacity"),
+        c.getDuration("replicator-ask-margin"),
+        c.getDuration("restart-backoff.min"),
+        c.getDuration("restart-backoff.max"),
+        c.getDouble("restart-backoff.random-factor"),
         replicator);
   }
 
   /** How long the Controller waits for any Replicator answer; the Replicator itself answers within the read/write timeouts. */
   Duration replicatorAskTimeout() {
-    return readTimeout.plus(writeTimeout).plusSeconds(5);
+    return readTimeout.plus(writeTimeout).plus(replicatorAskMargin);
   }
 }

@@ -104,7 +104,7 @@ public final class BrokerNode implements AutoCloseable {
     } catch (RuntimeException e) {
       if (system != null) {
         system.terminate();
-        awaitTermination(system);
+        awaitTermination(system, settings.terminationTimeout());
       }
       release(lock);
       throw e;
@@ -137,8 +137,8 @@ public final class BrokerNode implements AutoCloseable {
     BrokerMetrics brokerMetrics = metrics == null ? BrokerMetrics.NONE : metrics;
     var dispatcher = new RequestDispatcher(registry, brokerMetrics);
     var context = new BrokerContext(system, settings.nodeId(), metadata, partitions, logDefaults,
-        new ProducerIds(metadata), settings.autoCreateTopics(), settings.defaultPartitions(), io, groups, brokerMetrics);
-    KafkaApis.registerAll(registry, context);
+        new ProducerIds(metadata, settings.producerIdBlockSize()), settings.autoCreateTopics(), settings.defaultPartitions(), io, groups, brokerMetrics);
+    KafkaApis.registerAll(registry, context, settings.fetchSessions());
     registry.freeze();
 
     var server = join(KafkaServer.bind(system, settings.kafka(), dispatcher).toCompletableFuture(), timeoutMs, "Kafka listener");
@@ -232,7 +232,7 @@ public final class BrokerNode implements AutoCloseable {
   @Override
   public void close() {
     CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
-    awaitTermination(system);
+    awaitTermination(system, settings.terminationTimeout());
   }
 
   /** Blocks until the node has stopped (e.g. after SIGTERM), however long that takes. */
@@ -246,9 +246,9 @@ public final class BrokerNode implements AutoCloseable {
     }
   }
 
-  private static void awaitTermination(ActorSystem<?> system) {
+  private static void awaitTermination(ActorSystem<?> system, java.time.Duration timeout) {
     try {
-      system.getWhenTerminated().toCompletableFuture().get(2, TimeUnit.MINUTES);
+      system.getWhenTerminated().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       log.warn("Node did not terminate cleanly: {}", e.toString());
     }

@@ -2,14 +2,16 @@ package io.tributary.node;
 
 import com.typesafe.config.Config;
 import io.tributary.partition.Partitions;
+import io.tributary.protocol.FetchSessions;
 import io.tributary.protocol.KafkaServer;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /** The node's settings, read once from the {@code tributary} config section. Immutable. */
 public record NodeSettings(int nodeId, Path dataDir, Duration shutdownDrainTimeout, Duration startupTimeout,
-                           KafkaServer.Settings kafka, String advertisedHost, int advertisedPort,
-                           boolean autoCreateTopics, int defaultPartitions, Partitions.Settings partition) {
+                           Duration terminationTimeout, KafkaServer.Settings kafka, String advertisedHost,
+                           int advertisedPort, boolean autoCreateTopics, int defaultPartitions,
+                           Partitions.Settings partition, FetchSessions.Settings fetchSessions, int producerIdBlockSize) {
 
   public static NodeSettings from(Config config) {
     Config t = config.getConfig("tributary");
@@ -22,12 +24,14 @@ public record NodeSettings(int nodeId, Path dataDir, Duration shutdownDrainTimeo
         kafka.getInt("socket.request.max.bytes"),
         kafka.getInt("max-in-flight-per-connection"),
         kafka.getInt("max-connections"),
-        Duration.ofMillis(kafka.getLong("connections.max.idle.ms")));
+        Duration.ofMillis(kafka.getLong("connections.max.idle.ms")),
+        kafka.getInt("listen-backlog"));
     return new NodeSettings(
         node.getInt("id"),
         Path.of(node.getString("data-dir")).toAbsolutePath().normalize(),
         node.getDuration("shutdown-drain-timeout"),
         node.getDuration("startup-timeout"),
+        node.getDuration("termination-timeout"),
         server,
         kafka.getString("advertised-host"),
         kafka.getInt("advertised-port"),
@@ -40,6 +44,9 @@ public record NodeSettings(int nodeId, Path dataDir, Duration shutdownDrainTimeo
             partition.getDuration("idle-check-interval"),
             Duration.ofMillis(t.getLong("log.retention.check.interval.ms")),
             partition.getDuration("ask-timeout"),
-            partition.getInt("stash-capacity")));
+            partition.getInt("stash-capacity")),
+        new FetchSessions.Settings(kafka.getInt("max.incremental.fetch.session.cache.slots"),
+            kafka.getDuration("fetch-session-evictable-after")),
+        t.getInt("producer-id-block-size"));
   }
 }

@@ -22,7 +22,10 @@ import io.tributary.metadata.MetadataService;
 import io.tributary.partition.PartitionHandle;
 import io.tributary.partition.Partitions;
 import io.tributary.protocol.BrokerMetrics;
+import io.tributary.concurrent.Failures;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,12 +45,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * the {@link CommittedOffsetsView}, so a scrape wakes no group and opens no partition).
  */
 public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
-
-  /** Latency buckets of the per-API request histogram. */
-  private static final Duration[] LATENCY_BUCKETS = {
-      Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
-      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
-      Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
+  private static final Logger log = LoggerFactory.getLogger(NodeMetrics.class);
 
   private static final String[] MEMBER_STATUSES = {
       "Joining", "WeaklyUp", "Up", "Leaving", "Exiting", "Down", "Removed", "PreparingForShutdown", "ReadyForShutdown"};
@@ -56,6 +54,8 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Timer[] requestTimers;
+  /** Latency buckets of the per-API request histogram. */
+  private final Duration[] latencyBuckets;
   private final Counter[] requestFailures;
   private final Map<String, TopicMeters> topics = new ConcurrentHashMap<>();
   private final MultiGauge logEndOffset;
@@ -80,6 +80,8 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
     int maxId = 0;
     for (ApiKeys api : ApiKeys.values()) maxId = Math.max(maxId, api.id);
     var lagConfig = system.settings().config().getConfig("tributary.metrics.group-lag");
+    latencyBuckets = system.settings().config().getDurationList("tributary.metrics.request-latency-buckets")
+        .toArray(Duration[]::new);
     opensPerScrape = lagConfig.getInt("opens-per-scrape");
     retryFailedOpenNanos = lagConfig.getDuration("retry-failed-open-after").toNanos();
     requestTimers = new Timer[maxId + 1];
@@ -197,7 +199,11 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
           if (opens[0] < opensPerScrape && !p.draining() && !failedOpens.containsKey(tp) && opening.add(tp)) {
             opens[0]++;
             p.handle(tp).whenComplete((h, error) -> {
-              if (error != null) failedOpens.put(tp, System.nanoTime());
+              if (error != null) {
+                failedOpens.put(tp, System.nanoTime());
+                log.warn("Could not open {} to learn its group lag (not tried again for {} s): {}", tp,
+                    java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(retryFailedOpenNanos), Failures.unwrap(error).toString());
+              }
               opening.remove(tp);
             });
           }
@@ -238,7 +244,7 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
       timer = Timer.builder("tributary.kafka.requests")
           .description("Kafka protocol requests handled, by API, and how long they took")
           .tag("api", api.name)
-          .serviceLevelObjectives(LATENCY_BUCKETS)
+          .serviceLevelObjectives(latencyBuckets)
           .register(registry);
       requestTimers[api.id] = timer; // a racing writer registers the same meter: the registry returns one instance
     }

@@ -3,6 +3,7 @@ package io.tributary.ops;
 import io.tributary.concurrent.Failures;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.model.ContentTypes;
@@ -22,10 +23,8 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +42,7 @@ public final class OpsServer extends AllDirectives {
   private final OpsSettings settings;
   private final NodeMetrics metrics;
   private final RecordsApi records;
-  private final ExecutorService blocking;
+  private final Executor blocking;
   private volatile Supplier<List<Partitions.OfflinePartition>> offlinePartitions = List::of;
   private volatile String bootstrapServers;
   private volatile boolean ready;
@@ -53,13 +52,9 @@ public final class OpsServer extends AllDirectives {
     this.system = system;
     this.settings = settings;
     this.metrics = metrics;
-    this.records = settings.recordsApiEnabled() ? new RecordsApi(() -> bootstrapServers, settings.requestTimeout()) : null;
-    var ids = new AtomicInteger();
-    this.blocking = Executors.newFixedThreadPool(4, r -> {
-      var t = new Thread(r, "tributary-http-" + ids.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.records = settings.recordsApiEnabled()
+        ? new RecordsApi(() -> bootstrapServers, settings.requestTimeout(), settings.records()) : null;
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(settings.blockingDispatcher()));
   }
 
   /** Binds the HTTP server; {@code metrics} is null when metrics are off. */
@@ -71,9 +66,6 @@ public final class OpsServer extends AllDirectives {
           log.info("HTTP server on {}:{} (/health, /ready{}{})", b.localAddress().getHostString(), b.localAddress().getPort(),
               metrics != null ? ", /metrics" : "", settings.recordsApiEnabled() ? ", /v1 records API" : "");
           return server;
-        })
-        .whenComplete((s, e) -> {
-          if (e != null) server.blocking.shutdownNow();
         });
   }
 
@@ -104,9 +96,8 @@ public final class OpsServer extends AllDirectives {
 
   /** Stops the server (requests in flight get a moment to finish). */
   public CompletionStage<Done> stop() {
-    blocking.shutdown();
     if (records != null) records.close();
-    return binding.terminate(Duration.ofSeconds(3)).thenApply(t -> Done.getInstance());
+    return binding.terminate(settings.shutdownGrace()).thenApply(t -> Done.getInstance());
   }
 
   // ---- routes -------------------------------------------------------------------------------------
@@ -120,7 +111,8 @@ public final class OpsServer extends AllDirectives {
             ? error(new HttpErrors.ApiError(Errors.INVALID_REQUEST, StatusCodes.NOT_FOUND, "Metrics are off (tributary.metrics.enabled)"))
             : completeWithFuture(CompletableFuture.supplyAsync(
                 () -> HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, metrics.scrape()), blocking)))),
-        pathPrefix("v1", () -> withRequestTimeout(scala.concurrent.duration.Duration.fromNanos(settings.requestTimeout().plusSeconds(5).toNanos()), this::recordsRoutes)));
+        pathPrefix("v1", () -> withRequestTimeout(scala.concurrent.duration.Duration.fromNanos(
+            settings.requestTimeout().plus(settings.records().timeoutMargin()).plus(settings.records().httpTimeoutMargin()).toNanos()), this::recordsRoutes)));
   }
 
   private Route recordsRoutes() {
@@ -151,7 +143,7 @@ public final class OpsServer extends AllDirectives {
             throw new java.util.concurrent.CompletionException(e);
           }
         }, blocking)
-        .orTimeout(settings.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)
+        .orTimeout(settings.requestTimeout().plus(settings.records().timeoutMargin()).toMillis(), TimeUnit.MILLISECONDS)
         .handle((body, failure) -> {
           if (failure == null) return response(StatusCodes.OK, body);
           Throwable t = Failures.unwrap(failure);

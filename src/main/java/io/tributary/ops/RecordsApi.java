@@ -52,13 +52,15 @@ final class RecordsApi implements AutoCloseable {
 
   private final Supplier<String> bootstrap;
   private final long timeoutMs;
+  private final OpsSettings.Records limits;
   private Admin admin;
   private KafkaProducer<byte[], byte[]> producer;
   private boolean closed;
 
-  RecordsApi(Supplier<String> bootstrap, Duration timeout) {
+  RecordsApi(Supplier<String> bootstrap, Duration timeout, OpsSettings.Records limits) {
     this.bootstrap = bootstrap;
     this.timeoutMs = timeout.toMillis();
+    this.limits = limits;
   }
 
   private String bootstrapServers() {
@@ -87,8 +89,8 @@ final class RecordsApi implements AutoCloseable {
       p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
       p.put(ProducerConfig.CLIENT_ID_CONFIG, "tributary-http");
       p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
-      p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(timeoutMs, 1000));
-      p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(timeoutMs, 1000));
+      p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, clientTimeoutMs());
+      p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, clientTimeoutMs());
       p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
       producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
@@ -195,8 +197,8 @@ final class RecordsApi implements AutoCloseable {
   ObjectNode read(String topic, int partition, Optional<String> offsetParam, Optional<String> limitParam,
                   Optional<String> encodingParam) throws Exception {
     boolean base64 = encoding(encodingParam.orElse(null));
-    int limit = limitParam.map(v -> parseInt(v, "limit")).orElse(100);
-    if (limit < 1 || limit > 10_000) throw badRequest("limit must be between 1 and 10000");
+    int limit = limitParam.map(v -> parseInt(v, "limit")).orElse(limits.defaultLimit());
+    if (limit < 1 || limit > limits.maxLimit()) throw badRequest("limit must be between 1 and " + limits.maxLimit());
     Long offset = offsetParam.map(v -> (long) parseLong(v, "offset")).orElse(null);
     var p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
@@ -206,7 +208,7 @@ final class RecordsApi implements AutoCloseable {
     p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, limit);
     p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeoutMs);
-    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(timeoutMs, 1000));
+    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, clientTimeoutMs());
     try (var consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       var infos = consumer.partitionsFor(topic, Duration.ofMillis(timeoutMs));
       if (infos == null || infos.isEmpty()) {
@@ -229,7 +231,7 @@ final class RecordsApi implements AutoCloseable {
       List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
       while (got.size() < limit && System.nanoTime() < deadline) {
-        for (var r : consumer.poll(Duration.ofMillis(200))) {
+        for (var r : consumer.poll(limits.pollInterval())) {
           if (got.size() < limit) got.add(r);
         }
         if (consumer.position(tp) >= end) break; // everything up to the end offset seen when the read began
@@ -388,7 +390,11 @@ final class RecordsApi implements AutoCloseable {
   @Override
   public synchronized void close() {
     closed = true;
-    if (producer != null) producer.close(Duration.ofSeconds(5));
-    if (admin != null) admin.close(Duration.ofSeconds(5));
+    if (producer != null) producer.close(limits.clientCloseTimeout());
+    if (admin != null) admin.close(limits.clientCloseTimeout());
+  }
+
+  private int clientTimeoutMs() {
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(timeoutMs, limits.minClientTimeout().toMillis()));
   }
 }

@@ -53,9 +53,15 @@ public final class FetchSessions {
   private final int maxSessions;
   private final long evictableAfterNanos;
 
-  public FetchSessions(int maxSessions, java.time.Duration evictableAfter) {
-    this.maxSessions = maxSessions;
-    this.evictableAfterNanos = evictableAfter.toNanos();
+  /**
+   * @param maxSessions    sessions kept (Kafka's {@code max.incremental.fetch.session.cache.slots})
+   * @param evictableAfter how long a session must be unused before a new one may take its place
+   */
+  public record Settings(int maxSessions, java.time.Duration evictableAfter) {}
+
+  public FetchSessions(Settings settings) {
+    this.maxSessions = settings.maxSessions();
+    this.evictableAfterNanos = settings.evictableAfter().toNanos();
   }
 
   Context open(FetchRequestData data, short version) {

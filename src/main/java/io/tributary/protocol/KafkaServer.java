@@ -16,7 +16,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -33,14 +34,44 @@ public final class KafkaServer {
 
   /** Listener settings (from {@code tributary.kafka}). */
   public record Settings(String host, int port, int maxRequestBytes, int maxInFlightPerConnection,
-                         int maxConnections, Duration idleTimeout) {}
+                         int maxConnections, Duration idleTimeout, int backlog) {}
 
+  /** Requests being handled on all connections, and who waits for there to be none. Thread-safe. */
+  static final class InFlight {
+    private final AtomicInteger count = new AtomicInteger();
+    private final Queue<CompletableFuture<Done>> idleWaiters = new ConcurrentLinkedQueue<>();
+
+    void begin() {
+      count.incrementAndGet();
+    }
+
+    void end() {
+      if (count.decrementAndGet() == 0) wakeIdleWaiters();
+    }
+
+    /** Completes the next time no request is in flight (at once if none is). */
+    CompletableFuture<Done> whenIdle() {
+      var idle = new CompletableFuture<Done>();
+      idleWaiters.add(idle);
+      if (count.get() == 0) wakeIdleWaiters(); // the last request may have ended before we were queued
+      return idle;
+    }
+
+    private void wakeIdleWaiters() {
+      CompletableFuture<Done> waiter;
+      while ((waiter = idleWaiters.poll()) != null) waiter.complete(Done.getInstance());
+    }
+  }
+
+  private final ActorSystem<?> system;
   private final Tcp.ServerBinding binding;
   private final SharedKillSwitch connections;
-  private final AtomicInteger inFlight;
+  private final InFlight inFlight;
   private final AtomicInteger openConnections;
 
-  private KafkaServer(Tcp.ServerBinding binding, SharedKillSwitch connections, AtomicInteger inFlight, AtomicInteger open) {
+  private KafkaServer(ActorSystem<?> system, Tcp.ServerBinding binding, SharedKillSwitch connections, InFlight inFlight,
+                      AtomicInteger open) {
+    this.system = system;
     this.binding = binding;
     this.connections = connections;
     this.inFlight = inFlight;
@@ -49,11 +80,11 @@ public final class KafkaServer {
 
   public static CompletionStage<KafkaServer> bind(ActorSystem<?> system, Settings settings, RequestDispatcher dispatcher) {
     var killSwitch = KillSwitches.shared("kafka-connections");
-    var inFlight = new AtomicInteger();
+    var inFlight = new InFlight();
     var open = new AtomicInteger();
     var ids = new AtomicLong();
     return Tcp.get(system)
-        .bind(settings.host(), settings.port(), 1024, List.<akka.io.Inet.SocketOption>of(), false, java.util.Optional.of(settings.idleTimeout()))
+        .bind(settings.host(), settings.port(), settings.backlog(), List.<akka.io.Inet.SocketOption>of(), false, java.util.Optional.of(settings.idleTimeout()))
         .to(Sink.foreach(connection -> {
           var info = new ConnectionInfo(ids.incrementAndGet(), connection.remoteAddress());
           if (open.incrementAndGet() > settings.maxConnections()) {
@@ -73,20 +104,20 @@ public final class KafkaServer {
               }), system);
         }))
         .run(system)
-        .thenApply(b -> new KafkaServer(b, killSwitch, inFlight, open));
+        .thenApply(b -> new KafkaServer(system, b, killSwitch, inFlight, open));
   }
 
   private static Flow<ByteString, ByteString, NotUsed> connectionFlow(
-      Settings settings, RequestDispatcher dispatcher, ConnectionInfo info, SharedKillSwitch killSwitch, AtomicInteger inFlight) {
+      Settings settings, RequestDispatcher dispatcher, ConnectionInfo info, SharedKillSwitch killSwitch, InFlight inFlight) {
     return Flow.<ByteString>create()
         .via(killSwitch.flow())
         .via(Framing.lengthField(4, 0, settings.maxRequestBytes() + 4, ByteOrder.BIG_ENDIAN))
         .mapAsync(settings.maxInFlightPerConnection(), frame -> {
-          inFlight.incrementAndGet();
+          inFlight.begin();
           try {
-            return dispatcher.dispatch(frame.drop(4), info).whenComplete((r, e) -> inFlight.decrementAndGet());
+            return dispatcher.dispatch(frame.drop(4), info).whenComplete((r, e) -> inFlight.end());
           } catch (RuntimeException e) {
-            inFlight.decrementAndGet();
+            inFlight.end();
             log.warn("Closing {}: {}", info, e.getMessage());
             throw e;
           }
@@ -109,18 +140,10 @@ public final class KafkaServer {
 
   /** Completes when no request is being handled any more (or after {@code timeout}). */
   public CompletionStage<Done> awaitNoRequestsInFlight(Duration timeout) {
-    return CompletableFuture.supplyAsync(() -> {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-        try {
-          TimeUnit.MILLISECONDS.sleep(10); // shutdown only: a short bounded wait for in-flight requests
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
-      return Done.getInstance();
-    });
+    var idle = inFlight.whenIdle();
+    // no thread waits: the last request to end completes it, or the scheduler does at the deadline
+    var deadline = system.scheduler().scheduleOnce(timeout, () -> idle.complete(Done.getInstance()), system.executionContext());
+    return idle.whenComplete((d, e) -> deadline.cancel());
   }
 
   /** Closes every client connection. */

@@ -10,15 +10,18 @@ import java.util.concurrent.CompletionStage;
  * Thread-safe.
  */
 public final class ProducerIds {
-  private static final int BLOCK_SIZE = 1000;
 
   private final MetadataService metadata;
   private long next;
   private long end;
   private CompletionStage<Long> pending;
 
-  public ProducerIds(MetadataService metadata) {
+  private final int blockSize;
+
+  /** @param blockSize producer ids taken from the metadata at a time (one metadata write per block) */
+  public ProducerIds(MetadataService metadata, int blockSize) {
     this.metadata = metadata;
+    this.blockSize = blockSize;
   }
 
   public synchronized CompletionStage<Long> nextId() {
@@ -26,12 +29,12 @@ public final class ProducerIds {
       return CompletableFuture.completedFuture(next++);
     }
     if (pending == null) {
-      pending = metadata.allocateProducerIds(BLOCK_SIZE).whenComplete((first, e) -> {
+      pending = metadata.allocateProducerIds(blockSize).whenComplete((first, e) -> {
         synchronized (this) {
           pending = null;
           if (e == null) {
             next = first;
-            end = first + BLOCK_SIZE;
+            end = first + blockSize;
           }
         }
       });
