@@ -1,5 +1,6 @@
 package io.tributary.cli;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -131,8 +132,7 @@ class CliTest {
     var deleted = run("topics", "delete", "cli-topics");
     assertOk(deleted);
     assertEquals("Deleted topic cli-topics.", deleted.out().strip());
-    TestBrokers.await(java.time.Duration.ofSeconds(30), "topic gone",
-        () -> !run("topics", "list").lines().contains("cli-topics"));
+    await("topic gone").atMost(java.time.Duration.ofSeconds(30)).until(() -> !run("topics", "list").lines().contains("cli-topics"));
     assertOneLineError(run("topics", "describe", "cli-topics"), 1, "does not exist");
   }
 

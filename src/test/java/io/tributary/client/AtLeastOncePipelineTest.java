@@ -1,5 +1,6 @@
 package io.tributary.client;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,8 +35,7 @@ class AtLeastOncePipelineTest extends EmbeddedBrokerTestBase {
     ClientTests.produce(bs, "abort-in", N, Integer::toString);
 
     var first = Pipeline.start(system, bs, "abort-in", "abort-out", "abort-group", 25_000);
-    ClientTests.await(Duration.ofSeconds(30), "half of the output",
-        () -> ClientTests.total(ClientTests.endOffsets(bs, "abort-out")) >= N / 2);
+    await("half of the output").atMost(Duration.ofSeconds(30)).until(() -> ClientTests.total(ClientTests.endOffsets(bs, "abort-out")) >= N / 2);
     first.killSwitch().abort(new RuntimeException("simulated crash"));
     first.control().isShutdown().toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertTrue(ClientTests.total(ClientTests.endOffsets(bs, "abort-out")) < N, "stopped before the end");
@@ -56,8 +56,7 @@ class AtLeastOncePipelineTest extends EmbeddedBrokerTestBase {
         bs, "kill-in", "kill-out", "kill-group", "10000")
         .redirectErrorStream(true).redirectOutput(log).start();
     try {
-      ClientTests.await(Duration.ofSeconds(40), "half of the output from the child JVM",
-          () -> ClientTests.total(ClientTests.endOffsets(bs, "kill-out")) >= N / 2);
+      await("half of the output from the child JVM").atMost(Duration.ofSeconds(40)).until(() -> ClientTests.total(ClientTests.endOffsets(bs, "kill-out")) >= N / 2);
     } finally {
       child.destroyForcibly();
       child.waitFor(30, TimeUnit.SECONDS);
@@ -73,8 +72,7 @@ class AtLeastOncePipelineTest extends EmbeddedBrokerTestBase {
     var inputEnd = ClientTests.endOffsets(bs, in);
 
     var second = Pipeline.start(system, bs, in, out, group, 1_000_000);
-    ClientTests.await(Duration.ofSeconds(45), "every input committed after the restart",
-        () -> ClientTests.committed(bs, group).equals(inputEnd));
+    await("every input committed after the restart").atMost(Duration.ofSeconds(45)).until(() -> ClientTests.committed(bs, group).equals(inputEnd));
     second.control().drainAndShutdown(second.done()).toCompletableFuture().get(30, TimeUnit.SECONDS);
 
     // where each input record is: value -> its (partition, offset)

@@ -105,18 +105,4 @@ final class ClientTests {
       throw new AssertionError(e.getCause());
     }
   }
-
-  /** Waits for {@code condition}, checking every 50 ms, failing after {@code timeout}. */
-  static void await(Duration timeout, String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what);
-      }
-    }
-  }
 }

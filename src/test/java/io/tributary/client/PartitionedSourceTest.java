@@ -1,5 +1,6 @@
 package io.tributary.client;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,15 +48,14 @@ class PartitionedSourceTest extends EmbeddedBrokerTestBase {
         })
         .toMat(Sink.ignore(), Keep.both())
         .run(system);
-    ClientTests.await(Duration.ofSeconds(30), "four sub-sources and every record",
-        () -> live.get() == 4 && records.get() == 4_000);
+    await("four sub-sources and every record").atMost(Duration.ofSeconds(30)).until(() -> live.get() == 4 && records.get() == 4_000);
 
     var b = Consumer.plainSource(settings, Subscriptions.topics("parted")).toMat(Sink.ignore(), Keep.both()).run(system);
-    ClientTests.await(Duration.ofSeconds(30), "the rebalance", () -> completed.get() >= 4 && live.get() == 2);
+    await("the rebalance").atMost(Duration.ofSeconds(30)).until(() -> completed.get() >= 4 && live.get() == 2);
 
     b.first().shutdown().toCompletableFuture().get(30, TimeUnit.SECONDS);
     a.first().drainAndShutdown(a.second()).toCompletableFuture().get(30, TimeUnit.SECONDS);
-    ClientTests.await(Duration.ofSeconds(10), "sub-sources complete on shutdown", () -> live.get() == 0);
+    await("sub-sources complete on shutdown").atMost(Duration.ofSeconds(10)).until(() -> live.get() == 0);
     assertEquals(0, wrongPartition.get());
     assertTrue(records.get() >= 4_000);
   }

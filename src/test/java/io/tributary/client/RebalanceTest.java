@@ -1,5 +1,6 @@
 package io.tributary.client;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,14 +88,14 @@ class RebalanceTest extends EmbeddedBrokerTestBase {
     ClientTests.produce(broker.bootstrapServers(), "rebalance-in", N, Integer::toString);
 
     var a = run("A");
-    ClientTests.await(Duration.ofSeconds(30), "A under way", () -> emitted.size() >= 15_000);
+    await("A under way").atMost(Duration.ofSeconds(30)).until(() -> emitted.size() >= 15_000);
     var b = run("B");
-    ClientTests.await(Duration.ofSeconds(30), "B under way", () -> emittedBy("B") >= 5_000);
+    await("B under way").atMost(Duration.ofSeconds(30)).until(() -> emittedBy("B") >= 5_000);
     b.first().drainAndShutdown(b.second()).toCompletableFuture().get(30, TimeUnit.SECONDS);
     long afterStop = emitted.size();
-    ClientTests.await(Duration.ofSeconds(30), "A alone again", () -> emitted.size() >= afterStop + 10_000);
+    await("A alone again").atMost(Duration.ofSeconds(30)).until(() -> emitted.size() >= afterStop + 10_000);
     var b2 = run("B2");
-    ClientTests.await(Duration.ofSeconds(50), "every record emitted", () -> emitted.size() >= N);
+    await("every record emitted").atMost(Duration.ofSeconds(50)).until(() -> emitted.size() >= N);
     a.first().drainAndShutdown(a.second()).toCompletableFuture().get(30, TimeUnit.SECONDS);
     b2.first().drainAndShutdown(b2.second()).toCompletableFuture().get(30, TimeUnit.SECONDS);
 

@@ -1,5 +1,6 @@
 package io.tributary.client;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,13 +51,11 @@ class SubscriptionsTest extends EmbeddedBrokerTestBase {
         }), Keep.both())
         .run(system);
     var control = run.first();
-    ClientTests.await(Duration.ofSeconds(60), "records of the matching topics",
-        () -> seen.getOrDefault("pattern-a", 0) == 300 && seen.getOrDefault("pattern-b", 0) == 200);
+    await("records of the matching topics").atMost(Duration.ofSeconds(60)).until(() -> seen.getOrDefault("pattern-a", 0) == 300 && seen.getOrDefault("pattern-b", 0) == 200);
 
     broker.createTopic("pattern-new", 1);
     ClientTests.produce(broker.bootstrapServers(), "pattern-new", 50, i -> "n" + i);
-    ClientTests.await(Duration.ofSeconds(60), "records of a matching topic created after subscribing",
-        () -> seen.getOrDefault("pattern-new", 0) == 50);
+    await("records of a matching topic created after subscribing").atMost(Duration.ofSeconds(60)).until(() -> seen.getOrDefault("pattern-new", 0) == 50);
 
     control.shutdown().toCompletableFuture().get(30, TimeUnit.SECONDS);
     run.second().toCompletableFuture().get(30, TimeUnit.SECONDS);

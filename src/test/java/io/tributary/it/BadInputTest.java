@@ -1,5 +1,6 @@
 package io.tributary.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -114,8 +115,7 @@ class BadInputTest {
   /** The producer on its own connection kept going (a few more acknowledgements, no failure). */
   @AfterEach
   void steadyProducerUndisturbed() {
-    RobustSupport.await("the steady producer to get 20 more acknowledgements", Duration.ofSeconds(30),
-        () -> steadyAcks.get() >= acksBefore + 20 || !steadyFailures.isEmpty());
+    await("the steady producer to get 20 more acknowledgements").atMost(Duration.ofSeconds(30)).until(() -> steadyAcks.get() >= acksBefore + 20 || !steadyFailures.isEmpty());
     assertEquals(List.of(), steadyFailures, "the steady producer's sends failed");
   }
 
@@ -165,8 +165,7 @@ class BadInputTest {
       // while it waits for the other 90 bytes, everyone else is served
       assertStillServing();
       long acks = steadyAcks.get();
-      RobustSupport.await("the steady producer to progress while a frame is incomplete", Duration.ofSeconds(30),
-          () -> steadyAcks.get() >= acks + 10);
+      await("the steady producer to progress while a frame is incomplete").atMost(Duration.ofSeconds(30)).until(() -> steadyAcks.get() >= acks + 10);
       assertFalse(conn.closedByBroker(Duration.ofMillis(200)), "an incomplete frame is not an error (yet)");
       conn.shutdownOutput(); // the client gives up mid-frame
       assertTrue(conn.closedByBroker(CLOSE_TIMEOUT), "the broker kept a connection that ended mid-frame");
@@ -185,8 +184,7 @@ class BadInputTest {
       }
       assertStillServing();
       long acks = steadyAcks.get();
-      RobustSupport.await("the steady producer to progress beside 100 stalled connections", Duration.ofSeconds(30),
-          () -> steadyAcks.get() >= acks + 10);
+      await("the steady producer to progress beside 100 stalled connections").atMost(Duration.ofSeconds(30)).until(() -> steadyAcks.get() >= acks + 10);
     } finally {
       for (var conn : stalled) conn.close();
     }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -57,16 +58,15 @@ final class ChildBroker implements AutoCloseable {
                            int port, Duration timeout) throws IOException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
       var child = launch(dataDir, workDir, logFile, env, jvmOptions, port == 0 ? RobustSupport.freePort() : port);
-      try {
-        child.awaitReady(timeout);
+      var notReady = child.awaitReady(timeout);
+      if (notReady.isEmpty()) {
         return child;
-      } catch (AssertionError e) {
-        child.kill();
-        if (attempt < 3 && child.tail().contains("Address already in use")) {
-          continue;
-        }
-        throw e;
       }
+      child.kill();
+      if (attempt < 3 && child.tail().contains("Address already in use")) {
+        continue;
+      }
+      throw new AssertionError(notReady.get());
     }
   }
 
@@ -109,14 +109,16 @@ final class ChildBroker implements AutoCloseable {
     }
   }
 
-  private void awaitReady(Duration timeout) throws InterruptedException {
+  /** Waits until the child is ready; empty when it is, else why it is not. */
+  private Optional<String> awaitReady(Duration timeout) throws InterruptedException {
     try {
       ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return Optional.empty();
     } catch (ExecutionException e) {
       process.waitFor(10, TimeUnit.SECONDS);
-      throw new AssertionError("Broker process did not start (exit " + exitCode() + "); last output:\n" + tail());
+      return Optional.of("Broker process did not start (exit " + exitCode() + "); last output:\n" + tail());
     } catch (TimeoutException e) {
-      throw new AssertionError("Broker process not ready within " + timeout + "; last output:\n" + tail());
+      return Optional.of("Broker process not ready within " + timeout + "; last output:\n" + tail());
     }
   }
 

@@ -1,5 +1,6 @@
 package io.tributary.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -96,29 +97,24 @@ class ConsumerGroupTest {
       createTopic(node, topic, 6);
       var props = memberProps(node.bootstrapServers(), group, assignor.getName());
       try (var m1 = new GroupMember(props, List.of(topic), "m1"); var m2 = new GroupMember(props, List.of(topic), "m2")) {
-        TestBrokers.await(WAIT, "two members with 3 partitions each",
-            () -> split(6, List.of(m1.assignment(), m2.assignment()), 3, 3));
+        await("two members with 3 partitions each").atMost(WAIT).until(() -> split(6, List.of(m1.assignment(), m2.assignment()), 3, 3));
 
         var m3 = new GroupMember(props, List.of(topic), "m3");
-        TestBrokers.await(WAIT, "three members with 2 partitions each",
-            () -> split(6, List.of(m1.assignment(), m2.assignment(), m3.assignment()), 2, 2, 2));
+        await("three members with 2 partitions each").atMost(WAIT).until(() -> split(6, List.of(m1.assignment(), m2.assignment(), m3.assignment()), 2, 2, 2));
 
         m3.close();
-        TestBrokers.await(WAIT, "the other two take the closed member's partitions",
-            () -> split(6, List.of(m1.assignment(), m2.assignment()), 3, 3));
+        await("the other two take the closed member's partitions").atMost(WAIT).until(() -> split(6, List.of(m1.assignment(), m2.assignment()), 3, 3));
 
         var childAssigned = new AtomicInteger(-1);
         Process child = ChildProcesses.start(ChildConsumer.class, line -> {
           if (line.startsWith("ASSIGNED ")) childAssigned.set(Integer.parseInt(line.substring(9).trim()));
         }, node.bootstrapServers(), topic, group, assignor.getName());
         try {
-          TestBrokers.await(WAIT, "a member in a child JVM gets 2 partitions",
-              () -> childAssigned.get() == 2 && m1.assignment().size() == 2 && m2.assignment().size() == 2
+          await("a member in a child JVM gets 2 partitions").atMost(WAIT).until(() -> childAssigned.get() == 2 && m1.assignment().size() == 2 && m2.assignment().size() == 2
                   && disjoint(m1.assignment(), m2.assignment()));
           long killedAt = System.nanoTime();
           ChildProcesses.kill(child);
-          TestBrokers.await(WAIT, "survivors take the killed member's partitions after its session timeout",
-              () -> split(6, List.of(m1.assignment(), m2.assignment()), 3, 3));
+          await("survivors take the killed member's partitions after its session timeout").atMost(WAIT).until(() -> split(6, List.of(m1.assignment(), m2.assignment()), 3, 3));
           long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
           assertTrue(tookMs < 6000 + 15000, "took " + tookMs + " ms");
         } finally {

@@ -1,5 +1,6 @@
 package io.tributary.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -293,12 +294,10 @@ class CrashRecoveryTest {
     }
 
     void awaitAcks(long atLeast, Duration timeout, ChildBroker broker) {
-      try {
-        RobustSupport.await(atLeast + " acknowledgements", timeout, () -> acks.get() >= atLeast || senderFailure.get() != null);
-      } catch (AssertionError e) {
-        throw new AssertionError(e.getMessage() + " (have " + acks.get() + "; send errors " + errors.get() + ", e.g. "
-            + firstError.get() + "); broker output:\n" + broker.tail());
-      }
+      await(atLeast + " acknowledgements").atMost(timeout).untilAsserted(() -> assertTrue(
+          acks.get() >= atLeast || senderFailure.get() != null,
+          () -> "have " + acks.get() + "; send errors " + errors.get() + ", e.g. " + firstError.get()
+              + "; broker output:\n" + broker.tail()));
       if (senderFailure.get() != null) throw new AssertionError("the producer failed", senderFailure.get());
     }
 
@@ -309,7 +308,7 @@ class CrashRecoveryTest {
 
     /** Waits until every send is acknowledged or failed. */
     void flush(Duration timeout) {
-      RobustSupport.await("every send to complete", timeout, () -> window.availablePermits() == 2_000);
+      await("every send to complete").atMost(timeout).until(() -> window.availablePermits() == 2_000);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.tributary.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -54,9 +55,8 @@ class GroupAdminTest {
       var partitions = Set.of(tp(topic, 0), tp(topic, 1), tp(topic, 2), tp(topic, 3));
 
       try (var m1 = new GroupMember(props, List.of(topic), "a1"); var m2 = new GroupMember(props, List.of(topic), "a2")) {
-        TestBrokers.await(WAIT, "two members", () -> ConsumerGroupTest.split(4, List.of(m1.assignment(), m2.assignment()), 2, 2));
-        TestBrokers.await(WAIT, "auto-commits of every record",
-            () -> committed(admin, group).equals(Map.of(tp(topic, 0), 10L, tp(topic, 1), 10L, tp(topic, 2), 10L, tp(topic, 3), 10L)));
+        await("two members").atMost(WAIT).until(() -> ConsumerGroupTest.split(4, List.of(m1.assignment(), m2.assignment()), 2, 2));
+        await("auto-commits of every record").atMost(WAIT).until(() -> committed(admin, group).equals(Map.of(tp(topic, 0), 10L, tp(topic, 1), 10L, tp(topic, 2), 10L, tp(topic, 3), 10L)));
 
         Map<String, ConsumerGroupListing> listed = listings(admin, new ListConsumerGroupsOptions());
         assertTrue(listed.containsKey(group), "listed: " + listed);
@@ -82,8 +82,7 @@ class GroupAdminTest {
         assertInstanceOf(GroupNotEmptyException.class, notEmpty.getCause());
       }
 
-      TestBrokers.await(WAIT, "group empty after both members closed",
-          () -> describe(admin, group).state() == ConsumerGroupState.EMPTY && describe(admin, group).members().isEmpty());
+      await("group empty after both members closed").atMost(WAIT).until(() -> describe(admin, group).state() == ConsumerGroupState.EMPTY && describe(admin, group).members().isEmpty());
       ConsumerGroupTest.produce(node.bootstrapServers(), topic, 4, 40, 8); // 2 more per partition
       assertEquals(8L, lag(admin, group, partitions), "lag = end offsets - committed offsets");
 
@@ -120,8 +119,7 @@ class GroupAdminTest {
       assertEquals(Set.of("g-x", "g-y"), listings(admin, new ListConsumerGroupsOptions()).keySet());
       admin.deleteTopics(List.of("doomed")).all().get();
       for (String group : List.of("g-x", "g-y")) {
-        TestBrokers.await(WAIT, "offsets of the deleted topic gone from " + group,
-            () -> committed(admin, group).keySet().equals(Set.of(tp("kept", 0))));
+        await("offsets of the deleted topic gone from " + group).atMost(WAIT).until(() -> committed(admin, group).keySet().equals(Set.of(tp("kept", 0))));
       }
     }
     try (BrokerNode node = TestBrokers.start(dataDir, ConsumerGroupTest.NO_DELAY);

@@ -1,5 +1,6 @@
 package io.tributary.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -130,7 +131,7 @@ class GroupErrorsTest {
       JoinGroupResponse jb = b.send(join(GROUP, "", topic), 9);
       String memberB = jb.data().memberId();
       var parkedB = CompletableFuture.supplyAsync(() -> call(() -> b.<JoinGroupResponse>send(join(GROUP, memberB, topic), 9)));
-      TestBrokers.await(ConsumerGroupTest.WAIT, "rebalance started", () -> call(() -> {
+      await("rebalance started").atMost(ConsumerGroupTest.WAIT).until(() -> call(() -> {
         HeartbeatResponse h = a.send(heartbeat(GROUP, 1, memberA), 4);
         return h.error() == Errors.REBALANCE_IN_PROGRESS;
       }));
@@ -303,7 +304,7 @@ class GroupErrorsTest {
       String memberB = jb.data().memberId();
       // b's join waits for a to rejoin, up to the 30 s rebalance timeout
       var parkedB = CompletableFuture.supplyAsync(() -> call(() -> b.<JoinGroupResponse>send(join("g-shutdown", memberB, "t"), 9)));
-      TestBrokers.await(ConsumerGroupTest.WAIT, "rebalance started", () -> call(() ->
+      await("rebalance started").atMost(ConsumerGroupTest.WAIT).until(() -> call(() ->
           a.<HeartbeatResponse>send(heartbeat("g-shutdown", 1, memberA), 4).error() == Errors.REBALANCE_IN_PROGRESS));
       long start = System.nanoTime();
       node.close();

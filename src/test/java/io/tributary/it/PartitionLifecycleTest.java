@@ -1,5 +1,6 @@
 package io.tributary.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.tributary.node.BrokerNode;
@@ -39,8 +40,7 @@ class PartitionLifecycleTest {
         }
         producer.flush();
       }
-      TestBrokers.await(Duration.ofSeconds(30), "all partitions passivated",
-          () -> node.partitions().openPartitions().isEmpty());
+      await("all partitions passivated").atMost(Duration.ofSeconds(30)).until(() -> node.partitions().openPartitions().isEmpty());
       assertEquals(400, OffsetsAndRestartTest.readAll(node, "idle", 4, 400).size());
     }
   }

@@ -1,5 +1,6 @@
 package io.tributary.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -83,8 +84,7 @@ class RetentionTest {
     var tp = new TopicPartition("by-size", 0);
     long end = produce(bootstrap, tp, 0, 0, 60);
 
-    RobustSupport.await("the log to shrink to retention.bytes + one segment", DEADLINE,
-        () -> logBytes(tp) <= retentionBytes + 1024);
+    await("the log to shrink to retention.bytes + one segment").atMost(DEADLINE).until(() -> logBytes(tp) <= retentionBytes + 1024);
     long start = beginningOffset(bootstrap, tp);
     assertTrue(start > 0, "log start offset " + start);
     assertEquals(segmentBase(tp, 0), start, "the log starts at its first remaining segment");
@@ -158,8 +158,7 @@ class RetentionTest {
 
   private void awaitLogStart(String bootstrap, TopicPartition tp, long expected) {
     try (var consumer = RobustSupport.consumer(RobustSupport.consumerProps(bootstrap))) {
-      RobustSupport.await("log start offset of " + tp + " to reach " + expected, DEADLINE,
-          () -> consumer.beginningOffsets(List.of(tp)).get(tp) >= expected);
+      await("log start offset of " + tp + " to reach " + expected).atMost(DEADLINE).until(() -> consumer.beginningOffsets(List.of(tp)).get(tp) >= expected);
       assertEquals(expected, consumer.beginningOffsets(List.of(tp)).get(tp),
           "retention deletes whole segments: the log must start at the first kept segment");
     }

@@ -1,5 +1,6 @@
 package io.tributary.ops;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -279,14 +280,10 @@ class OpsHttpTest {
     assertEquals(30, m.value("tributary_topic_records_in_total", "topic", "lag-t"));
 
     admin.deleteTopics(List.of("lag-t")).all().get();
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    PrometheusText after = scrape();
-    while (System.nanoTime() < deadline && (after.has("tributary_topic_records_in_total", "topic", "lag-t")
-        || after.has("tributary_group_committed_offset", "topic", "lag-t")
-        || after.has("tributary_partition_log_end_offset", "topic", "lag-t"))) {
-      Thread.sleep(50);
-      after = scrape();
-    }
+    PrometheusText after = await("the deleted topic's series to leave the scrape").atMost(WAIT).until(OpsHttpTest::scrape,
+        scraped -> !scraped.has("tributary_topic_records_in_total", "topic", "lag-t")
+            && !scraped.has("tributary_group_committed_offset", "topic", "lag-t")
+            && !scraped.has("tributary_partition_log_end_offset", "topic", "lag-t"));
     assertFalse(after.has("tributary_topic_records_in_total", "topic", "lag-t"), "a deleted topic's counters are dropped");
     assertFalse(after.has("tributary_topic_bytes_in_total", "topic", "lag-t"));
     assertFalse(after.has("tributary_group_committed_offset", "topic", "lag-t"), "its group offsets are removed");

@@ -1,5 +1,6 @@
 package io.tributary.ops;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import akka.Done;
@@ -86,13 +87,10 @@ class OpsShutdownTest {
     try {
       var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
       var url = URI.create("http://127.0.0.1:" + node.httpPort() + "/metrics");
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      PrometheusText m;
-      do {
-        m = PrometheusText.parse(http.send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofString()).body());
-        if (m.has("tributary_group_lag", "group", "restart-lag-g")) break;
-        Thread.sleep(50);
-      } while (System.nanoTime() < deadline);
+      PrometheusText m = await("the lag of the group and partition unused since the restart").atMost(Duration.ofSeconds(30))
+          .until(() -> PrometheusText.parse(
+                  http.send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofString()).body()),
+              scraped -> scraped.has("tributary_group_lag", "group", "restart-lag-g"));
       assertEquals(4, m.value("tributary_group_committed_offset", "group", "restart-lag-g", "topic", "restart-lag", "partition", "0"));
       assertEquals(8, m.value("tributary_group_lag", "group", "restart-lag-g", "topic", "restart-lag", "partition", "0"));
     } finally {

@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -286,7 +287,7 @@ class AdminApiTest {
 
     admin.deleteTopics(TopicCollection.ofTopicNames(List.of("doomed-by-name"))).all().get(30, TimeUnit.SECONDS);
     admin.deleteTopics(TopicCollection.ofTopicIds(List.of(id))).all().get(30, TimeUnit.SECONDS);
-    await("both topics gone", () -> {
+    await("both topics gone").atMost(WAIT).until(() -> {
       var names = get(admin.listTopics().names());
       return !names.contains("doomed-by-name") && !names.contains("doomed-by-id");
     });
@@ -368,18 +369,5 @@ class AdminApiTest {
     var e = assertThrows(ExecutionException.class, () -> future.get(30, TimeUnit.SECONDS));
     assertInstanceOf(type, e.getCause(), () -> "cause: " + e.getCause());
     if (message != null) assertEquals(message, e.getCause().getMessage());
-  }
-
-  private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("Timed out waiting for " + what);
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what);
-      }
-    }
   }
 }

@@ -1,5 +1,6 @@
 package io.tributary.client.docs;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import akka.actor.ActorSystem;
@@ -25,14 +26,6 @@ import org.junit.jupiter.api.Test;
 
 /** Runs the README's recipes against an EmbeddedBroker. */
 class RecipesTest extends io.tributary.client.EmbeddedBrokerTestBase {
-
-  static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-      Thread.sleep(50);
-    }
-  }
 
   static long committed(String group, String topic) throws Exception {
     try (var admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
@@ -62,7 +55,7 @@ class RecipesTest extends io.tributary.client.EmbeddedBrokerTestBase {
         Recipes.plainConsume(system, broker.bootstrapServers()).toCompletableFuture().get(30, TimeUnit.SECONDS));
 
     var shouting = Recipes.shout(system, broker.bootstrapServers());
-    await("100 shouts", () -> endOffset("shouts") == 100);
+    await("100 shouts").atMost(Duration.ofSeconds(30)).until(() -> endOffset("shouts") == 100);
     shouting.first().drainAndShutdown(shouting.second()).toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertEquals(100, committed("shouter", "greetings"), "drainAndShutdown commits what was processed");
 
@@ -74,7 +67,7 @@ class RecipesTest extends io.tributary.client.EmbeddedBrokerTestBase {
     var perPartition = new ConcurrentHashMap<Integer, AtomicInteger>();
     var clicks = Recipes.perPartition(system, broker.bootstrapServers(),
         (partition, value) -> perPartition.computeIfAbsent(partition, k -> new AtomicInteger()).incrementAndGet());
-    await("300 clicks", () -> perPartition.values().stream().mapToInt(AtomicInteger::get).sum() == 300);
+    await("300 clicks").atMost(Duration.ofSeconds(30)).until(() -> perPartition.values().stream().mapToInt(AtomicInteger::get).sum() == 300);
     clicks.first().drainAndShutdown(clicks.second()).toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertEquals(3, perPartition.size());
     perPartition.values().forEach(n -> assertEquals(100, n.get()));
