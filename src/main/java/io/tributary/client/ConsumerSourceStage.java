@@ -42,7 +42,7 @@ final class ConsumerSourceStage<K, V, T> extends AbstractGraphStageWithMateriali
   public Pair<GraphStageLogic, Consumer.Control> createLogicAndMaterializedValuePair(Attributes attributes) {
     var engine = new ConsumerEngine<>(settings, subscription);
     var control = new ConsumerControl(engine);
-    var logic = new GraphStageLogic(shape) {
+    var logic = new ConsumerStageLogic<>(shape, engine, control) {
       private final RecordBuffer.Emit<K, V> emit = (r, epoch) -> push(out, mapper.apply(engine, r, epoch));
 
       {
@@ -59,19 +59,8 @@ final class ConsumerSourceStage<K, V, T> extends AbstractGraphStageWithMateriali
         AsyncCallback<Object> ready = createAsyncCallback(x -> {
           if (isAvailable(out)) engine.buffer.pollInto(emit);
         });
-        AsyncCallback<Throwable> failed = createAsyncCallback(this::failStage);
-        AsyncCallback<Object> stop = createAsyncCallback(x -> completeStage());
         engine.buffer.setMainWaiter(() -> ready.invoke(Boolean.TRUE));
-        engine.onFailure = failed::invoke;
-        engine.start(materializer().system());
-        control.attach(() -> stop.invoke(Boolean.TRUE));
-      }
-
-      @Override
-      public void postStop() {
-        engine.buffer.closeAll();
-        if (!control.stopRequested()) engine.shutdown();
-        control.stopped.complete(akka.Done.getInstance());
+        startEngine();
       }
     };
     return Pair.create(logic, control);

@@ -45,7 +45,7 @@ final class PartitionedSourceStage<K, V, T>
   public Pair<GraphStageLogic, Consumer.Control> createLogicAndMaterializedValuePair(Attributes attributes) {
     var engine = new ConsumerEngine<>(settings, subscription);
     var control = new ConsumerControl(engine);
-    var logic = new GraphStageLogic(shape) {
+    var logic = new ConsumerStageLogic<>(shape, engine, control) {
       private final ArrayDeque<RecordBuffer.Queue<K, V>> pending = new ArrayDeque<>();
 
       {
@@ -71,19 +71,8 @@ final class PartitionedSourceStage<K, V, T>
           pending.addAll(qs);
           emitPending();
         });
-        AsyncCallback<Throwable> failed = createAsyncCallback(this::failStage);
-        AsyncCallback<Object> stop = createAsyncCallback(x -> completeStage());
         engine.onAssigned = assigned::invoke;
-        engine.onFailure = failed::invoke;
-        engine.start(materializer().system());
-        control.attach(() -> stop.invoke(Boolean.TRUE));
-      }
-
-      @Override
-      public void postStop() {
-        engine.buffer.closeAll();
-        if (!control.stopRequested()) engine.shutdown();
-        control.stopped.complete(akka.Done.getInstance());
+        startEngine();
       }
     };
     return Pair.create(logic, control);

@@ -74,6 +74,27 @@ final class AppendPipeline {
     }
   }
 
+  /** What a log operation does, on the writer. */
+  @FunctionalInterface
+  interface LogWork<T> {
+    T apply(PartitionLog log) throws Exception;
+  }
+
+  /** An operation whose result needs no fsync first, even under the "always" policy (DeleteRecords, retention, config, flush). */
+  static <T> LogOp<T> noFlush(LogWork<T> work) {
+    return new LogOp<>() {
+      @Override
+      T apply(PartitionLog log) throws Exception {
+        return work.apply(log);
+      }
+
+      @Override
+      boolean writes() {
+        return false;
+      }
+    };
+  }
+
   private final PartitionLog partitionLog;
   private final BoundedSourceQueue<LogOp<?>> queue;
   private final CompletionStage<Done> done;

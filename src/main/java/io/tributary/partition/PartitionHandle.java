@@ -114,63 +114,27 @@ public final class PartitionHandle {
   /** DeleteRecords: completes with the new log start offset. */
   public CompletionStage<Long> deleteRecordsBefore(long offset) {
     touch();
-    return pipeline.submit(new AppendPipeline.LogOp<>() {
-      @Override
-      Long apply(PartitionLog l) throws IOException {
-        return l.deleteRecordsBefore(offset);
-      }
-
-      @Override
-      boolean writes() {
-        return false;
-      }
-    });
+    return pipeline.submit(AppendPipeline.noFlush(l -> l.deleteRecordsBefore(offset)));
   }
 
   CompletionStage<Integer> enforceRetention() {
-    return pipeline.submit(new AppendPipeline.LogOp<>() {
-      @Override
-      Integer apply(PartitionLog l) throws IOException {
-        return l.enforceRetention(System.currentTimeMillis());
-      }
-
-      @Override
-      boolean writes() {
-        return false;
-      }
-    });
+    return pipeline.submit(AppendPipeline.noFlush(l -> l.enforceRetention(System.currentTimeMillis())));
   }
 
   /** fsync if flush.ms has passed since the oldest unflushed write (appends alone only check on the next write). */
   CompletionStage<Boolean> flushIfDue() {
-    return pipeline.submit(new AppendPipeline.LogOp<>() {
-      @Override
-      Boolean apply(PartitionLog l) throws IOException {
-        if (!l.flushDue(System.currentTimeMillis())) return false;
-        l.flush();
-        return true;
-      }
-
-      @Override
-      boolean writes() {
-        return false;
-      }
-    });
+    return pipeline.submit(AppendPipeline.noFlush(l -> {
+      if (!l.flushDue(System.currentTimeMillis())) return false;
+      l.flush();
+      return true;
+    }));
   }
 
   CompletionStage<Done> updateConfig(LogConfig config) {
-    return pipeline.submit(new AppendPipeline.LogOp<>() {
-      @Override
-      Done apply(PartitionLog l) {
-        l.updateConfig(config);
-        return Done.getInstance();
-      }
-
-      @Override
-      boolean writes() {
-        return false;
-      }
-    });
+    return pipeline.submit(AppendPipeline.noFlush(l -> {
+      l.updateConfig(config);
+      return Done.getInstance();
+    }));
   }
 
   /** Registers a callback run (once per registration, on the writer's thread) when the high watermark moves. */
