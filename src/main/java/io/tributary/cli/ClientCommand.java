@@ -2,8 +2,12 @@ package io.tributary.cli;
 
 import io.tributary.concurrent.Failures;
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.TimeoutException;
 import picocli.CommandLine.Mixin;
@@ -21,6 +25,13 @@ abstract class ClientCommand implements Callable<Integer> {
 
   @Spec
   CommandSpec spec;
+
+  /** The partitions of {@code topic}, as {@code consumer} finds them; a missing topic is the user's error. */
+  List<TopicPartition> partitionsOf(Consumer<?, ?> consumer, String topic) {
+    var infos = consumer.partitionsFor(topic, Duration.ofMillis(connection.timeoutMs));
+    if (infos == null || infos.isEmpty()) throw new CliException("topic '" + topic + "' does not exist");
+    return infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+  }
 
   PrintWriter out() {
     return spec.commandLine().getOut();

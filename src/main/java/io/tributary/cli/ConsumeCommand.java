@@ -93,19 +93,16 @@ final class ConsumeCommand extends ClientCommand {
     // Ctrl-C: wake the poll, and hold the JVM until what was printed is committed and the consumer closed
     var stopped = new java.util.concurrent.CountDownLatch(1);
     try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      var infos = consumer.partitionsFor(topic, Duration.ofMillis(connection.timeoutMs));
-      if (infos == null || infos.isEmpty()) throw new CliException("topic '" + topic + "' does not exist");
+      var all = partitionsOf(consumer, topic);
       if (group != null) {
         consumer.subscribe(List.of(topic));
       } else {
-        List<TopicPartition> tps = new ArrayList<>();
+        var tps = all;
         if (partition != null) {
-          if (partition < 0 || partition >= infos.size()) {
-            throw new CliException("topic '" + topic + "' has no partition " + partition + " (it has " + infos.size() + ")");
+          if (partition < 0 || partition >= all.size()) {
+            throw new CliException("topic '" + topic + "' has no partition " + partition + " (it has " + all.size() + ")");
           }
-          tps.add(new TopicPartition(topic, partition));
-        } else {
-          infos.forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
+          tps = List.of(new TopicPartition(topic, partition));
         }
         consumer.assign(tps);
         if (offset == null) {

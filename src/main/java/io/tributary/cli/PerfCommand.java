@@ -232,15 +232,12 @@ final class PerfCommand implements Runnable {
       props.putAll(consumerProps);
       var stats = new Stats(messages, reportingIntervalMs, progressOut(), "received");
       try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-        var infos = consumer.partitionsFor(topic, Duration.ofMillis(connection.timeoutMs));
-        if (infos == null || infos.isEmpty()) throw new CliException("topic '" + topic + "' does not exist");
+        var all = partitionsOf(consumer, topic);
         if (group != null) {
           consumer.subscribe(List.of(topic));
         } else {
-          List<TopicPartition> tps = new ArrayList<>();
-          infos.forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
-          consumer.assign(tps);
-          consumer.seekToBeginning(tps);
+          consumer.assign(all);
+          consumer.seekToBeginning(all);
         }
         long lastRecord = System.nanoTime();
         while (stats.count() < messages) {
