@@ -1,6 +1,7 @@
 package io.tributary.metadata;
 
 import io.tributary.concurrent.AkkaFutures;
+import io.tributary.concurrent.Failures;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -18,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -179,7 +179,7 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   }
 
   private Throwable translate(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable cause = Failures.unwrap(failure);
     if (cause instanceof java.util.concurrent.TimeoutException) {
       return new TimeoutException("The metadata controller did not answer within " + settings.askTimeout().toMillis() + " ms.", cause);
     }

@@ -1,6 +1,7 @@
 package io.tributary.partition;
 
 import io.tributary.concurrent.AkkaFutures;
+import io.tributary.concurrent.Failures;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -112,7 +113,7 @@ public final class Partitions {
         .entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp))
         .<PartitionEntity.OpenReply>ask(PartitionEntity.Open::new, settings.askTimeout()), system.executionContext())
         .exceptionally(e -> {
-          throw new TimeoutException("Partition " + tp + " did not open within " + settings.askTimeout());
+          throw new TimeoutException("Partition " + tp + " did not open within " + settings.askTimeout(), Failures.unwrap(e));
         })
         .thenApply(reply -> {
           if (reply instanceof PartitionEntity.Opened opened) return opened.handle();
