@@ -116,7 +116,7 @@ final class ConsumerEngine<K, V> {
       var c = polling.get();
       if (c != null) c.wakeup();
     }
-    return f.orTimeout(settings.commitTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+    return f.orTimeout(settings.flushTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** The actor took this flush in hand. */

@@ -28,11 +28,13 @@ public final class ConsumerSettings<K, V> {
   private final long maxBufferBytes;
   private final Duration commitTimeout;
   private final Duration closeTimeout;
+  private final Duration flushTimeout;
   private final String dispatcher;
 
   private ConsumerSettings(Map<String, String> properties, Deserializer<K> keyDeserializer,
                            Deserializer<V> valueDeserializer, Duration pollTimeout, Duration pollInterval,
-                           long maxBufferBytes, Duration commitTimeout, Duration closeTimeout, String dispatcher) {
+                           long maxBufferBytes, Duration commitTimeout, Duration closeTimeout, Duration flushTimeout,
+                           String dispatcher) {
     this.properties = Collections.unmodifiableMap(new TreeMap<>(properties));
     this.keyDeserializer = keyDeserializer;
     this.valueDeserializer = valueDeserializer;
@@ -41,6 +43,7 @@ public final class ConsumerSettings<K, V> {
     this.maxBufferBytes = maxBufferBytes;
     this.commitTimeout = commitTimeout;
     this.closeTimeout = closeTimeout;
+    this.flushTimeout = flushTimeout;
     this.dispatcher = dispatcher;
   }
 
@@ -56,14 +59,14 @@ public final class ConsumerSettings<K, V> {
     return new ConsumerSettings<>(KafkaClientsConfig.flatten(section.getConfig("kafka-clients")), keyDeserializer,
         valueDeserializer, section.getDuration("poll-timeout"), section.getDuration("poll-interval"),
         section.getBytes("max-buffer-bytes"), section.getDuration("commit-timeout"),
-        section.getDuration("close-timeout"), section.getString("use-dispatcher"));
+        section.getDuration("close-timeout"), section.getDuration("flush-timeout"), section.getString("use-dispatcher"));
   }
 
   private ConsumerSettings<K, V> copy(Map<String, String> p, Duration pollTimeout, Duration pollInterval,
                                       long maxBufferBytes, Duration commitTimeout, Duration closeTimeout,
                                       String dispatcher) {
     return new ConsumerSettings<>(p, keyDeserializer, valueDeserializer, pollTimeout, pollInterval, maxBufferBytes,
-        commitTimeout, closeTimeout, dispatcher);
+        commitTimeout, closeTimeout, flushTimeout, dispatcher);
   }
 
   public ConsumerSettings<K, V> withBootstrapServers(String servers) {
@@ -121,6 +124,11 @@ public final class ConsumerSettings<K, V> {
 
   public long maxBufferBytes() {
     return maxBufferBytes;
+  }
+
+  /** How long a {@link Committer}'s commit of a batch waits for this consumer before it fails. */
+  public Duration flushTimeout() {
+    return flushTimeout;
   }
 
   public Duration commitTimeout() {

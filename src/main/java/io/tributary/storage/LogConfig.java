@@ -96,6 +96,7 @@ public final class LogConfig {
   private final Set<String> overridden;
   private final boolean flushAlways;
   private final long retentionCheckIntervalMs;
+  private final long producerIdExpirationMs;
 
   // parsed hot fields
   private final int segmentBytes;
@@ -112,11 +113,13 @@ public final class LogConfig {
   private final int minInsyncReplicas;
   private final boolean logAppendTime;
 
-  private LogConfig(Map<String, String> values, Set<String> overridden, boolean flushAlways, long retentionCheckIntervalMs) {
+  private LogConfig(Map<String, String> values, Set<String> overridden, boolean flushAlways, long retentionCheckIntervalMs,
+                    long producerIdExpirationMs) {
     this.values = Collections.unmodifiableMap(values);
     this.overridden = Collections.unmodifiableSet(overridden);
     this.flushAlways = flushAlways;
     this.retentionCheckIntervalMs = retentionCheckIntervalMs;
+    this.producerIdExpirationMs = producerIdExpirationMs;
     this.segmentBytes = Integer.parseInt(values.get("segment.bytes"));
     this.segmentMs = Long.parseLong(values.get("segment.ms"));
     this.retentionMs = Long.parseLong(values.get("retention.ms"));
@@ -154,7 +157,8 @@ public final class LogConfig {
       throw new InvalidConfigurationException("Invalid value " + p
           + " for configuration tributary.log.flush.policy: String must be one of: interval, always");
     }
-    return new LogConfig(v, Set.of(), p.equals("always"), section.getLong("retention.check.interval.ms"));
+    return new LogConfig(v, Set.of(), p.equals("always"), section.getLong("retention.check.interval.ms"),
+        section.getLong("producer.id.expiration.ms"));
   }
 
   private static String read(Config section, Def d) {
@@ -184,7 +188,7 @@ public final class LogConfig {
       v.put(key, validate(key, e.getValue()));
       o.add(key);
     }
-    return new LogConfig(v, o, flushAlways, retentionCheckIntervalMs);
+    return new LogConfig(v, o, flushAlways, retentionCheckIntervalMs, producerIdExpirationMs);
   }
 
   /** Validates one value and returns its canonical string form. */
@@ -315,11 +319,14 @@ public final class LogConfig {
   public boolean logAppendTime() { return logAppendTime; }
   /** How often the owner should call {@link PartitionLog#enforceRetention(long)} (broker-level). */
   public long retentionCheckIntervalMs() { return retentionCheckIntervalMs; }
+  /** Producers idle this long are forgotten (broker-level, Kafka's producer.id.expiration.ms). */
+  public long producerIdExpirationMs() { return producerIdExpirationMs; }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof LogConfig c && c.values.equals(values) && c.overridden.equals(overridden)
-        && c.flushAlways == flushAlways && c.retentionCheckIntervalMs == retentionCheckIntervalMs;
+        && c.flushAlways == flushAlways && c.retentionCheckIntervalMs == retentionCheckIntervalMs
+        && c.producerIdExpirationMs == producerIdExpirationMs;
   }
 
   @Override

@@ -97,7 +97,7 @@ final class LogRetention {
       }
     }
     deleted += deleteSegmentsBelowLogStart();
-    producers.removeExpired(nowMs);
+    producers.removeExpired(nowMs, cfg.producerIdExpirationMs());
     return deleted;
   }
 

@@ -32,15 +32,14 @@ import org.slf4j.LoggerFactory;
  * snapshots are kept. Snapshots hold all five batches per producer (Kafka keeps only the last).
  *
  * <p>Producers whose last batch falls below the log start offset are forgotten (as Kafka does),
- * and so are producers idle for longer than {@link #PRODUCER_ID_EXPIRATION_MS} (Kafka's
- * {@code producer.id.expiration.ms} default), judged by their batches' timestamps.
+ * and so are producers idle for longer than {@code tributary.log.producer.id.expiration.ms} (Kafka's
+ * {@code producer.id.expiration.ms}), judged by their batches' timestamps.
  *
  * <p>Not thread-safe: confined to the log's single writer.
  */
 final class ProducerStateManager {
   private static final Logger LOG = LoggerFactory.getLogger(ProducerStateManager.class);
   static final int NUM_BATCHES_TO_RETAIN = 5;
-  static final long PRODUCER_ID_EXPIRATION_MS = 86_400_000L;
   private static final int SNAPSHOT_VERSION = 1;
   static final String SUFFIX = ".snapshot";
 
@@ -199,9 +198,9 @@ final class ProducerStateManager {
     producers.values().removeIf(e -> e.lastOffset() >= 0 && e.lastOffset() < logStartOffset);
   }
 
-  /** Forgets producers idle (by batch timestamp) for longer than the expiration time. */
-  void removeExpired(long nowMs) {
-    producers.values().removeIf(e -> e.lastTimestamp >= 0 && nowMs - e.lastTimestamp > PRODUCER_ID_EXPIRATION_MS);
+  /** Forgets producers idle (by batch timestamp) for longer than {@code expirationMs}. */
+  void removeExpired(long nowMs, long expirationMs) {
+    producers.values().removeIf(e -> e.lastTimestamp >= 0 && nowMs - e.lastTimestamp > expirationMs);
   }
 
   void clear() {
