@@ -142,6 +142,9 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
     this.connections = openConnections;
     this.groupOffsets = groupOffsets;
     metadata.subscribe(this::forgetDeletedTopics);
+    Gauge.builder("tributary.partitions.offline", partitions, p -> p.offlinePartitions().size())
+        .description("Partitions a failed write or fsync took offline since the node started (KAFKA_STORAGE_ERROR)")
+        .register(registry);
   }
 
   /** A deleted topic's counters leave the scrape (a topic created again under that name starts at zero). */

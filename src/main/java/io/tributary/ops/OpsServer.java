@@ -96,8 +96,16 @@ public final class OpsServer extends AllDirectives {
 
   /** Stops the server (requests in flight get a moment to finish). */
   public CompletionStage<Done> stop() {
-    if (records != null) records.close();
-    return binding.terminate(settings.shutdownGrace()).thenApply(t -> Done.getInstance());
+    // closing the records API's Kafka clients blocks: not on the shutdown task's (Akka default) thread
+    CompletableFuture<Void> closed = records == null ? CompletableFuture.completedFuture(null)
+        : CompletableFuture.runAsync(records::close, blocking);
+    return closed
+        .exceptionally(e -> {
+          log.warn("Closing the records API's Kafka clients failed: {}", Failures.unwrap(e).toString());
+          return null;
+        })
+        .thenCompose(x -> binding.terminate(settings.shutdownGrace()))
+        .thenApply(t -> Done.getInstance());
   }
 
   // ---- routes -------------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ final class AppendPipeline {
     for (LogOp<?> op : ops) {
       op.run(partitionLog);
       if (op.failedOnStorage()) {
-        goOffline(ops, "write failed", op.failure);
+        goOffline(ops, "I/O error", op.failure);
         return;
       }
       wrote |= op.writes();

@@ -1,5 +1,6 @@
 package io.tributary.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +34,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -106,6 +109,32 @@ class StorageFailureTest {
     }
   }
 
+  @Test
+  void aFailedPeriodicFsyncTakesThePartitionOfflineWithNoRequestInFlight() throws Exception {
+    var disk = new FailingChannels(BROKEN + "-0");
+    // interval policy: appends are acknowledged unflushed, and the partition's timer fsyncs them after flush.ms
+    var config = TestBrokers.config(dataDir, "tributary.http.port = 0", "tributary.log.flush.ms = 500",
+        "tributary.partition.idle-check-interval = 100ms");
+    try (BrokerNode node = BrokerNode.start(config, disk)) {
+      try (var admin = Admin.create(TestBrokers.adminProps(node))) {
+        admin.createTopics(List.of(new NewTopic(BROKEN, 1, (short) 1), new NewTopic(HEALTHY, 1, (short) 1))).all().get();
+      }
+      try (var producer = new KafkaProducer<byte[], byte[]>(producerWithoutRetries(node))) {
+        send(producer, BROKEN, "unflushed");
+        disk.breakFsync();
+
+        await("the periodic fsync to fail").atMost(Duration.ofSeconds(30))
+            .until(() -> health(node).get("status").asText().equals("DEGRADED"));
+        var failed = assertThrows(ExecutionException.class, () -> send(producer, BROKEN, "after"));
+        assertInstanceOf(KafkaStorageException.class, failed.getCause());
+        assertEquals(0, send(producer, HEALTHY, "after"));
+      }
+      String metrics = get(node, "/metrics");
+      assertTrue(metrics.lines().anyMatch(l -> l.startsWith("tributary_partitions_offline{") && l.endsWith(" 1.0")),
+          "the offline gauge counts the partition");
+    }
+  }
+
   private static java.util.Properties producerWithoutRetries(BrokerNode node) {
     var props = TestBrokers.producerProps(node);
     // the first answer is the one under test: no retries, hence no idempotence
@@ -142,10 +171,14 @@ class StorageFailureTest {
   }
 
   private static JsonNode health(BrokerNode node) throws Exception {
+    return JSON.readTree(get(node, "/health"));
+  }
+
+  private static String get(BrokerNode node, String path) throws Exception {
     var http = HttpClient.newHttpClient();
-    var response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/health")).build(),
+    var response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, response.statusCode());
-    return JSON.readTree(response.body());
+    return response.body();
   }
 }

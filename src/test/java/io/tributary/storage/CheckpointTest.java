@@ -13,6 +13,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 /** A checkpoint that cannot be read counts as absent (-1), and says so once in the log. */
@@ -47,22 +49,14 @@ class CheckpointTest {
     assertEquals(0, logged.list.size());
   }
 
-  @Test
-  void corruptIsMinusOneWithOneWarningNamingTheFile() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"0\nnot-a-number\n", "7\n12\n", "0\n", ""})
+  void unreadableIsMinusOneWithOneWarningNamingTheFile(String content) throws Exception {
     Path file = dir.resolve("cp");
-    Files.writeString(file, "0\nnot-a-number\n");
+    Files.writeString(file, content);
     assertEquals(-1, new Checkpoint(file).read());
     assertEquals(1, logged.list.size());
     assertEquals(Level.WARN, logged.list.get(0).getLevel());
     assertTrue(logged.list.get(0).getFormattedMessage().contains(file.toString()));
-  }
-
-  @Test
-  void wrongVersionIsMinusOneWithOneWarning() throws Exception {
-    Path file = dir.resolve("cp");
-    Files.writeString(file, "7\n12\n");
-    assertEquals(-1, new Checkpoint(file).read());
-    assertEquals(1, logged.list.size());
-    assertEquals(Level.WARN, logged.list.get(0).getLevel());
   }
 }
