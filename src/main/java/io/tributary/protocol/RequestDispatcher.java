@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RequestDispatcher {
   private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+  /** One DEBUG line per request (API, version, client), like Kafka's kafka.request.logger; off by default. */
+  private static final Logger requestLog = LoggerFactory.getLogger("io.tributary.requests");
 
   private final ApiRegistry registry;
   private final ApiVersionsHandler apiVersions;
@@ -93,6 +95,10 @@ public final class RequestDispatcher {
     }
     return response.handle((body, error) -> {
       metrics.requestCompleted(api, System.nanoTime() - started, error != null);
+      if (requestLog.isDebugEnabled()) {
+        requestLog.debug("{} v{} client_id={} from {}{}", api.name, version, header.clientId(), connection,
+            error == null ? "" : " failed: " + unwrap(error));
+      }
       ApiMessage out = body;
       if (error != null) {
         Throwable cause = unwrap(error);
