@@ -21,8 +21,8 @@ final class ConnectionOptions {
       description = "How long to wait for the cluster before giving up (default: ${DEFAULT-VALUE}).")
   int timeoutMs;
 
-  /** Bootstrap, timeouts and the command-config file. */
-  Properties base() {
+  /** Bootstrap, the request timeout, the client id and the command-config file (whose settings win). */
+  private Properties base() {
     var p = new Properties();
     if (commandConfig != null) {
       if (!commandConfig.isFile()) throw new CliException("command config file not found: " + commandConfig, 2);
@@ -33,32 +33,28 @@ final class ConnectionOptions {
       }
     }
     p.put("bootstrap.servers", bootstrapServer);
+    p.putIfAbsent("request.timeout.ms", Integer.toString(timeoutMs));
+    p.putIfAbsent("client.id", "tributary-cli");
     return p;
   }
 
   Properties admin() {
     var p = base();
-    p.putIfAbsent("request.timeout.ms", Integer.toString(timeoutMs));
     p.putIfAbsent("default.api.timeout.ms", Integer.toString(timeoutMs));
-    p.putIfAbsent("client.id", "tributary-cli");
     return p;
   }
 
   Properties producer() {
     var p = base();
     p.putIfAbsent("max.block.ms", Integer.toString(timeoutMs));
-    p.putIfAbsent("request.timeout.ms", Integer.toString(timeoutMs));
     p.putIfAbsent("delivery.timeout.ms", Integer.toString(Math.max(timeoutMs, 1000) + 5000));
-    p.putIfAbsent("client.id", "tributary-cli");
     return p;
   }
 
   Properties consumer() {
     var p = base();
-    p.putIfAbsent("request.timeout.ms", Integer.toString(timeoutMs));
     p.putIfAbsent("default.api.timeout.ms", Integer.toString(timeoutMs));
     p.putIfAbsent("allow.auto.create.topics", "false");
-    p.putIfAbsent("client.id", "tributary-cli");
     return p;
   }
 }

@@ -72,12 +72,7 @@ public final class Partitions {
   private volatile MetadataImage lastImage;
   private volatile boolean draining;
 
-  public Partitions(ActorSystem<?> system, MetadataService metadata, Path dataDir, LogConfig logDefaults,
-                    Executor io, Settings settings) {
-    this(system, metadata, dataDir, logDefaults, io, settings, FileChannelOpener.DEFAULT);
-  }
-
-  /** As above, opening segment files through {@code channels}. */
+  /** {@code channels} opens the segment files ({@link FileChannelOpener#DEFAULT}: the file system's own). */
   public Partitions(ActorSystem<?> system, MetadataService metadata, Path dataDir, LogConfig logDefaults,
                     Executor io, Settings settings, FileChannelOpener channels) {
     this.system = system;
