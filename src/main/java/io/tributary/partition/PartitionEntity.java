@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
@@ -237,6 +238,8 @@ public final class PartitionEntity {
     work.whenComplete((result, error) -> {
       if (error == null) return;
       Throwable cause = Failures.unwrap(error);
+      // closing: the work is done again when the partition next opens
+      if (cause instanceof NotLeaderOrFollowerException) return;
       if (!(cause instanceof KafkaStorageException)) log.warn("{} of {} failed", what, tp, cause);
     });
   }
