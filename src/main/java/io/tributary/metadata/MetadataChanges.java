@@ -56,7 +56,7 @@ final class MetadataChanges {
     if (r.partitions() < 1) {
       return reject(state, Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
     }
-    var topic = new TopicInfo(r.name(), freshTopicId(state), r.partitions(), r.configs());
+    var topic = TopicInfo.created(r.name(), freshTopicId(state), r.partitions(), r.configs());
     return done(topic, r.validateOnly() ? state : state.withTopic(topic));
   }
 
@@ -77,7 +77,7 @@ final class MetadataChanges {
       return reject(state, Errors.INVALID_PARTITIONS, "Topic currently has " + topic.partitionCount()
           + " partitions, which is higher than the requested " + r.totalCount() + ".");
     }
-    var grown = new TopicInfo(topic.name(), topic.topicId(), r.totalCount(), topic.configs());
+    var grown = topic.withPartitionCount(r.totalCount());
     return done(grown, r.validateOnly() ? state : state.withTopic(grown));
   }
 
@@ -85,7 +85,7 @@ final class MetadataChanges {
     Optional<TopicInfo> found = state.topic(r.name());
     if (found.isEmpty()) return unknownTopic(state);
     TopicInfo topic = found.get();
-    var changed = new TopicInfo(topic.name(), topic.topicId(), topic.partitionCount(), r.configs());
+    var changed = topic.withConfigs(r.configs());
     boolean write = !r.validateOnly() && !changed.equals(topic);
     return done(changed, write ? state.withTopic(changed) : state);
   }
@@ -102,11 +102,13 @@ final class MetadataChanges {
     return new Outcome(next, new ProducerIdsAllocated(first, next));
   }
 
+  /**
+   * A node (re)starts: it is registered and leads its partitions anew, so their leader epochs grow, as when KRaft
+   * unfences a restarted broker and elects it again. Until partitions are assigned across nodes (the cluster
+   * issue), the registering node leads every partition.
+   */
   static Outcome registerBroker(MetadataState state, RegisterBroker r) {
-    if (r.broker().equals(state.brokers().get(r.broker().nodeId()))) {
-      return new Outcome(state, new BrokerRegistered(state));
-    }
-    MetadataState next = state.withBroker(r.broker());
+    MetadataState next = state.withBroker(r.broker()).withLeadersReelected();
     return new Outcome(next, new BrokerRegistered(next));
   }
 

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.NotSerializableException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,11 +37,12 @@ import org.apache.kafka.common.Uuid;
  * on disk (LMDB) and must stay readable across upgrades: change the format only by adding a
  * new version. Manifests are short and must never be reused for another shape.
  *
- * <p>Evolution: the stored state carries its format in its first byte; to change it, write format 2
- * and keep the reader of format 1 in {@link #fromBinary}. The requests and replies, which only
- * cross nodes (a rolling upgrade mixes versions), are versioned by their manifest: today's
- * manifests are format 1; a changed shape gets a new manifest and the old one stays readable.
- * src/test/resources/fixtures/metadata holds the bytes of format 1 (MetadataFixtureTest reads them).
+ * <p>Evolution: the stored state carries its format in its first byte; to change it, write a new format
+ * and keep the readers of the older ones in {@link #fromBinary}. Format 2 added the partitions' leader
+ * epochs. The requests and replies, which only cross nodes (a rolling upgrade mixes versions), are
+ * versioned by their manifest: a changed shape gets a new manifest and the old one stays readable (the
+ * replies that carry the state have format-2 manifests, TD2/PA2/BR2). src/test/resources/fixtures/metadata
+ * holds the bytes of format 1 (MetadataFixtureTest reads them).
  */
 public final class MetadataSerializer extends SerializerWithStringManifest {
 
@@ -48,6 +50,8 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   public static final int IDENTIFIER = 172_450_101;
 
   private static final byte STATE_FORMAT_V1 = 1;
+  /** Format 2: each topic carries its partitions' leader epochs after its configs. */
+  private static final byte STATE_FORMAT_V2 = 2;
 
   private static final String STATE = "S";
   private static final String CREATE_TOPIC = "CT";
@@ -56,9 +60,14 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   private static final String REPLACE_CONFIGS = "RC";
   private static final String ALLOCATE_PIDS = "AP";
   private static final String REGISTER_BROKER = "RB";
-  private static final String TOPIC_DONE = "TD";
-  private static final String PIDS_ALLOCATED = "PA";
-  private static final String BROKER_REGISTERED = "BR";
+  // format 1 replies (topics without leader epochs): read only, from nodes of an older version
+  private static final String TOPIC_DONE_V1 = "TD";
+  private static final String PIDS_ALLOCATED_V1 = "PA";
+  private static final String BROKER_REGISTERED_V1 = "BR";
+  // format 2 replies: topics with leader epochs
+  private static final String TOPIC_DONE = "TD2";
+  private static final String PIDS_ALLOCATED = "PA2";
+  private static final String BROKER_REGISTERED = "BR2";
   private static final String REJECTED = "RJ";
 
   private final ExtendedActorSystem system;
@@ -113,7 +122,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
 
   private void write(Object o, DataOutputStream out) throws IOException {
     if (o instanceof MetadataState s) {
-      out.writeByte(STATE_FORMAT_V1);
+      out.writeByte(STATE_FORMAT_V2);
       writeState(s, out);
     } else if (o instanceof CreateTopic c) {
       writeString(c.name(), out);
@@ -161,7 +170,8 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       case STATE -> {
         byte format = in.readByte();
         yield switch (format) {
-          case STATE_FORMAT_V1 -> readState(in);
+          case STATE_FORMAT_V1 -> readState(in, STATE_FORMAT_V1);
+          case STATE_FORMAT_V2 -> readState(in, STATE_FORMAT_V2);
           // written by a newer version: refuse rather than misread (a downgrade is not supported)
           default -> throw new IOException("unknown metadata state format " + format);
         };
@@ -172,9 +182,12 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       case REPLACE_CONFIGS -> new ReplaceTopicConfigs(readString(in), readConfigs(in), in.readBoolean(), readRef(in));
       case ALLOCATE_PIDS -> new AllocateProducerIds(in.readInt(), readRef(in));
       case REGISTER_BROKER -> new RegisterBroker(readBroker(in), readRef(in));
-      case TOPIC_DONE -> new TopicDone(readTopic(in), readState(in));
-      case PIDS_ALLOCATED -> new ProducerIdsAllocated(in.readLong(), readState(in));
-      case BROKER_REGISTERED -> new BrokerRegistered(readState(in));
+      case TOPIC_DONE -> new TopicDone(readTopic(in, STATE_FORMAT_V2), readState(in, STATE_FORMAT_V2));
+      case PIDS_ALLOCATED -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V2));
+      case BROKER_REGISTERED -> new BrokerRegistered(readState(in, STATE_FORMAT_V2));
+      case TOPIC_DONE_V1 -> new TopicDone(readTopic(in, STATE_FORMAT_V1), readState(in, STATE_FORMAT_V1));
+      case PIDS_ALLOCATED_V1 -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V1));
+      case BROKER_REGISTERED_V1 -> new BrokerRegistered(readState(in, STATE_FORMAT_V1));
       case REJECTED -> new Rejected(in.readShort(), readString(in));
       default -> throw new IOException("unknown manifest");
     };
@@ -194,14 +207,14 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     for (BrokerInfo b : brokers.values()) writeBroker(b, out);
   }
 
-  private static MetadataState readState(DataInputStream in) throws IOException {
+  private static MetadataState readState(DataInputStream in, byte format) throws IOException {
     long version = in.readLong();
     String clusterId = readString(in);
     long nextProducerId = in.readLong();
     int topicCount = in.readInt();
     var topics = new HashMap<String, TopicInfo>();
     for (int i = 0; i < topicCount; i++) {
-      TopicInfo t = readTopic(in);
+      TopicInfo t = readTopic(in, format);
       topics.put(t.name(), t);
     }
     int brokerCount = in.readInt();
@@ -219,10 +232,19 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     out.writeLong(t.topicId().getLeastSignificantBits());
     out.writeInt(t.partitionCount());
     writeConfigs(t.configs(), out);
+    for (int epoch : t.leaderEpochs()) out.writeInt(epoch);
   }
 
-  private static TopicInfo readTopic(DataInputStream in) throws IOException {
-    return new TopicInfo(readString(in), new Uuid(in.readLong(), in.readLong()), in.readInt(), readConfigs(in));
+  /** A topic in state {@code format}; format 1 had no leader epochs, which start at 0. */
+  private static TopicInfo readTopic(DataInputStream in, byte format) throws IOException {
+    String name = readString(in);
+    var id = new Uuid(in.readLong(), in.readLong());
+    int partitions = in.readInt();
+    Map<String, String> configs = readConfigs(in);
+    if (format == STATE_FORMAT_V1) return TopicInfo.created(name, id, partitions, configs);
+    var epochs = new ArrayList<Integer>(partitions);
+    for (int i = 0; i < partitions; i++) epochs.add(in.readInt());
+    return new TopicInfo(name, id, partitions, configs, epochs);
   }
 
   private static void writeBroker(BrokerInfo b, DataOutputStream out) throws IOException {

@@ -62,6 +62,13 @@ public record MetadataState(
     return new MetadataState(version + 1, clusterId, nextProducerId, topics, next);
   }
 
+  /** Every partition's leader epoch one higher (see {@link TopicInfo#withLeadersReelected}). */
+  MetadataState withLeadersReelected() {
+    var next = new HashMap<String, TopicInfo>();
+    topics.forEach((name, topic) -> next.put(name, topic.withLeadersReelected()));
+    return new MetadataState(version + 1, clusterId, nextProducerId, next, brokers);
+  }
+
   MetadataState withNextProducerId(long next) {
     return new MetadataState(version + 1, clusterId, next, topics, brokers);
   }

@@ -42,9 +42,6 @@ public final class PartitionEntity {
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "partition");
 
-  /** Partitions are single-leader on one node; the epoch grows with leader changes once replication exists. */
-  static final int LEADER_EPOCH = 0;
-
   public sealed interface Command {}
 
   /** Replies with the partition's handle once its log is open. */
@@ -161,7 +158,7 @@ public final class PartitionEntity {
       }
       var config = partitions.logDefaults().withOverrides(topic.configs());
       var partitionLog = PartitionLog.open(dir, config, System::currentTimeMillis, partitions.channels());
-      return new PartitionHandle(tp, topic.topicId(), LEADER_EPOCH, partitionLog, partitions::newPipeline,
+      return new PartitionHandle(tp, topic.topicId(), () -> partitions.leaderEpoch(tp, topic.topicId()), partitionLog, partitions::newPipeline,
           partitions::markOffline);
     } catch (java.io.IOException e) {
       throw new KafkaStorageException("I/O error opening " + tp + ": " + e.getMessage(), e);

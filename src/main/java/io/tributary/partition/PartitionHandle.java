@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.KafkaStorageException;
@@ -32,7 +33,8 @@ import org.apache.kafka.common.record.MemoryRecords;
 public final class PartitionHandle {
   private final TopicPartition topicPartition;
   private final Uuid topicId;
-  private final int leaderEpoch;
+  /** The partition's leader epoch in the node's current metadata: it grows while the log is open. */
+  private final IntSupplier leaderEpoch;
   private final PartitionLog log;
   private final AppendPipeline pipeline;
   private final Set<Runnable> waiters = ConcurrentHashMap.newKeySet();
@@ -46,7 +48,7 @@ public final class PartitionHandle {
     AppendPipeline create(PartitionLog log, Runnable onWritten, Consumer<KafkaStorageException> onOffline);
   }
 
-  PartitionHandle(TopicPartition topicPartition, Uuid topicId, int leaderEpoch, PartitionLog log,
+  PartitionHandle(TopicPartition topicPartition, Uuid topicId, IntSupplier leaderEpoch, PartitionLog log,
                   PipelineFactory pipelineFactory, BiConsumer<PartitionHandle, KafkaStorageException> onOffline) {
     this.topicPartition = topicPartition;
     this.topicId = topicId;
@@ -71,7 +73,7 @@ public final class PartitionHandle {
 
   public TopicPartition topicPartition() { return topicPartition; }
   public Uuid topicId() { return topicId; }
-  public int leaderEpoch() { return leaderEpoch; }
+  public int leaderEpoch() { return leaderEpoch.getAsInt(); }
   public boolean isOpen() { return open; }
   public long highWatermark() { touch(); return highWatermark; }
   /** The high watermark without counting as use (passivation), for metrics. */
@@ -87,7 +89,7 @@ public final class PartitionHandle {
     return pipeline.submit(new AppendPipeline.LogOp<>() {
       @Override
       AppendResult apply(PartitionLog l) throws IOException {
-        return l.append(records, leaderEpoch);
+        return l.append(records, leaderEpoch.getAsInt());
       }
     });
   }

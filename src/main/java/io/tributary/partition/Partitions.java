@@ -27,6 +27,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -167,6 +168,18 @@ public final class Partitions {
   }
 
   MetadataService metadata() { return metadata; }
+
+  /**
+   * {@code tp}'s leader epoch in the node's current metadata, read on every use so that a handle opened before a
+   * leader election answers with the new epoch at once; -1 once that incarnation of the topic is gone.
+   */
+  int leaderEpoch(TopicPartition tp, Uuid topicId) {
+    TopicInfo topic = metadata.current().topics().get(tp.topic());
+    if (topic == null || !topic.topicId().equals(topicId) || tp.partition() >= topic.partitionCount()) {
+      return RecordBatch.NO_PARTITION_LEADER_EPOCH;
+    }
+    return topic.leaderEpoch(tp.partition());
+  }
   Path dataDir() { return dataDir; }
   LogConfig logDefaults() { return logDefaults; }
   Executor ioExecutor() { return io; }

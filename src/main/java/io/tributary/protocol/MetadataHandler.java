@@ -85,7 +85,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
           .setErrorCode(Errors.NONE.code())
           .setPartitionIndex(p)
           .setLeaderId(leaderOf(t, p))
-          .setLeaderEpoch(0)
+          .setLeaderEpoch(t.leaderEpoch(p))
           .setReplicaNodes(List.of(leaderOf(t, p)))
           .setIsrNodes(List.of(leaderOf(t, p)))
           .setOfflineReplicas(List.of()));

@@ -73,7 +73,7 @@ class ClusterMetadataServiceTest {
     TopicInfo created = await(metadata.createTopic("lifecycle", 2, Map.of(), false));
 
     TopicInfo grown = await(metadata.createPartitions("lifecycle", 5, false));
-    assertEquals(new TopicInfo("lifecycle", created.topicId(), 5, Map.of()), grown);
+    assertEquals(TopicInfo.created("lifecycle", created.topicId(), 5, Map.of()), grown);
     assertEquals(grown, metadata.current().topic("lifecycle").orElseThrow());
 
     TopicInfo configured = await(metadata.replaceTopicConfigs("lifecycle", Map.of("cleanup.policy", "compact"), false));

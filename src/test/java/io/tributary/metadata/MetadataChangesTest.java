@@ -15,6 +15,7 @@ import io.tributary.metadata.Controller.Rejected;
 import io.tributary.metadata.Controller.ReplaceTopicConfigs;
 import io.tributary.metadata.Controller.TopicDone;
 import io.tributary.metadata.MetadataChanges.Outcome;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
@@ -144,13 +145,21 @@ class MetadataChangesTest {
   }
 
   @Test
-  void registeringTheSameBrokerTwiceWritesOnce() {
+  void everyRegistrationOfABrokerElectsItsLeadersAgain() {
     var broker = new BrokerInfo(1, "localhost", 9092);
-    Outcome o = MetadataChanges.decide(initial, new RegisterBroker(broker, null));
+    MetadataState withTopic = MetadataChanges.decide(initial, new CreateTopic("t", 2, Map.of(), false, null)).next();
+    assertEquals(List.of(0, 0), withTopic.topics().get("t").leaderEpochs());
+    Outcome o = MetadataChanges.decide(withTopic, new RegisterBroker(broker, null));
     assertEquals(Map.of(1, broker), o.next().brokers());
-    assertSame(o.next(), MetadataChanges.decide(o.next(), new RegisterBroker(broker, null)).next());
-    Outcome moved = MetadataChanges.decide(o.next(), new RegisterBroker(new BrokerInfo(1, "otherhost", 9092), null));
-    assertTrue(moved.next().isNewerThan(o.next()));
+    assertEquals(List.of(1, 1), o.next().topics().get("t").leaderEpochs());
+    // the same node restarted: a new registration, a new election
+    Outcome again = MetadataChanges.decide(o.next(), new RegisterBroker(broker, null));
+    assertTrue(again.next().isNewerThan(o.next()));
+    assertEquals(List.of(2, 2), again.next().topics().get("t").leaderEpochs());
+    Outcome moved = MetadataChanges.decide(again.next(), new RegisterBroker(new BrokerInfo(1, "otherhost", 9092), null));
     assertEquals("otherhost", moved.next().brokers().get(1).host());
+    // partitions added later start at epoch 0
+    var grown = MetadataChanges.decide(moved.next(), new CreatePartitions("t", 3, false, null)).next();
+    assertEquals(List.of(3, 3, 0), grown.topics().get("t").leaderEpochs());
   }
 }

@@ -19,9 +19,9 @@ import org.apache.kafka.common.Uuid;
 public final class MetadataFixtureWriter {
   private MetadataFixtureWriter() {}
 
-  static final TopicInfo ORDERS = new TopicInfo("orders", new Uuid(0x0123456789abcdefL, 0x0fedcba987654321L), 12,
+  static final TopicInfo ORDERS = TopicInfo.created("orders", new Uuid(0x0123456789abcdefL, 0x0fedcba987654321L), 12,
       Map.of("cleanup.policy", "compact", "retention.ms", "-1"));
-  static final TopicInfo UNICODE = new TopicInfo("t\u00e9st_\u6f22", new Uuid(1L, 2L), 1, Map.of());
+  static final TopicInfo UNICODE = TopicInfo.created("t\u00e9st_\u6f22", new Uuid(1L, 2L), 1, Map.of());
 
   static MetadataState state() {
     return new MetadataState(42, "cluster-abc", 1_000_000_000_123L, Map.of(ORDERS.name(), ORDERS, UNICODE.name(), UNICODE),

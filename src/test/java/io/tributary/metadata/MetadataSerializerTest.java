@@ -14,6 +14,7 @@ import akka.serialization.Serialization;
 import akka.serialization.SerializationExtension;
 import akka.serialization.Serializers;
 import io.tributary.metadata.Controller.Reply;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.common.Uuid;
@@ -41,8 +42,10 @@ class MetadataSerializerTest {
   }
 
   static MetadataState state() {
-    var orders = new TopicInfo("orders", Uuid.randomUuid(), 12, Map.of("cleanup.policy", "compact", "retention.ms", "-1"));
-    var unicode = new TopicInfo("t\u00e9st_\u6f22", Uuid.randomUuid(), 1, Map.of());
+    // distinct leader epochs per partition, so a reader that mixes them up fails
+    var orders = new TopicInfo("orders", Uuid.randomUuid(), 12, Map.of("cleanup.policy", "compact", "retention.ms", "-1"),
+        List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, Integer.MAX_VALUE));
+    var unicode = TopicInfo.created("t\u00e9st_\u6f22", Uuid.randomUuid(), 1, Map.of());
     return new MetadataState(42, Uuid.randomUuid().toString(), 1_000_000_000_123L,
         Map.of(orders.name(), orders, unicode.name(), unicode),
         Map.of(1, new BrokerInfo(1, "10.0.0.1", 9092), 2, new BrokerInfo(2, "broker-2.example", 19092)));

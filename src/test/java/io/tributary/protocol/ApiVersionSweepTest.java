@@ -28,6 +28,8 @@ class ApiVersionSweepTest {
   @TempDir
   static Path dataDir;
 
+  private static final String GROUP_DELAY = "tributary.group.initial.rebalance.delay.ms = 0";
+
   static BrokerNode node;
   static SweepFixture fixture;
   static WireClient wire;
@@ -35,8 +37,12 @@ class ApiVersionSweepTest {
 
   @BeforeAll
   static void start() throws Exception {
-    node = TestBrokers.start(dataDir, "tributary.group.initial.rebalance.delay.ms = 0");
-    fixture = new SweepFixture(node);
+    long firstTimestamp = System.currentTimeMillis() - 60_000;
+    node = TestBrokers.start(dataDir, GROUP_DELAY);
+    SweepFixture.writeTopics(node, firstTimestamp);
+    node.close();
+    node = TestBrokers.start(dataDir, GROUP_DELAY);
+    fixture = new SweepFixture(node, firstTimestamp);
     wire = new WireClient(node.bootstrapServers());
     scenarios = new VersionScenarios(wire, fixture, node.settings().nodeId());
   }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -37,9 +38,15 @@ final class SweepFixture implements AutoCloseable {
   final Map<String, Uuid> topicIds;
   final Map<TopicPartition, Long> committed;
   final long firstTimestamp;
+  /** Every fixture partition's leader epoch (above 0: the node has been restarted). */
+  final int leaderEpoch;
   private final KafkaConsumer<String, String> member;
 
-  SweepFixture(BrokerNode node) throws Exception {
+  /**
+   * Creates the topics and writes their records; {@link SweepFixture#SweepFixture} then starts the group. A restart of
+   * the node in between gives the partitions a leader epoch above 0, as a Kafka broker has after a restart.
+   */
+  static void writeTopics(BrokerNode node, long firstTimestamp) throws Exception {
     String bootstrap = node.bootstrapServers();
     try (var admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
       admin.createTopics(List.of(
@@ -47,20 +54,15 @@ final class SweepFixture implements AutoCloseable {
           new NewTopic(COMPACTED, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
           new NewTopic(LOG_APPEND_TIME, 1, (short) 1).configs(Map.of("message.timestamp.type", "LogAppendTime"))))
           .all().get();
-      var described = admin.describeTopics(List.of(TOPIC, COMPACTED, LOG_APPEND_TIME)).allTopicNames().get();
-      topicIds = described.values().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(d -> d.name(), d -> d.topicId()));
-      topicId = topicIds.get(TOPIC);
     }
     var p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
-    long start = System.currentTimeMillis() - 60_000;
-    firstTimestamp = start;
     try (var producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
       for (int i = 0; i < RECORDS_PER_PARTITION; i++) {
         for (int partition = 0; partition < PARTITIONS; partition++) {
-          var record = new ProducerRecord<>(TOPIC, partition, start + i * 1000L, "k" + i, "v" + partition + "-" + i,
+          var record = new ProducerRecord<>(TOPIC, partition, firstTimestamp + i * 1000L, "k" + i, "v" + partition + "-" + i,
               List.of(new RecordHeader("h", ("x" + i).getBytes())));
           producer.send(record);
         }
@@ -69,6 +71,18 @@ final class SweepFixture implements AutoCloseable {
       }
       producer.flush();
     }
+  }
+
+  SweepFixture(BrokerNode node, long firstTimestamp) throws Exception {
+    this.firstTimestamp = firstTimestamp;
+    String bootstrap = node.bootstrapServers();
+    try (var admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      var described = admin.describeTopics(List.of(TOPIC, COMPACTED, LOG_APPEND_TIME)).allTopicNames().get();
+      topicIds = described.values().stream().collect(Collectors.toUnmodifiableMap(d -> d.name(), d -> d.topicId()));
+      topicId = topicIds.get(TOPIC);
+    }
+    leaderEpoch = node.metadata().current().topic(TOPIC).orElseThrow().leaderEpoch(0);
+    if (leaderEpoch < 1) throw new IllegalStateException("the sweep needs a leader epoch above 0, not " + leaderEpoch);
     var c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     c.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
@@ -87,7 +101,7 @@ final class SweepFixture implements AutoCloseable {
     for (int partition = 0; partition < PARTITIONS; partition++) {
       var tp = new TopicPartition(TOPIC, partition);
       long offset = 3 + partition;
-      offsets.put(tp, new OffsetAndMetadata(offset, java.util.Optional.of(0), "meta-" + partition));
+      offsets.put(tp, new OffsetAndMetadata(offset, java.util.Optional.of(leaderEpoch), "meta-" + partition));
       committedOffsets.put(tp, offset);
     }
     member.commitSync(offsets);

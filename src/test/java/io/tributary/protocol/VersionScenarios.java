@@ -186,6 +186,7 @@ final class VersionScenarios {
     var topic = response.data().topics().find(SweepFixture.TOPIC);
     assertEquals(SweepFixture.PARTITIONS, topic.partitions().size());
     assertTrue(topic.partitions().stream().allMatch(p -> p.leaderId() == nodeId), "this node leads every partition");
+    if (v >= 7) assertTrue(topic.partitions().stream().allMatch(p -> p.leaderEpoch() == fixture.leaderEpoch), "leader epochs");
     if (v >= 10) assertEquals(fixture.topicId, topic.topicId());
     assertEquals(nodeId, response.data().brokers().iterator().next().nodeId());
     if (v >= 1) {
@@ -235,9 +236,13 @@ final class VersionScenarios {
   }
 
   private FetchRequestData fetchData(short v, String topic, Uuid topicId, int partition, long offset) {
+    return fetchData(v, topic, topicId, partition, offset, fixture.leaderEpoch);
+  }
+
+  private FetchRequestData fetchData(short v, String topic, Uuid topicId, int partition, long offset, int leaderEpoch) {
     var fetchPartition = new FetchPartition().setPartition(partition).setFetchOffset(offset).setPartitionMaxBytes(1 << 20);
     if (v >= 5) fetchPartition.setLogStartOffset(-1L);
-    if (v >= 9) fetchPartition.setCurrentLeaderEpoch(0);
+    if (v >= 9) fetchPartition.setCurrentLeaderEpoch(leaderEpoch);
     var fetchTopic = new FetchTopic().setPartitions(List.of(fetchPartition));
     if (v >= 13) fetchTopic.setTopicId(topicId);
     else fetchTopic.setTopic(topic);
@@ -268,6 +273,13 @@ final class VersionScenarios {
     }
     FetchResponse outOfRange = wire.send(ApiKeys.FETCH, v, fetchData(v, SweepFixture.TOPIC, fixture.topicId, 0, 1_000));
     assertError(Errors.OFFSET_OUT_OF_RANGE, outOfRange.data().responses().get(0).partitions().get(0).errorCode());
+    if (v >= 9) {
+      // the client's cached leader epoch is checked: older is fenced, newer is not known yet
+      FetchResponse fenced = wire.send(ApiKeys.FETCH, v, fetchData(v, SweepFixture.TOPIC, fixture.topicId, 1, 0, fixture.leaderEpoch - 1));
+      assertError(Errors.FENCED_LEADER_EPOCH, fenced.data().responses().get(0).partitions().get(0).errorCode());
+      FetchResponse ahead = wire.send(ApiKeys.FETCH, v, fetchData(v, SweepFixture.TOPIC, fixture.topicId, 1, 0, fixture.leaderEpoch + 1));
+      assertError(Errors.UNKNOWN_LEADER_EPOCH, ahead.data().responses().get(0).partitions().get(0).errorCode());
+    }
     if (v >= 7) {
       // a fetch session: the full fetch opens it, an incremental one with no changes uses it
       var open = fetchData(v, SweepFixture.TOPIC, fixture.topicId, 2, 0).setSessionId(0).setSessionEpoch(0);
@@ -283,8 +295,12 @@ final class VersionScenarios {
   }
 
   private ListOffsetsResponse listOffsets(short v, String topic, int partition, long timestamp) throws Exception {
+    return listOffsets(v, topic, partition, timestamp, fixture.leaderEpoch);
+  }
+
+  private ListOffsetsResponse listOffsets(short v, String topic, int partition, long timestamp, int leaderEpoch) throws Exception {
     var p = new ListOffsetsPartition().setPartitionIndex(partition).setTimestamp(timestamp);
-    if (v >= 4) p.setCurrentLeaderEpoch(0);
+    if (v >= 4) p.setCurrentLeaderEpoch(leaderEpoch);
     var data = new ListOffsetsRequestData().setReplicaId(-1)
         .setTopics(List.of(new ListOffsetsTopic().setName(topic).setPartitions(List.of(p))));
     return wire.send(ApiKeys.LIST_OFFSETS, v, data);
@@ -298,7 +314,12 @@ final class VersionScenarios {
     var earliest = single(listOffsets(v, SweepFixture.TOPIC, 0, ListOffsetsRequest.EARLIEST_TIMESTAMP));
     assertError(Errors.NONE, earliest.errorCode());
     assertEquals(0L, earliest.offset());
-    if (v >= 4) assertEquals(0, earliest.leaderEpoch());
+    if (v >= 4) {
+      assertEquals(fixture.leaderEpoch, earliest.leaderEpoch());
+      long latest = ListOffsetsRequest.LATEST_TIMESTAMP;
+      assertError(Errors.FENCED_LEADER_EPOCH, single(listOffsets(v, SweepFixture.TOPIC, 0, latest, fixture.leaderEpoch - 1)).errorCode());
+      assertError(Errors.UNKNOWN_LEADER_EPOCH, single(listOffsets(v, SweepFixture.TOPIC, 0, latest, fixture.leaderEpoch + 1)).errorCode());
+    }
     var latest = single(listOffsets(v, SweepFixture.TOPIC, 0, ListOffsetsRequest.LATEST_TIMESTAMP));
     assertEquals(SweepFixture.RECORDS_PER_PARTITION, latest.offset());
     var byTime = single(listOffsets(v, SweepFixture.TOPIC, 2, fixture.firstTimestamp + 4_500));
@@ -610,7 +631,7 @@ final class VersionScenarios {
       assertError(Errors.NONE, group.errorCode());
       for (var p : group.topics().get(0).partitions()) {
         assertEquals(expected.get(p.partitionIndex()), p.committedOffset());
-        assertEquals(0, p.committedLeaderEpoch());
+        assertEquals(fixture.leaderEpoch, p.committedLeaderEpoch());
         assertEquals("meta-" + p.partitionIndex(), p.metadata());
       }
     } else {
@@ -622,7 +643,7 @@ final class VersionScenarios {
       for (var p : response.data().topics().get(0).partitions()) {
         assertError(Errors.NONE, p.errorCode());
         assertEquals(expected.get(p.partitionIndex()), p.committedOffset());
-        if (v >= 5) assertEquals(0, p.committedLeaderEpoch());
+        if (v >= 5) assertEquals(fixture.leaderEpoch, p.committedLeaderEpoch());
         assertEquals("meta-" + p.partitionIndex(), p.metadata());
       }
       if (v >= 2) {
