@@ -36,7 +36,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
       var info = image.topic(topic.name());
       for (ListOffsetsPartition p : topic.partitions()) {
         var out = new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex())
-            .setTimestamp(RecordBatch.NO_TIMESTAMP).setOffset(-1L).setLeaderEpoch(RecordBatch.NO_PARTITION_LEADER_EPOCH);
+            .setTimestamp(RecordBatch.NO_TIMESTAMP).setOffset(-1L);
         topicResponse.partitions().add(out);
         if (info.isEmpty() || p.partitionIndex() < 0 || p.partitionIndex() >= info.get().partitionCount()) {
           out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
@@ -44,7 +44,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
         }
         var tp = new TopicPartition(topic.name(), p.partitionIndex());
         pending.add(broker.partitions().handle(tp)
-            .thenApplyAsync(h -> lookup(h, p, out), broker.io())
+            .thenApplyAsync(h -> lookup(h, p, out, ctx.apiVersion()), broker.io())
             .exceptionally(e -> out.setErrorCode(Errors.forException(RequestDispatcher.unwrap(e)).code()))
             .toCompletableFuture());
       }
@@ -52,25 +52,28 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
     return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(x -> response);
   }
 
-  private static ListOffsetsPartitionResponse lookup(PartitionHandle h, ListOffsetsPartition p, ListOffsetsPartitionResponse out) {
+  private static ListOffsetsPartitionResponse lookup(PartitionHandle h, ListOffsetsPartition p, ListOffsetsPartitionResponse out,
+      short version) {
+    // leader_epoch exists from v4 on; older versions leave it at its default, as Kafka's handler does
+    int epoch = version >= 4 ? h.leaderEpoch() : RecordBatch.NO_PARTITION_LEADER_EPOCH;
     if (p.currentLeaderEpoch() >= 0 && p.currentLeaderEpoch() != h.leaderEpoch()) {
       return out.setErrorCode((p.currentLeaderEpoch() > h.leaderEpoch() ? Errors.UNKNOWN_LEADER_EPOCH : Errors.FENCED_LEADER_EPOCH).code());
     }
     long ts = p.timestamp();
     try {
       if (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP || ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
-        return found(out, h.logStartOffset(), h.leaderEpoch());
+        return found(out, h.logStartOffset(), epoch);
       } else if (ts == ListOffsetsRequest.LATEST_TIMESTAMP || ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
-        return found(out, h.highWatermark(), h.leaderEpoch());
+        return found(out, h.highWatermark(), epoch);
       } else if (ts == ListOffsetsRequest.MAX_TIMESTAMP) {
-        return h.maxTimestamp().map(t -> found(out, t.offset(), h.leaderEpoch()).setTimestamp(t.timestamp()))
+        return h.maxTimestamp().map(t -> found(out, t.offset(), epoch).setTimestamp(t.timestamp()))
             .orElseGet(() -> out.setErrorCode(Errors.NONE.code()));
       } else if (ts < 0) {
         return out.setErrorCode(Errors.INVALID_REQUEST.code());
       }
       var hit = h.offsetForTimestamp(ts);
       if (hit.isPresent() && hit.get().offset() < h.highWatermark()) {
-        return found(out, hit.get().offset(), h.leaderEpoch()).setTimestamp(hit.get().timestamp());
+        return found(out, hit.get().offset(), epoch).setTimestamp(hit.get().timestamp());
       }
       return out.setErrorCode(Errors.NONE.code()); // no such record: offset -1, timestamp -1, as Kafka answers
     } catch (java.io.IOException e) {

@@ -3,11 +3,14 @@ package io.tributary.protocol;
 import akka.util.ByteString;
 import java.nio.ByteBuffer;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.UnknownServerException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -29,10 +32,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class RequestDispatcher {
   private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+  /** One DEBUG line per request (API, version, client), like Kafka's kafka.request.logger; off by default. */
+  private static final Logger requestLog = LoggerFactory.getLogger("io.tributary.requests");
 
   private final ApiRegistry registry;
   private final ApiVersionsHandler apiVersions;
   private final BrokerMetrics metrics;
+  /** API-version pairs whose response could not be written, each logged once. */
+  private final Set<String> encodeFailures = ConcurrentHashMap.newKeySet();
 
   public RequestDispatcher(ApiRegistry registry) {
     this(registry, BrokerMetrics.NONE);
@@ -88,6 +95,10 @@ public final class RequestDispatcher {
     }
     return response.handle((body, error) -> {
       metrics.requestCompleted(api, System.nanoTime() - started, error != null);
+      if (requestLog.isDebugEnabled()) {
+        requestLog.debug("{} v{} client_id={} from {}{}", api.name, version, header.clientId(), connection,
+            error == null ? "" : " failed: " + unwrap(error));
+      }
       ApiMessage out = body;
       if (error != null) {
         Throwable cause = unwrap(error);
@@ -99,9 +110,28 @@ public final class RequestDispatcher {
         }
         out = request.getErrorResponse(0, cause).data();
       }
-      return out == null ? Optional.<ByteString>empty()
-          : Optional.of(Frames.encodeResponse(api, version, header.correlationId(), out));
+      return out == null ? Optional.<ByteString>empty() : Optional.of(encode(header, request, out));
     });
+  }
+
+  /**
+   * The response frame. A body that cannot be written in the request's version is a bug of this broker: it is
+   * logged once per API and version at ERROR, and the client gets the API's UNKNOWN_SERVER_ERROR answer, as
+   * Kafka sends for an unexpected server error, instead of a silently closed connection.
+   */
+  private ByteString encode(RequestHeader header, AbstractRequest request, ApiMessage body) {
+    ApiKeys api = header.apiKey();
+    short version = header.apiVersion();
+    try {
+      return Frames.encodeResponse(api, version, header.correlationId(), body);
+    } catch (RuntimeException e) {
+      if (encodeFailures.add(api.name + " v" + version)) {
+        log.error("Cannot write the {} v{} response: a field this version lacks was set; answering UNKNOWN_SERVER_ERROR",
+            api, version, e);
+      }
+      var fallback = request.getErrorResponse(0, new UnknownServerException("the response could not be written")).data();
+      return Frames.encodeResponse(api, version, header.correlationId(), fallback);
+    }
   }
 
   private static CompletionStage<Optional<ByteString>> completed(ByteString frame) {
