@@ -9,6 +9,7 @@
 const assert = require('assert/strict')
 const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = require('kafkajs')
 const lz4 = require('lz4js')
+const xxh32 = require('lz4js/xxh32.js')
 const { ZstdCodec } = require('zstd-codec')
 
 const BOOTSTRAP = process.env.BOOTSTRAP
@@ -115,8 +116,9 @@ async function consumerGroup() {
 
 function compression(type) {
   return async () => {
-    const topic = `${PREFIX}-${type}`
-    const written = Array.from({ length: 50 }, (_, i) => `${type} record ${i} `.repeat(10))
+    const codec = type.toLowerCase()
+    const topic = `${PREFIX}-${codec}`
+    const written = Array.from({ length: 50 }, (_, i) => `${codec} record ${i} `.repeat(10))
     await send(topic, written.map(value => ({ value })), { compression: CompressionTypes[type] })
     const { messages } = await read(topic, written.length)
     assert.deepEqual(messages.map(m => m.value.toString()), written)
@@ -188,11 +190,31 @@ async function unknownTopic() {
   }
 }
 
-// snappy (xerial framing) from kafkajs-snappy; lz4 frames from lz4js; zstd from zstd-codec (WebAssembly)
+// An LZ4 frame of independent 64 KB blocks, the form Kafka's Java client reads: lz4js.compress marks its
+// frames block-dependent, which Java's KafkaLZ4BlockInputStream refuses ("Dependent block stream is unsupported").
+function lz4Frame(src) {
+  const BLOCK = 64 * 1024
+  const header = Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0]) // magic; FLG: v1, independent blocks; BD: 64 KB
+  header[6] = (xxh32.hash(0, header, 4, 2) >> 8) & 0xff
+  const parts = [header]
+  for (let i = 0; i < src.length; i += BLOCK) {
+    const block = src.subarray(i, i + BLOCK)
+    const out = Buffer.alloc(lz4.compressBound(block.length))
+    const size = lz4.compressBlock(block, out, 0, block.length, new Uint32Array(1 << 16))
+    const raw = size === 0 || size >= block.length // incompressible: stored as is, flagged by the high bit
+    const length = Buffer.alloc(4)
+    length.writeUInt32LE(raw ? (0x80000000 | block.length) >>> 0 : size)
+    parts.push(length, raw ? block : out.subarray(0, size))
+  }
+  parts.push(Buffer.alloc(4)) // end mark
+  return Buffer.concat(parts)
+}
+
+// snappy (xerial framing) from kafkajs-snappy; lz4 blocks from lz4js; zstd from zstd-codec (WebAssembly)
 async function installCodecs() {
   CompressionCodecs[CompressionTypes.Snappy] = require('kafkajs-snappy')
   CompressionCodecs[CompressionTypes.LZ4] = () => ({
-    compress: async encoder => Buffer.from(lz4.compress(encoder.buffer)),
+    compress: async encoder => lz4Frame(encoder.buffer),
     decompress: async buffer => Buffer.from(lz4.decompress(buffer)),
   })
   const zstd = await new Promise(resolve => ZstdCodec.run(resolve))
