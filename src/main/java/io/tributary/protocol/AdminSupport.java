@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import io.tributary.metadata.MetadataImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,12 +24,12 @@ final class AdminSupport {
   static <T> CompletableFuture<T> within(CompletionStage<T> stage, long timeoutMs) {
     var out = new CompletableFuture<T>();
     stage.whenComplete((value, error) -> {
-      if (error != null) out.completeExceptionally(RequestDispatcher.unwrap(error));
+      if (error != null) out.completeExceptionally(Failures.unwrap(error));
       else out.complete(value);
     });
     return out.orTimeout(Math.max(1, timeoutMs), TimeUnit.MILLISECONDS).handle((value, error) -> {
       if (error == null) return value;
-      Throwable cause = RequestDispatcher.unwrap(error);
+      Throwable cause = Failures.unwrap(error);
       if (cause instanceof java.util.concurrent.TimeoutException) {
         throw new TimeoutException(Errors.REQUEST_TIMED_OUT.message());
       }

@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import io.tributary.metadata.MetadataImage;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -75,7 +76,7 @@ public final class CreatePartitionsHandler implements ApiHandler<CreatePartition
     return AdminSupport.within(broker.metadata().createPartitions(name, topic.count(), validateOnly), timeoutMs)
         .handle((info, failure) -> {
           if (failure == null) return result(name, Errors.NONE, null);
-          Throwable cause = RequestDispatcher.unwrap(failure);
+          Throwable cause = Failures.unwrap(failure);
           Errors error = Errors.forException(cause);
           if (error == Errors.UNKNOWN_SERVER_ERROR) log.warn("Adding partitions to {} failed", name, cause);
           return result(name, error, cause.getMessage());

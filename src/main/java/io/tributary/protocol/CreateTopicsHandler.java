@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.TopicInfo;
 import java.util.ArrayList;
@@ -112,7 +113,7 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
     return AdminSupport.within(broker.metadata().createTopic(name, partitions, creationConfigs, validateOnly), timeoutMs)
         .handle((created, failure) -> {
           if (failure != null) {
-            Throwable cause = RequestDispatcher.unwrap(failure);
+            Throwable cause = Failures.unwrap(failure);
             Errors error = Errors.forException(cause);
             if (error == Errors.UNKNOWN_SERVER_ERROR) log.warn("Creating topic {} failed", name, cause);
             return error(name, error, cause.getMessage());

@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +29,7 @@ public final class DeleteGroupsHandler implements ApiHandler<DeleteGroupsRequest
     var answers = new ArrayList<CompletableFuture<DeletableGroupResult>>();
     for (String groupId : new LinkedHashSet<>(request.data().groupsNames())) {
       answers.add(broker.groups().delete(groupId).toCompletableFuture().exceptionally(e -> new DeletableGroupResult()
-          .setGroupId(groupId).setErrorCode(Errors.forException(RequestDispatcher.unwrap(e)).code())));
+          .setGroupId(groupId).setErrorCode(Errors.forException(Failures.unwrap(e)).code())));
     }
     return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(x -> {
       var results = new DeletableGroupResultCollection();

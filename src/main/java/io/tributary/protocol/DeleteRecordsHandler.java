@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -78,7 +79,7 @@ public final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsReque
           if (failure == null) {
             result.setLowWatermark(lowWatermark);
           } else {
-            Throwable cause = RequestDispatcher.unwrap(failure);
+            Throwable cause = Failures.unwrap(failure);
             Errors error = Errors.forException(cause);
             if (error == Errors.UNKNOWN_SERVER_ERROR) log.warn("Deleting records of {} failed", tp, cause);
             result.setErrorCode(error.code());

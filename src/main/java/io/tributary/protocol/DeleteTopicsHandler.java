@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import io.tributary.metadata.MetadataImage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -95,7 +96,7 @@ public final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest
     toDelete.forEach((id, name) -> deletions.add(
         AdminSupport.within(broker.metadata().deleteTopic(name), data.timeoutMs()).handle((deleted, failure) -> {
           if (failure == null) return result(name, id, Errors.NONE, null);
-          Throwable cause = RequestDispatcher.unwrap(failure);
+          Throwable cause = Failures.unwrap(failure);
           Errors error = Errors.forException(cause);
           if (error == Errors.UNKNOWN_SERVER_ERROR) log.warn("Deleting topic {} failed", name, cause);
           return result(name, id, error, cause.getMessage());

@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import io.tributary.group.GroupEntity;
 import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
@@ -36,7 +37,7 @@ public final class DescribeGroupsHandler implements ApiHandler<DescribeGroupsReq
     for (String groupId : data.groups()) {
       CompletionStage<DescribedGroup> asked = groups.ask(groupId, GroupEntity.Describe::new, groups.askTimeout());
       answers.add(asked.toCompletableFuture()
-          .exceptionally(e -> DescribeGroupsResponse.groupError(groupId, Errors.forException(RequestDispatcher.unwrap(e)))));
+          .exceptionally(e -> DescribeGroupsResponse.groupError(groupId, Errors.forException(Failures.unwrap(e)))));
     }
     return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(x -> {
       var response = new DescribeGroupsResponseData().setThrottleTimeMs(0);

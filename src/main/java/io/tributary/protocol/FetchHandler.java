@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import akka.actor.Cancellable;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.partition.PartitionHandle;
@@ -76,7 +77,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
       if (slot.error != Errors.NONE) continue;
       opening.add(broker.partitions().handle(new TopicPartition(slot.topic, slot.partition))
           .handle((h, e) -> {
-            if (e != null) slot.error = Errors.forException(RequestDispatcher.unwrap(e));
+            if (e != null) slot.error = Errors.forException(Failures.unwrap(e));
             else slot.handle = h;
             return (Void) null;
           }).toCompletableFuture());

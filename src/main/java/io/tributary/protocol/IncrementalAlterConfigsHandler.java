@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -163,7 +164,7 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler<Incremen
     return broker.metadata().replaceTopicConfigs(name, overrides, validateOnly).toCompletableFuture()
         .handle((info, failure) -> {
           if (failure == null) return response(resource, Errors.NONE, null);
-          Throwable cause = RequestDispatcher.unwrap(failure);
+          Throwable cause = Failures.unwrap(failure);
           Errors error = Errors.forException(cause);
           if (error == Errors.UNKNOWN_SERVER_ERROR) log.warn("Altering the configs of topic {} failed", name, cause);
           return response(resource, error, cause.getMessage());

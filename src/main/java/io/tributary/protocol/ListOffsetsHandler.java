@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import io.tributary.partition.PartitionHandle;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +46,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
         var tp = new TopicPartition(topic.name(), p.partitionIndex());
         pending.add(broker.partitions().handle(tp)
             .thenApplyAsync(h -> lookup(h, p, out, ctx.apiVersion()), broker.io())
-            .exceptionally(e -> out.setErrorCode(Errors.forException(RequestDispatcher.unwrap(e)).code()))
+            .exceptionally(e -> out.setErrorCode(Errors.forException(Failures.unwrap(e)).code()))
             .toCompletableFuture());
       }
     }

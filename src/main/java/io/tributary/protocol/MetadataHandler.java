@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.TopicInfo;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
     return broker.metadata().createTopic(name, broker.defaultPartitions(), java.util.Map.of(), false)
         .handle((created, error) -> {
           if (error == null) return topic(created, Errors.NONE);
-          Throwable cause = RequestDispatcher.unwrap(error);
+          Throwable cause = Failures.unwrap(error);
           if (cause instanceof TopicExistsException) {
             return broker.metadata().current().topic(name).map(t -> topic(t, Errors.NONE))
                 .orElseGet(() -> unknown(name, Uuid.ZERO_UUID, Errors.LEADER_NOT_AVAILABLE));

@@ -36,20 +36,10 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
     var response = new OffsetCommitResponse.Builder();
     var offsets = new ArrayList<GroupEntity.PartitionOffset>();
     for (var topic : data.topics()) {
-      var info = image.topic(topic.name());
-      if (info.isEmpty()) {
-        response.addPartitions(topic.name(), topic.partitions(), OffsetCommitRequestPartition::partitionIndex,
-            Errors.UNKNOWN_TOPIC_OR_PARTITION);
-        continue;
-      }
-      for (var p : topic.partitions()) {
-        if (p.partitionIndex() < 0 || p.partitionIndex() >= info.get().partitionCount()) {
-          response.addPartition(topic.name(), p.partitionIndex(), Errors.UNKNOWN_TOPIC_OR_PARTITION);
-        } else {
-          offsets.add(new GroupEntity.PartitionOffset(topic.name(), p.partitionIndex(), p.committedOffset(),
-              p.committedLeaderEpoch(), p.committedMetadata()));
-        }
-      }
+      GroupSupport.splitByMetadata(image, topic.name(), topic.partitions(), OffsetCommitRequestPartition::partitionIndex,
+          p -> offsets.add(new GroupEntity.PartitionOffset(topic.name(), p.partitionIndex(), p.committedOffset(),
+              p.committedLeaderEpoch(), p.committedMetadata())),
+          (name, partition) -> response.addPartition(name, partition, Errors.UNKNOWN_TOPIC_OR_PARTITION));
     }
     if (offsets.isEmpty()) {
       return CompletableFuture.completedFuture(response.build().data().setThrottleTimeMs(0));

@@ -34,19 +34,9 @@ public final class OffsetDeleteHandler implements ApiHandler<OffsetDeleteRequest
     var response = new OffsetDeleteResponse.Builder();
     var partitions = new ArrayList<TopicPartition>();
     for (var topic : data.topics()) {
-      var info = image.topic(topic.name());
-      if (info.isEmpty()) {
-        response.addPartitions(topic.name(), topic.partitions(), OffsetDeleteRequestPartition::partitionIndex,
-            Errors.UNKNOWN_TOPIC_OR_PARTITION);
-        continue;
-      }
-      for (var p : topic.partitions()) {
-        if (p.partitionIndex() < 0 || p.partitionIndex() >= info.get().partitionCount()) {
-          response.addPartition(topic.name(), p.partitionIndex(), Errors.UNKNOWN_TOPIC_OR_PARTITION);
-        } else {
-          partitions.add(new TopicPartition(topic.name(), p.partitionIndex()));
-        }
-      }
+      GroupSupport.splitByMetadata(image, topic.name(), topic.partitions(), OffsetDeleteRequestPartition::partitionIndex,
+          p -> partitions.add(new TopicPartition(topic.name(), p.partitionIndex())),
+          (name, partition) -> response.addPartition(name, partition, Errors.UNKNOWN_TOPIC_OR_PARTITION));
     }
     if (!GroupSupport.isValidGroupId(data.groupId())) return error(Errors.INVALID_GROUP_ID);
     var groups = broker.groups();

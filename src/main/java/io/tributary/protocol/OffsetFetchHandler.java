@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import io.tributary.group.GroupEntity;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +51,7 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> 
       CompletionStage<OffsetFetchResponseGroup> asked = groups.ask(group.groupId(),
           replyTo -> new GroupEntity.FetchOffsets(wanted, replyTo), groups.askTimeout());
       answers.add(asked.toCompletableFuture()
-          .exceptionally(e -> groupError(group, Errors.forException(RequestDispatcher.unwrap(e)), version)));
+          .exceptionally(e -> groupError(group, Errors.forException(Failures.unwrap(e)), version)));
     }
     return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(x -> {
       var results = answers.stream().map(CompletableFuture::join).toList();

@@ -1,5 +1,6 @@
 package io.tributary.protocol;
 
+import io.tributary.concurrent.Failures;
 import io.tributary.partition.PartitionHandle;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,7 +107,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         .thenCompose(h -> h.append(append.records()))
         .handle((result, error) -> {
           if (error != null) {
-            Throwable cause = RequestDispatcher.unwrap(error);
+            Throwable cause = Failures.unwrap(error);
             Errors e = Errors.forException(cause);
             if (e == Errors.UNKNOWN_SERVER_ERROR) log.warn("Produce to {} failed", append.tp(), cause);
             fail(out, e, cause.getMessage());

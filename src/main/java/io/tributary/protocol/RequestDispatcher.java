@@ -96,11 +96,11 @@ public final class RequestDispatcher {
       metrics.requestCompleted(api, System.nanoTime() - started, error != null);
       if (requestLog.isDebugEnabled()) {
         requestLog.debug("{} v{} client_id={} from {}{}", api.name, version, header.clientId(), connection,
-            error == null ? "" : " failed: " + unwrap(error));
+            error == null ? "" : " failed: " + Failures.unwrap(error));
       }
       ApiMessage out = body;
       if (error != null) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Failures.unwrap(error);
         if (cause instanceof CloseConnectionException close) {
           throw close;
         }
@@ -135,10 +135,5 @@ public final class RequestDispatcher {
 
   private static CompletionStage<Optional<ByteString>> completed(ByteString frame) {
     return CompletableFuture.completedFuture(Optional.of(frame));
-  }
-
-  // handlers call this name; the logic is Failures.unwrap
-  static Throwable unwrap(Throwable t) {
-    return Failures.unwrap(t);
   }
 }
