@@ -1,0 +1,57 @@
+package io.tributary.metadata;
+
+import akka.actor.ActorSystem;
+import akka.actor.ExtendedActorSystem;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * Test utility, not shipped: writes the serialized bytes of the durable {@link MetadataState} and of
+ * the Controller's replies (which cross nodes during a rolling upgrade) with the serializer as it
+ * is, one file {@code <manifest>.<case>.bin} each, into the directory given as the first argument.
+ * The files in src/test/resources/fixtures/metadata were written by the serializer of commit 07cf452
+ * and are read by {@link MetadataFixtureTest}; never regenerate them over old ones.
+ */
+public final class MetadataFixtureWriter {
+  private MetadataFixtureWriter() {}
+
+  static final TopicInfo ORDERS = new TopicInfo("orders", new Uuid(0x0123456789abcdefL, 0x0fedcba987654321L), 12,
+      Map.of("cleanup.policy", "compact", "retention.ms", "-1"));
+  static final TopicInfo UNICODE = new TopicInfo("t\u00e9st_\u6f22", new Uuid(1L, 2L), 1, Map.of());
+
+  static MetadataState state() {
+    return new MetadataState(42, "cluster-abc", 1_000_000_000_123L, Map.of(ORDERS.name(), ORDERS, UNICODE.name(), UNICODE),
+        Map.of(1, new BrokerInfo(1, "10.0.0.1", 9092), 2, new BrokerInfo(2, "broker-2.example", 19092)));
+  }
+
+  static Map<String, Object> values() {
+    var v = new LinkedHashMap<String, Object>();
+    v.put("S.full", state());
+    v.put("S.empty", MetadataState.EMPTY);
+    v.put("TD.orders", new Controller.TopicDone(ORDERS, state()));
+    v.put("PA.5000", new Controller.ProducerIdsAllocated(5000, state()));
+    v.put("BR.state", new Controller.BrokerRegistered(state()));
+    v.put("RJ.exists", new Controller.Rejected((short) 36, "Topic 'orders' already exists."));
+    return v;
+  }
+
+  public static void main(String[] args) throws Exception {
+    var dir = Path.of(args[0]);
+    Files.createDirectories(dir);
+    var system = ActorSystem.create("fixtures", ConfigFactory.parseString("akka.actor.provider = local").withFallback(ConfigFactory.load()));
+    try {
+      var serializer = new MetadataSerializer((ExtendedActorSystem) system);
+      for (var e : values().entrySet()) {
+        var manifest = e.getKey().substring(0, e.getKey().indexOf('.'));
+        if (!manifest.equals(serializer.manifest(e.getValue()))) throw new IllegalStateException("manifest of " + e.getKey());
+        Files.write(dir.resolve(e.getKey() + ".bin"), serializer.toBinary(e.getValue()));
+      }
+    } finally {
+      system.terminate();
+    }
+  }
+}
