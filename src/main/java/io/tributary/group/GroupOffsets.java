@@ -61,9 +61,9 @@ final class GroupOffsets {
       switch (group().phase) {
         case COMPLETING_REBALANCE -> error = Errors.REBALANCE_IN_PROGRESS;
         case STABLE, PREPARING_REBALANCE -> {
-          // a commit from a member also counts as a sign of life
+          // a commit from a member also counts as a sign of life (a simple commit, accepted while no member is left, is none)
           var m = group().get(c.memberId());
-          rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
+          if (m != null) rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
         }
         default -> {}
       }

@@ -13,6 +13,7 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import akka.persistence.testkit.javadsl.PersistenceTestKit;
 import com.typesafe.config.ConfigFactory;
 import io.tributary.group.GroupEntity.Command;
 import io.tributary.group.GroupEntity.Event;
@@ -581,6 +582,85 @@ class GroupEntityTest {
     probe.receiveMessage();
     assertEquals(-1, fetched("t1", 0));
     assertEquals(2, fetched("t2", 0));
+  }
+
+  // ---------------------------------------------------------------- failed persists
+
+  // The entity is spawned directly here: EventSourcedBehaviorTestKit.runCommand waits for the state, which
+  // a restarting or stopped entity does not give.
+
+  private ActorRef<Command> spawnEntity() {
+    return testKit.spawn(GroupEntity.create("g" + groups.incrementAndGet(), settings(0, 1000), now::get));
+  }
+
+  private <R> R ask(ActorRef<Command> entity, java.util.function.Function<ActorRef<R>, Command> command) {
+    TestProbe<R> probe = testKit.createTestProbe();
+    entity.tell(command.apply(probe.getRef()));
+    return probe.receiveMessage();
+  }
+
+  private static GroupEntity.CommitOffsets simpleCommit(long offset, ActorRef<OffsetCommitResponseData> replyTo) {
+    return new GroupEntity.CommitOffsets(-1, "", null, List.of(new GroupEntity.PartitionOffset("t1", 0, offset, 3, "")), replyTo);
+  }
+
+  private static long committedOffset(OffsetFetchResponseGroup r) {
+    return r.topics().get(0).partitions().get(0).committedOffset();
+  }
+
+  @Test
+  void aCommitWhoseEventIsNotPersistedIsAnsweredCoordinatorNotAvailableAndChangesNothing() {
+    var journal = PersistenceTestKit.create(testKit.system());
+    var entity = spawnEntity();
+    assertEquals(Errors.NONE, commitError(ask(entity, r -> simpleCommit(42, r))));
+    journal.failNextPersisted();
+    assertEquals(Errors.COORDINATOR_NOT_AVAILABLE, commitError(ask(entity, r -> simpleCommit(43, r))));
+    advance(1000); // the entity restarts after its back-off, on the manual clock
+    OffsetFetchResponseGroup fetched = ask(entity, r -> new GroupEntity.FetchOffsets(List.of(new TopicPartition("t1", 0)), r));
+    assertEquals(42, committedOffset(fetched));
+    assertEquals(1, journal.persistedInStorage(persistenceId()).size());
+  }
+
+  @Test
+  void aRejectedEventIsAnsweredCoordinatorNotAvailable() {
+    var journal = PersistenceTestKit.create(testKit.system());
+    var entity = spawnEntity();
+    journal.rejectNextPersisted();
+    assertEquals(Errors.COORDINATOR_NOT_AVAILABLE, commitError(ask(entity, r -> simpleCommit(43, r))));
+    assertEquals(0, journal.persistedInStorage(persistenceId()).size());
+  }
+
+  @Test
+  void aLeaderSyncWhoseAssignmentIsNotPersistedFailsEveryParkedSyncAndTheGroupRebalances() {
+    var journal = PersistenceTestKit.create(testKit.system());
+    var entity = spawnEntity();
+    JoinGroupResponseData required = ask(entity, r -> joinCommand("", r));
+    JoinGroupResponseData a = ask(entity, r -> joinCommand(required.memberId(), r));
+    assertEquals(1, a.generationId());
+    SyncGroupResponseData synced = ask(entity, r -> new GroupEntity.Sync(1, a.memberId(), null, "consumer", "range", Map.of(), r));
+    assertEquals(Errors.NONE.code(), synced.errorCode());
+    JoinGroupResponseData requiredB = ask(entity, r -> joinCommand("", r));
+    TestProbe<JoinGroupResponseData> bJoin = testKit.createTestProbe();
+    entity.tell(joinCommand(requiredB.memberId(), bJoin.getRef()));
+    JoinGroupResponseData a2 = ask(entity, r -> joinCommand(a.memberId(), r));
+    var b2 = bJoin.receiveMessage();
+    assertEquals(2, a2.generationId());
+    TestProbe<SyncGroupResponseData> followerSync = testKit.createTestProbe();
+    entity.tell(new GroupEntity.Sync(2, b2.memberId(), null, "consumer", "range", Map.of(), followerSync.getRef()));
+    var events = journal.persistedInStorage(persistenceId()).size();
+
+    journal.failNextPersisted();
+    SyncGroupResponseData leaderSync = ask(entity, r -> new GroupEntity.Sync(2, a2.memberId(), null, "consumer", "range",
+        Map.of(a2.memberId(), new byte[] {1}, b2.memberId(), new byte[] {2}), r));
+    assertEquals(Errors.COORDINATOR_NOT_AVAILABLE.code(), leaderSync.errorCode());
+    assertEquals(Errors.COORDINATOR_NOT_AVAILABLE.code(), followerSync.receiveMessage().errorCode());
+    advance(1000);
+    assertEquals(events, journal.persistedInStorage(persistenceId()).size(), "the assignment is not half-applied");
+    HeartbeatResponseData hb = ask(entity, r -> new GroupEntity.Heartbeat(2, a2.memberId(), null, r));
+    assertEquals(Errors.REBALANCE_IN_PROGRESS.code(), hb.errorCode(), "generation 2 never got its assignment: rejoin");
+  }
+
+  private static GroupEntity.Join joinCommand(String memberId, ActorRef<JoinGroupResponseData> replyTo) {
+    return new GroupEntity.Join(memberId, null, "consumer", protocols("t1"), SESSION, REBALANCE, "client", "/127.0.0.1", (short) 9, replyTo);
   }
 
   // ---------------------------------------------------------------- recovery of membership, overview
