@@ -32,6 +32,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.NotSerializableException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -67,11 +68,21 @@ import org.apache.kafka.common.protocol.Readable;
  * kafka-clients generated messages, use Kafka's own codec at a fixed version that carries all of
  * their fields. Manifests are short and stable: never reuse one for a different shape — add a new
  * one and keep reading the old.
+ *
+ * <p>Evolution: events and snapshots written by every earlier version must stay readable forever
+ * (src/test/resources/fixtures/group holds the bytes of format 1, read by GroupFixtureTest). To
+ * change how a record is written, add format 2: write {@link #CURRENT_FORMAT} = 2, and keep a
+ * reader per format in {@link #fromBinary} that turns old bytes into today's records (filling new
+ * fields with their defaults). A reply's Kafka codec version is part of its manifest: to change it,
+ * add a manifest.
  */
 public final class GroupSerializer extends SerializerWithStringManifest {
 
   public static final int IDENTIFIER = 7301;
-  private static final byte FORMAT = 1;
+  /** The first format: the fields of each record in declaration order (DataOutputStream, strings and byte arrays length-prefixed, -1 for null). */
+  private static final byte FORMAT_1 = 1;
+  /** What {@link #toBinary} writes. */
+  static final byte CURRENT_FORMAT = FORMAT_1;
 
   private record KafkaCodec(String manifest, Class<?> type, short version, BiFunction<Readable, Short, Message> reader) {}
 
@@ -136,7 +147,7 @@ public final class GroupSerializer extends SerializerWithStringManifest {
     try {
       var bytes = new ByteArrayOutputStream(64);
       var out = new Out(new DataOutputStream(bytes));
-      out.d.writeByte(FORMAT);
+      out.d.writeByte(CURRENT_FORMAT);
       write(out, o);
       out.d.flush();
       return bytes.toByteArray();
@@ -146,17 +157,24 @@ public final class GroupSerializer extends SerializerWithStringManifest {
   }
 
   @Override
-  public Object fromBinary(byte[] bytes, String manifest) {
+  public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
     for (var k : KAFKA) {
       if (k.manifest().equals(manifest)) return k.reader().apply(new ByteBufferAccessor(ByteBuffer.wrap(bytes)), k.version());
     }
     try {
       var in = new In(new DataInputStream(new java.io.ByteArrayInputStream(bytes)));
       var format = in.d.readByte();
-      if (format != FORMAT) throw new IllegalArgumentException("unknown group format " + format + " for " + manifest);
-      return read(in, manifest);
+      return switch (format) {
+        case FORMAT_1 -> read(in, manifest);
+        // a format written by a newer version of Tributary: refuse rather than misread (a downgrade is not supported)
+        default -> throw new NotSerializableException("unknown group format " + format + " for manifest " + manifest);
+      };
+    } catch (NotSerializableException e) {
+      throw e;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      var failure = new NotSerializableException("cannot read group manifest " + manifest + ": " + e);
+      failure.initCause(e);
+      throw failure;
     }
   }
 
@@ -261,6 +279,7 @@ public final class GroupSerializer extends SerializerWithStringManifest {
     }
   }
 
+  /** Format 1 (and, while it is the current format, what {@link #write} writes). */
   private Object read(In in, String manifest) throws IOException {
     return switch (manifest) {
       case "GS" -> new GenerationStarted(in.d.readInt(), in.str(), in.str(), in.str(), in.members(), in.d.readLong());
@@ -308,7 +327,7 @@ public final class GroupSerializer extends SerializerWithStringManifest {
         for (int i = 0; i < n; i++) topics.add(in.str());
         yield new RemoveTopicOffsets(topics, in.ref());
       }
-      default -> throw new IllegalArgumentException("unknown group manifest " + manifest);
+      default -> throw new NotSerializableException("unknown group manifest " + manifest);
     };
   }
 

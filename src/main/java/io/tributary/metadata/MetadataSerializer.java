@@ -35,6 +35,12 @@ import org.apache.kafka.common.Uuid;
  * values give equal bytes. The state starts with a format version byte because it is stored
  * on disk (LMDB) and must stay readable across upgrades: change the format only by adding a
  * new version. Manifests are short and must never be reused for another shape.
+ *
+ * <p>Evolution: the stored state carries its format in its first byte; to change it, write format 2
+ * and keep the reader of format 1 in {@link #fromBinary}. The requests and replies, which only
+ * cross nodes (a rolling upgrade mixes versions), are versioned by their manifest: today's
+ * manifests are format 1; a changed shape gets a new manifest and the old one stays readable.
+ * src/test/resources/fixtures/metadata holds the bytes of format 1 (MetadataFixtureTest reads them).
  */
 public final class MetadataSerializer extends SerializerWithStringManifest {
 
@@ -154,8 +160,11 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     return switch (manifest) {
       case STATE -> {
         byte format = in.readByte();
-        if (format != STATE_FORMAT_V1) throw new IOException("unknown metadata state format " + format);
-        yield readState(in);
+        yield switch (format) {
+          case STATE_FORMAT_V1 -> readState(in);
+          // written by a newer version: refuse rather than misread (a downgrade is not supported)
+          default -> throw new IOException("unknown metadata state format " + format);
+        };
       }
       case CREATE_TOPIC -> new CreateTopic(readString(in), in.readInt(), readConfigs(in), in.readBoolean(), readRef(in));
       case DELETE_TOPIC -> new DeleteTopic(readString(in), readRef(in));
