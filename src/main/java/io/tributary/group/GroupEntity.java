@@ -320,7 +320,8 @@ public final class GroupEntity
 
   private GroupEntity(String groupId, GroupSettings settings, LongSupplier clock, ActorContext<Command> ctx, TimerScheduler<Command> timers) {
     // a journal failure restarts the entity, which recovers and rebuilds its live group from the journal
-    super(PersistenceId.of(ENTITY_KEY.name(), groupId, "|"), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+    super(PersistenceId.of(ENTITY_KEY.name(), groupId, "|"), SupervisorStrategy.restartWithBackoff(
+        settings.journalFailureMinBackoff(), settings.journalFailureMaxBackoff(), settings.journalFailureRandomFactor()));
     this.groupId = groupId;
     this.settings = settings;
     this.offsetsView = CommittedOffsetsView.get(ctx.getSystem());

@@ -102,7 +102,15 @@ class GroupEntityTest {
   }
 
   private static GroupSettings settings(long initialDelayMs, int snapshotEvery) {
-    return new GroupSettings(initialDelayMs, 1000, 300_000, 1000, RETENTION, CHECK, 4096, 300_000, snapshotEvery, 2);
+    return settings(initialDelayMs, snapshotEvery, RETENTION, CHECK);
+  }
+
+  /** reference.conf's group settings with a test's delay, snapshot interval and (short) retention. */
+  static GroupSettings settings(long initialDelayMs, int snapshotEvery, long retentionMs, long checkIntervalMs) {
+    var defaults = GroupSettings.fromConfig(ConfigFactory.load());
+    return new GroupSettings(initialDelayMs, 1000, defaults.maxSessionTimeoutMs(), defaults.maxSize(), retentionMs, checkIntervalMs,
+        defaults.offsetMetadataMaxBytes(), defaults.newMemberJoinTimeoutMs(), snapshotEvery, defaults.keepSnapshots(),
+        defaults.journalFailureMinBackoff(), defaults.journalFailureMaxBackoff(), defaults.journalFailureRandomFactor());
   }
 
   private void advance(long ms) {

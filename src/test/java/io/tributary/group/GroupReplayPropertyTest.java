@@ -114,8 +114,7 @@ class GroupReplayPropertyTest {
       this.seed = seed;
       this.random = new Random(seed);
       this.groupId = "g" + Long.toHexString(seed);
-      var settings = new GroupSettings(random.nextBoolean() ? 0 : 3000, 1000, 300_000, 1000, 60_000, 5_000, 4096, 300_000,
-          random.nextBoolean() ? 3 : 1000, 2);
+      var settings = GroupEntityTest.settings(random.nextBoolean() ? 0 : 3000, random.nextBoolean() ? 3 : 1000, 60_000, 5_000);
       // events and state go through the serializer; the timer commands sent directly are node-local and have none
       kit = EventSourcedBehaviorTestKit.create(testKit.system(), GroupEntity.create(groupId, settings, now::get),
           EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyCommands(false));
