@@ -19,7 +19,9 @@ import org.apache.kafka.common.protocol.Errors;
  * The live membership of one classic group, the counterpart of Kafka's GroupMetadata: phase,
  * generation, protocol, leader, members, pending members and static-member mappings, with the pure
  * rules that decide protocol support, protocol selection and join completion. No actors, no
- * timers, no I/O: {@link GroupEntity} drives it. Mutable and not thread-safe (one entity owns it).
+ * timers, no I/O: {@link GroupEntity} drives it. Mutable and not thread-safe (one entity owns it); a
+ * command changes a {@link #copy} that replaces the entity's group only once the command's events are
+ * persisted, so a failed persist leaves nothing half-applied.
  */
 final class ClassicGroup {
 
@@ -54,6 +56,31 @@ final class ClassicGroup {
   boolean newMemberAdded;
   /** Topics the members subscribe to (consumer protocol only); null when unknown. */
   Set<String> subscribedTopics;
+  /** Identifies the current join deadline; JoinDeadline messages with another value are stale. */
+  long joinEpoch;
+  /** The current join is Kafka's InitialDelayedJoin (waits, may extend while new members come). */
+  boolean initialJoin;
+  long initialJoinRemainingMs;
+
+  /** A deep copy: what a command changes before its events are persisted. */
+  ClassicGroup copy() {
+    var c = new ClassicGroup();
+    c.phase = phase;
+    c.generationId = generationId;
+    c.protocolType = protocolType;
+    c.protocolName = protocolName;
+    c.leaderId = leaderId;
+    members.forEach((id, m) -> c.members.put(id, m.copy()));
+    c.pendingMembers.addAll(pendingMembers);
+    c.staticMembers.putAll(staticMembers);
+    c.pendingSyncMembers.addAll(pendingSyncMembers);
+    c.newMemberAdded = newMemberAdded;
+    c.subscribedTopics = subscribedTopics;
+    c.joinEpoch = joinEpoch;
+    c.initialJoin = initialJoin;
+    c.initialJoinRemainingMs = initialJoinRemainingMs;
+    return c;
+  }
 
   boolean is(Phase p) {
     return phase == p;

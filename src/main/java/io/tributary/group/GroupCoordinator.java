@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * the {@link GroupRegistry} of group ids kept in step with group creation and deletion, and the
  * removal of a deleted topic's offsets from every group. Thread-safe.
  *
- * <p>Coordinator placement follows Kafka: group G belongs to partition {@code abs(hash(G)) % 50}
- * of the (virtual) offsets topic, and that partition to the live node at index {@code partition %
+ * <p>Coordinator placement follows Kafka: group G belongs to partition {@code abs(hash(G)) %
+ * tributary.group.offsets.topic.num.partitions} of the (virtual) offsets topic, and that partition to the live node at index {@code partition %
  * nodes} of the nodes sorted by id. Cluster sharding routes a command to the group's entity
  * wherever it runs, so any node can serve a group; the rule only spreads the clients.
  *
@@ -61,8 +61,6 @@ import org.slf4j.LoggerFactory;
 public final class GroupCoordinator {
   private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
 
-  /** Kafka's default offsets.topic.num.partitions: the coordinator key space. */
-  public static final int OFFSETS_PARTITIONS = 50;
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
@@ -71,6 +69,11 @@ public final class GroupCoordinator {
   private final Duration askTimeout;
   private final long initialRebalanceDelayMs;
   private final Duration syncAskTimeout;
+  /** Kafka's offsets.topic.num.partitions: the coordinator key space. */
+  private final int offsetsPartitions;
+  private final int deletedTopicAttempts;
+  /** Groups a housekeeping pass (deleted topics) asks at the same time. */
+  private final int housekeepingParallelism;
   private final Map<String, AtomicInteger> creating = new ConcurrentHashMap<>();
   private final CompletableFuture<Void> draining = new CompletableFuture<>();
   private final Set<CompletableFuture<?>> parked = ConcurrentHashMap.newKeySet();
@@ -86,6 +89,9 @@ public final class GroupCoordinator {
     this.askTimeout = config.getDuration("ask-timeout");
     this.syncAskTimeout = config.getDuration("sync-ask-timeout");
     this.initialRebalanceDelayMs = config.getLong("initial.rebalance.delay.ms");
+    this.offsetsPartitions = config.getInt("offsets.topic.num.partitions");
+    this.deletedTopicAttempts = config.getInt("deleted-topic-offsets.attempts");
+    this.housekeepingParallelism = config.getInt("deleted-topic-offsets.parallelism");
   }
 
   /**
@@ -120,12 +126,12 @@ public final class GroupCoordinator {
   }
 
   /** Kafka's partitionFor: the offsets-topic partition of {@code groupId}. */
-  public static int partitionFor(String groupId) {
-    return Utils.abs(groupId.hashCode()) % OFFSETS_PARTITIONS;
+  public int partitionFor(String groupId) {
+    return Utils.abs(groupId.hashCode()) % offsetsPartitions;
   }
 
   /** The node that coordinates {@code groupId} in {@code image}, if any node is registered. */
-  public static Optional<BrokerInfo> coordinatorFor(String groupId, MetadataImage image) {
+  public Optional<BrokerInfo> coordinatorFor(String groupId, MetadataImage image) {
     if (image.brokers().isEmpty()) return Optional.empty();
     var ids = new ArrayList<>(image.brokers().keySet());
     ids.sort(Integer::compare);
@@ -226,7 +232,11 @@ public final class GroupCoordinator {
         var coordinator = coordinatorFor(id, image);
         if (coordinator.isPresent() && coordinator.get().nodeId() != nodeId) continue;
         CompletionStage<ListedGroup> asked = ask(id, GroupEntity.GetOverview::new, askTimeout);
-        asks.add(asked.toCompletableFuture().exceptionally(e -> null));
+        // a group that does not answer makes the listing incomplete (the caller reports it); a timeout was logged by ask
+        asks.add(asked.toCompletableFuture().exceptionally(e -> {
+          if (!(unwrap(e) instanceof CoordinatorNotAvailableException)) log.warn("Group {} did not answer ListGroups: {}", id, unwrap(e).toString());
+          return null;
+        }));
       }
       return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(x -> {
         var groups = new ArrayList<ListedGroup>();
@@ -269,7 +279,7 @@ public final class GroupCoordinator {
         return;
       }
       log.info("Topics {} deleted: removing their offsets from {} groups", topics, ids.size());
-      inBatches(ids.iterator(), id -> removeTopicOffsets(id, topics, 3));
+      inBatches(ids.iterator(), id -> removeTopicOffsets(id, topics, deletedTopicAttempts));
     });
   }
 
@@ -298,16 +308,33 @@ public final class GroupCoordinator {
           group.topics().forEach(t -> {
             if (!topics.containsKey(t.name())) gone.add(t.name());
           });
-          return gone.isEmpty() ? CompletableFuture.completedFuture(Done.getInstance()) : removeTopicOffsets(id, gone, 3);
-        }).exceptionally(e -> Done.getInstance());
+          return gone.isEmpty() ? CompletableFuture.completedFuture(Done.getInstance()) : removeTopicOffsets(id, gone, deletedTopicAttempts);
+        }).exceptionally(e -> {
+          log.warn("Group {}: offsets not checked for deleted topics at start (checked again at the next start): {}", id, unwrap(e).toString());
+          return Done.getInstance();
+        });
       });
     });
   }
 
-  /** Runs {@code task} for every id, a few at a time, so that a node with many groups is not flooded. */
-  private static void inBatches(Iterator<String> ids, Function<String, CompletionStage<Done>> task) {
+  /**
+   * Runs {@code task} for every id, a few at a time, so that a node with many groups is not flooded.
+   * A task handles its own failures; one that fails anyway is logged with its group, and the others go on.
+   */
+  private void inBatches(Iterator<String> ids, Function<String, CompletionStage<Done>> task) {
     var batch = new ArrayList<CompletableFuture<Done>>();
-    while (ids.hasNext() && batch.size() < 8) batch.add(task.apply(ids.next()).toCompletableFuture());
+    while (ids.hasNext() && batch.size() < housekeepingParallelism) {
+      var id = ids.next();
+      CompletableFuture<Done> run;
+      try {
+        run = task.apply(id).toCompletableFuture();
+      } catch (RuntimeException e) {
+        run = CompletableFuture.failedFuture(e);
+      }
+      batch.add(run.whenComplete((d, e) -> {
+        if (e != null) log.warn("Group {}: housekeeping task failed: {}", id, unwrap(e).toString());
+      }));
+    }
     if (batch.isEmpty()) return;
     CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).whenComplete((x, e) -> inBatches(ids, task));
   }

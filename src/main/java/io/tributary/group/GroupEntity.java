@@ -5,6 +5,8 @@ import akka.actor.NoSerializationVerificationNeeded;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.PreRestart;
 import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -22,8 +24,10 @@ import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -64,9 +68,15 @@ import org.apache.kafka.common.protocol.Errors;
  * <p>This class is the API, persistence and recovery; the handling is split by concern into {@link
  * MembershipRequests} (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), {@link Rebalancer} (the
  * rebalance state machine and member timers), {@link GroupOffsets} (offsets and retention) and
- * {@link GroupReplies} (response data). Handlers only change the live group and fill one outbox
- * ({@link GroupContext}); every command ends in a flush that persists the outbox's events, in order,
- * and sends its replies once they are persisted.
+ * {@link GroupReplies} (response data).
+ *
+ * <p>Commands decide, events change, as in Kafka's new group coordinator (handlers return records
+ * and a response): a handler validates against the current state, changes only a copy of the live
+ * group and fills one outbox ({@link GroupContext}) with events, replies and timer changes. Every
+ * command ends in a flush: {@code Effect().persist(events).thenRun(...)}, where thenRun makes the
+ * copy the live group, feeds the node's offsets view and sends the replies and sets the timers. The
+ * event handler is pure ({@link State#apply}), so replaying the journal rebuilds exactly the state
+ * that was live. A failed persist changes nothing and its requests get COORDINATOR_NOT_AVAILABLE.
  */
 public final class GroupEntity
     extends EventSourcedBehavior<GroupEntity.Command, GroupEntity.Event, GroupEntity.State> {
@@ -175,7 +185,30 @@ public final class GroupEntity
       int rebalanceTimeoutMs,
       int sessionTimeoutMs,
       byte[] metadata,
-      byte[] assignment) {}
+      byte[] assignment) {
+
+    /** By content (the byte arrays too), so that a live state and its replay compare equal. */
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof MemberRecord m && memberId.equals(m.memberId) && Objects.equals(groupInstanceId, m.groupInstanceId)
+          && Objects.equals(clientId, m.clientId) && Objects.equals(clientHost, m.clientHost)
+          && rebalanceTimeoutMs == m.rebalanceTimeoutMs && sessionTimeoutMs == m.sessionTimeoutMs
+          && Arrays.equals(metadata, m.metadata) && Arrays.equals(assignment, m.assignment);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(memberId, groupInstanceId, clientId, clientHost, rebalanceTimeoutMs, sessionTimeoutMs)
+          + 31 * Arrays.hashCode(metadata) + 961 * Arrays.hashCode(assignment);
+    }
+
+    @Override
+    public String toString() {
+      return "MemberRecord[" + memberId + ", instance " + groupInstanceId + ", " + clientId + "@" + clientHost + ", rebalance "
+          + rebalanceTimeoutMs + " ms, session " + sessionTimeoutMs + " ms, metadata " + Arrays.toString(metadata)
+          + ", assignment " + Arrays.toString(assignment) + "]";
+    }
+  }
 
   /** A committed offset; {@code commitTimestamp} (ms) drives retention of simple groups. */
   public record CommittedOffset(long offset, int leaderEpoch, String metadata, long commitTimestamp) {}
@@ -204,7 +237,8 @@ public final class GroupEntity
   /**
    * The durable state (also the snapshot): the last generation and the committed offsets. {@code
    * stateTimestamp} is when that generation started (for an empty generation: when the group
-   * became empty), -1 if the group never had members.
+   * became empty), -1 if the group never had members. Immutable, compared by content; only {@link
+   * #apply} (the event handler) makes the next one.
    */
   public record State(
       int generationId,
@@ -275,18 +309,19 @@ public final class GroupEntity
   private final String groupId;
   private final GroupSettings settings;
   private final CommittedOffsetsView offsetsView;
-  /** Recovery completed: events from now on are new, and go to the projection. */
-  private boolean recovered;
 
   // the handlers, split by concern; they share the live group and the outbox through the context
   private final GroupContext context;
   private final Rebalancer rebalancer;
   private final MembershipRequests membership;
   private final GroupOffsets offsets;
+  /** While a command's events are being persisted: its replies, to be sent in their failed form if the persist fails. */
+  private List<GroupContext.PendingReply<?>> inFlight;
 
   private GroupEntity(String groupId, GroupSettings settings, LongSupplier clock, ActorContext<Command> ctx, TimerScheduler<Command> timers) {
     // a journal failure restarts the entity, which recovers and rebuilds its live group from the journal
-    super(PersistenceId.of(ENTITY_KEY.name(), groupId, "|"), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+    super(PersistenceId.of(ENTITY_KEY.name(), groupId, "|"), SupervisorStrategy.restartWithBackoff(
+        settings.journalFailureMinBackoff(), settings.journalFailureMaxBackoff(), settings.journalFailureRandomFactor()));
     this.groupId = groupId;
     this.settings = settings;
     this.offsetsView = CommittedOffsetsView.get(ctx.getSystem());
@@ -311,19 +346,20 @@ public final class GroupEntity
     return event instanceof GroupDeleted; // nothing before a deletion is needed to recover
   }
 
+  /** Pure: the only place the state changes, the same for live events and replay. Side effects run in the command's thenRun. */
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> {
-      State next = state.apply(event);
-      // replayed events would apply to a stale projection: onRecovered replaces it with the whole state
-      if (recovered) offsetsView.apply(groupId, event);
-      return next;
-    });
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
   }
 
   @Override
   public SignalHandler<State> signalHandler() {
-    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::onRecovered).build();
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::onRecovered)
+        // a failed persist restarts (journal failure) or stops (rejected event) the entity; so do handoff and shutdown
+        .onSignal(PreRestart.instance(), s -> onStopping())
+        .onSignal(PostStop.instance(), s -> onStopping())
+        .build();
   }
 
   @Override
@@ -341,11 +377,10 @@ public final class GroupEntity
         .onCommand(DeleteGroup.class, thenFlush(this::onDeleteGroup))
         .onCommand(DeleteOffsets.class, thenFlush(offsets::onDeleteOffsets))
         .onCommand(RemoveTopicOffsets.class, thenFlush(offsets::onRemoveTopicOffsets))
-        // false: the timer message was stale (or only extended the initial join), so there is nothing to flush
-        .onCommand(SessionExpired.class, c -> rebalancer.onSessionExpired(c) ? flush() : Effect().none())
+        .onCommand(SessionExpired.class, thenFlush((s, c) -> rebalancer.onSessionExpired(c)))
         .onCommand(PendingMemberExpired.class, thenFlush((s, c) -> rebalancer.onPendingMemberExpired(c)))
-        .onCommand(JoinDeadline.class, c -> rebalancer.onJoinDeadline(c) ? flush() : Effect().none())
-        .onCommand(SyncDeadline.class, c -> rebalancer.onSyncDeadline(c) ? flush() : Effect().none())
+        .onCommand(JoinDeadline.class, thenFlush((s, c) -> rebalancer.onJoinDeadline(c)))
+        .onCommand(SyncDeadline.class, thenFlush((s, c) -> rebalancer.onSyncDeadline(c)))
         .onCommand(RetentionCheck.class, thenFlush((s, c) -> offsets.onRetentionCheck(s)))
         .build();
   }
@@ -353,12 +388,54 @@ public final class GroupEntity
   // ---------------------------------------------------------------- recovery
 
   private void onRecovered(State s) {
+    // a restart after a failed persist may come without a PreRestart signal: whoever waited for it is told now
+    failInFlight();
     offsetsView.replace(groupId, s);
-    recovered = true;
-    context.group = ClassicGroup.recover(s);
+    context.reset(ClassicGroup.recover(s));
+    context.begin();
     rebalancer.resume();
+    if (!context.outboxEvents.isEmpty()) throw new IllegalStateException("resuming a recovered group must not need events");
+    var actions = List.copyOf(context.outboxActions);
+    context.commit(context.group);
+    actions.forEach(Runnable::run); // the members' session timers and, for a generation never assigned, the join deadline
     offsets.startRetentionChecks(s);
-    context.outboxActions.clear();
+  }
+
+  /**
+   * The entity stops or restarts: after a failed persist (the journal failed: restart; the event was
+   * rejected: stop), a handoff or a shutdown. The requests of a command whose events were not
+   * persisted get Kafka's answer to a failed append of group metadata or offsets: Kafka's
+   * GroupMetadataManager.appendGroupMetadataErrorToResponseError (and GroupCoordinatorService's
+   * handleOperationException) map a write that timed out or lacked replicas to
+   * COORDINATOR_NOT_AVAILABLE, so the client finds the coordinator again and retries. JoinGroup and
+   * SyncGroup requests parked in the group get NOT_COORDINATOR, as Kafka's onGroupUnloaded answers
+   * them: this incarnation's live group is gone.
+   */
+  private void onStopping() {
+    var answered = failInFlight();
+    for (var m : context.committed.members.values()) {
+      if (m.awaitingJoin != null && !answered.contains(m.awaitingJoin)) {
+        m.awaitingJoin.tell(GroupReplies.joinError(m.joinVersion, m.memberId, Errors.NOT_COORDINATOR));
+      }
+      if (m.awaitingSync != null && !answered.contains(m.awaitingSync)) m.awaitingSync.tell(GroupReplies.syncError(Errors.NOT_COORDINATOR));
+      m.awaitingJoin = null;
+      m.awaitingSync = null;
+    }
+  }
+
+  /** Sends the failed form of the replies of the command being persisted, if any; returns who got one. */
+  private Set<ActorRef<?>> failInFlight() {
+    if (inFlight == null) return Set.of();
+    var replies = inFlight;
+    inFlight = null;
+    context.log().warn("Group {}: events of a command were not persisted; its {} requests get {}", groupId, replies.size(),
+        Errors.COORDINATOR_NOT_AVAILABLE);
+    var answered = new HashSet<ActorRef<?>>();
+    for (var r : replies) {
+      r.sendFailed(Errors.COORDINATOR_NOT_AVAILABLE);
+      answered.add(r.to());
+    }
+    return answered;
   }
 
   // ---------------------------------------------------------------- describe, list, delete
@@ -379,7 +456,7 @@ public final class GroupEntity
       error = Errors.NONE;
       context.outboxEvents.add(new GroupDeleted(context.clock.getAsLong()));
       context.group.pendingMembers.forEach(rebalancer::cancelPendingMemberTimeout);
-      context.group = new ClassicGroup();
+      context.group = new ClassicGroup(); // the group the event leaves: nothing
     } else {
       error = Errors.NON_EMPTY_GROUP;
     }
@@ -388,24 +465,41 @@ public final class GroupEntity
 
   // ---------------------------------------------------------------- outbox
 
-  /** Handlers only change the live group and fill the outbox; the effect is the flush that follows. */
+  /**
+   * Every command: the handler changes a copy of the live group and fills the outbox; the effect is
+   * the flush that follows.
+   */
   private <C> BiFunction<State, C, Effect<Event, State>> thenFlush(BiConsumer<State, C> handler) {
     return (s, c) -> {
+      context.begin();
       handler.accept(s, c);
       return flush();
     };
   }
 
+  /**
+   * Persists the outbox's events; once they are persisted, the command's copy of the group becomes
+   * the live group, the node's offsets view follows the events, and the replies and timer changes
+   * run in order. A command without events commits at once. If the persist fails nothing of this
+   * happens (see {@link #onStopping}).
+   */
   private Effect<Event, State> flush() {
     rebalancer.tryCompleteJoin();
     var events = List.copyOf(context.outboxEvents);
     var actions = List.copyOf(context.outboxActions);
-    context.outboxEvents.clear();
-    context.outboxActions.clear();
+    var next = context.group;
     if (events.isEmpty()) {
-      actions.forEach(Runnable::run);
-      return Effect().none();
+      return Effect().none().thenRun(s -> {
+        context.commit(next);
+        actions.forEach(Runnable::run);
+      });
     }
-    return Effect().persist(events).thenRun(newState -> actions.forEach(Runnable::run));
+    inFlight = List.copyOf(context.outboxReplies);
+    return Effect().persist(events).thenRun(s -> {
+      inFlight = null;
+      context.commit(next);
+      events.forEach(e -> offsetsView.apply(groupId, e));
+      actions.forEach(Runnable::run);
+    });
   }
 }

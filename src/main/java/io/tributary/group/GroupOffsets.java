@@ -31,7 +31,8 @@ import org.apache.kafka.common.protocol.Errors;
  * A group's committed offsets: OffsetCommit, OffsetFetch, OffsetDelete, the removal of deleted
  * topics' offsets, and retention (Kafka's KIP-211 rules, checked on a timer), which may also forget
  * an empty group. The offsets themselves are the durable {@link State}; this reads them and the
- * live group and fills the outbox of its {@link GroupContext}, and {@link GroupEntity} persists.
+ * command's copy of the group and fills the outbox of its {@link GroupContext}, and {@link
+ * GroupEntity} persists (an offset commit is answered only once its event is persisted).
  */
 final class GroupOffsets {
   private static final String RETENTION_TIMER = "retention";
@@ -50,7 +51,7 @@ final class GroupOffsets {
 
   /** Once recovered: the periodic retention check, and one at once for offsets that expired while the entity was not running. */
   void startRetentionChecks(State s) {
-    context.timers.startTimerWithFixedDelay(RETENTION_TIMER, RetentionCheck.INSTANCE, Duration.ofMillis(context.settings.offsetsRetentionCheckIntervalMs()));
+    context.timers().startTimerWithFixedDelay(RETENTION_TIMER, RetentionCheck.INSTANCE, Duration.ofMillis(context.settings.offsetsRetentionCheckIntervalMs()));
     if (!expiredOffsets(s, context.clock.getAsLong()).isEmpty()) context.self().tell(RetentionCheck.INSTANCE);
   }
 
@@ -60,9 +61,9 @@ final class GroupOffsets {
       switch (group().phase) {
         case COMPLETING_REBALANCE -> error = Errors.REBALANCE_IN_PROGRESS;
         case STABLE, PREPARING_REBALANCE -> {
-          // a commit from a member also counts as a sign of life
+          // a commit from a member also counts as a sign of life (a simple commit, accepted while no member is left, is none)
           var m = group().get(c.memberId());
-          rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
+          if (m != null) rebalancer.scheduleSessionTimeout(m, m.sessionTimeoutMs);
         }
         default -> {}
       }

@@ -2,10 +2,17 @@ package io.tributary.group;
 
 import java.util.ArrayList;
 import java.util.Objects;
+import akka.Done;
+import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
+import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
 import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -82,5 +89,43 @@ final class GroupReplies {
         .setProtocolType(exists && group.protocolType != null ? group.protocolType : "")
         .setGroupState(exists ? group.phase.kafkaName : ClassicGroup.Phase.DEAD.kafkaName)
         .setGroupType("classic");
+  }
+
+  /**
+   * What a request whose events could not be persisted gets instead of {@code reply}: the same
+   * response with {@code error} (per partition or per member where the response has no top-level
+   * error, as Kafka answers a failed append). JoinGroup depends on the request version and is built
+   * by {@link #joinError}. {@code Done} has no error form: it is returned unchanged and the caller
+   * must not send it (see GroupEntity).
+   */
+  @SuppressWarnings("unchecked")
+  static <T> T failed(T reply, Errors error) {
+    Object failed;
+    if (reply instanceof SyncGroupResponseData) {
+      failed = syncError(error);
+    } else if (reply instanceof HeartbeatResponseData) {
+      failed = new HeartbeatResponseData().setErrorCode(error.code());
+    } else if (reply instanceof LeaveGroupResponseData r) {
+      var f = r.duplicate().setErrorCode(error.code());
+      f.members().forEach(m -> m.setErrorCode(error.code()));
+      failed = f;
+    } else if (reply instanceof OffsetCommitResponseData r) {
+      var f = r.duplicate();
+      f.topics().forEach(t -> t.partitions().forEach(p -> p.setErrorCode(error.code())));
+      failed = f;
+    } else if (reply instanceof DeletableGroupResult r) {
+      failed = r.duplicate().setErrorCode(error.code());
+    } else if (reply instanceof OffsetDeleteResponseData) {
+      failed = new OffsetDeleteResponseData().setErrorCode(error.code());
+    } else if (reply instanceof OffsetFetchResponseGroup r) {
+      failed = new OffsetFetchResponseGroup().setGroupId(r.groupId()).setErrorCode(error.code());
+    } else if (reply instanceof DescribedGroup r) {
+      failed = new DescribedGroup().setGroupId(r.groupId()).setErrorCode(error.code());
+    } else if (reply instanceof ListedGroup || reply instanceof Done) {
+      failed = reply;
+    } else {
+      throw new IllegalArgumentException("no failed form for " + reply.getClass());
+    }
+    return (T) failed;
   }
 }

@@ -3,6 +3,7 @@ package io.tributary.group;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -21,7 +22,10 @@ public record GroupSettings(
     int offsetMetadataMaxBytes,
     long newMemberJoinTimeoutMs,
     int snapshotEvery,
-    int keepSnapshots) {
+    int keepSnapshots,
+    Duration journalFailureMinBackoff,
+    Duration journalFailureMaxBackoff,
+    double journalFailureRandomFactor) {
 
   public static GroupSettings fromConfig(Config root) {
     var c = root.getConfig("tributary.group");
@@ -35,7 +39,10 @@ public record GroupSettings(
         c.getInt("offset.metadata.max.bytes"),
         c.getLong("new.member.join.timeout.ms"),
         c.getInt("snapshot-every"),
-        c.getInt("keep-snapshots"));
+        c.getInt("keep-snapshots"),
+        c.getDuration("journal-failure-backoff.min"),
+        c.getDuration("journal-failure-backoff.max"),
+        c.getDouble("journal-failure-backoff.random-factor"));
   }
 
   /**

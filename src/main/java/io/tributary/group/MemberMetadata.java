@@ -10,7 +10,8 @@ import org.apache.kafka.common.message.SyncGroupResponseData;
 /**
  * A live member of a classic group, as Kafka's MemberMetadata: identity, timeouts, the protocols it
  * supports (in preference order) and, while a JoinGroup or SyncGroup of it is parked, where to send
- * the answer. Mutable; owned by one {@link ClassicGroup}, so confined to its entity actor.
+ * the answer. Mutable; owned by one {@link ClassicGroup}, so confined to its entity actor, and copied
+ * with it before a command changes it ({@link #copy}).
  */
 final class MemberMetadata {
   String memberId;
@@ -50,6 +51,18 @@ final class MemberMetadata {
     this.sessionTimeoutMs = sessionTimeoutMs;
     this.protocolType = protocolType;
     this.protocols = List.copyOf(protocols);
+  }
+
+  /** An independent copy (protocol list and byte arrays are never changed in place, so they are shared). */
+  MemberMetadata copy() {
+    var c = new MemberMetadata(memberId, groupInstanceId, clientId, clientHost, rebalanceTimeoutMs, sessionTimeoutMs, protocolType, protocols);
+    c.assignment = assignment;
+    c.awaitingJoin = awaitingJoin;
+    c.joinVersion = joinVersion;
+    c.awaitingSync = awaitingSync;
+    c.isNew = isNew;
+    c.heartbeatEpoch = heartbeatEpoch;
+    return c;
   }
 
   boolean isStatic() {

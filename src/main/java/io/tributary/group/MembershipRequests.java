@@ -22,7 +22,8 @@ import org.apache.kafka.common.protocol.Errors;
  * The requests of group members: JoinGroup (new, pending, static and current members), SyncGroup,
  * Heartbeat and LeaveGroup, validated and answered as Kafka's GroupCoordinator does. Rebalances,
  * member removal and session timers are the {@link Rebalancer}'s; like it, this only changes the
- * live group and fills the outbox of its {@link GroupContext}, and {@link GroupEntity} persists.
+ * command's copy of the group and fills the outbox of its {@link GroupContext}, and {@link
+ * GroupEntity} persists and then commits the copy.
  */
 final class MembershipRequests {
   private final GroupContext context;
@@ -107,7 +108,7 @@ final class MembershipRequests {
       case COMPLETING_REBALANCE -> {
         if (m.matches(c.protocols())) {
           // the member lost its JoinGroup response: send the current generation again
-          context.reply(c.replyTo(), joinSuccess(group(), c.apiVersion(), memberId, group().isLeader(memberId), group().leaderId, false));
+          context.replyJoin(c.replyTo(), c.apiVersion(), joinSuccess(group(), c.apiVersion(), memberId, group().isLeader(memberId), group().leaderId, false));
         } else {
           updateMemberAndRebalance(m, c);
         }
@@ -116,7 +117,7 @@ final class MembershipRequests {
         if (group().isLeader(memberId) || !m.matches(c.protocols())) {
           updateMemberAndRebalance(m, c); // a leader rejoin lets it react to metadata changes
         } else {
-          context.reply(c.replyTo(), joinSuccess(group(), c.apiVersion(), memberId, false, group().leaderId, false));
+          context.replyJoin(c.replyTo(), c.apiVersion(), joinSuccess(group(), c.apiVersion(), memberId, false, group().leaderId, false));
         }
       }
       default -> context.replyJoinError(c.replyTo(), c.apiVersion(), memberId, Errors.UNKNOWN_MEMBER_ID);
@@ -175,10 +176,10 @@ final class MembershipRequests {
           var isLeader = group().isLeader(newMemberId);
           m.awaitingJoin = null;
           if (c.apiVersion() >= 9) {
-            context.reply(c.replyTo(), joinSuccess(group(), c.apiVersion(), newMemberId, isLeader, group().leaderId, isLeader));
+            context.replyJoin(c.replyTo(), c.apiVersion(), joinSuccess(group(), c.apiVersion(), newMemberId, isLeader, group().leaderId, isLeader));
           } else {
             // before v9, answer with the old leader id so that a rejoining leader does not run the assignor
-            context.reply(c.replyTo(), joinSuccess(group(), c.apiVersion(), newMemberId, false, currentLeader, false));
+            context.replyJoin(c.replyTo(), c.apiVersion(), joinSuccess(group(), c.apiVersion(), newMemberId, false, currentLeader, false));
           }
         } else {
           rebalancer.maybePrepareRebalance();

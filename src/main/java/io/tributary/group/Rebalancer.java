@@ -7,7 +7,6 @@ import io.tributary.group.GroupEntity.JoinDeadline;
 import io.tributary.group.GroupEntity.PendingMemberExpired;
 import io.tributary.group.GroupEntity.SessionExpired;
 import io.tributary.group.GroupEntity.SyncDeadline;
-import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -15,19 +14,16 @@ import org.apache.kafka.common.protocol.Errors;
  * The rebalance state machine of one classic group, as Kafka's GroupCoordinator runs it: preparing a
  * rebalance, the (initially delayed) join and its completion into a new generation, the sync
  * deadline, the removal of members, and the member timers (session, pending member) that drive
- * them. {@link MembershipRequests} and offset commits call in; like them it only changes the live
- * group and fills the outbox of its {@link GroupContext}, and {@link GroupEntity} persists.
+ * them. {@link MembershipRequests} and offset commits call in; like them it only changes the
+ * command's copy of the group and fills the outbox of its {@link GroupContext} (timers included), and
+ * {@link GroupEntity} persists and then commits. Timer messages carry an epoch from {@link
+ * GroupContext#nextEpoch}, so a message of a timer that was restarted or cancelled is recognised as stale.
  */
 final class Rebalancer {
   private static final String JOIN_TIMER = "join";
   private static final String SYNC_TIMER = "sync";
 
   private final GroupContext context;
-  /** Identifies the current delayed join; older JoinDeadline messages are stale. */
-  private long joinEpoch;
-  /** The current delayed join is Kafka's InitialDelayedJoin (waits, may extend while new members come). */
-  private boolean initialJoin;
-  private long initialJoinRemainingMs;
 
   Rebalancer(GroupContext context) {
     this.context = context;
@@ -53,38 +49,44 @@ final class Rebalancer {
   void prepareRebalance() {
     if (group().is(ClassicGroup.Phase.COMPLETING_REBALANCE)) resetAndPropagateAssignmentError(Errors.REBALANCE_IN_PROGRESS);
     group().pendingSyncMembers.clear();
-    context.timers.cancel(SYNC_TIMER);
+    context.cancelTimer(SYNC_TIMER);
     var wasEmpty = group().is(ClassicGroup.Phase.EMPTY);
     group().phase = ClassicGroup.Phase.PREPARING_REBALANCE;
-    joinEpoch++;
+    group().joinEpoch = context.nextEpoch();
     if (wasEmpty && context.settings.initialRebalanceDelayMs() > 0) {
-      initialJoin = true;
-      initialJoinRemainingMs = Math.max(group().rebalanceTimeoutMs() - context.settings.initialRebalanceDelayMs(), 0);
-      context.timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(context.settings.initialRebalanceDelayMs()));
+      group().initialJoin = true;
+      group().initialJoinRemainingMs = Math.max(group().rebalanceTimeoutMs() - context.settings.initialRebalanceDelayMs(), 0);
+      context.startTimer(JOIN_TIMER, new JoinDeadline(group().joinEpoch), context.settings.initialRebalanceDelayMs());
     } else {
-      initialJoin = false;
-      context.timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(group().rebalanceTimeoutMs()));
+      group().initialJoin = false;
+      // without members the join completes with this command (tryCompleteJoin): no deadline needed
+      if (!group().members.isEmpty()) context.startTimer(JOIN_TIMER, new JoinDeadline(group().joinEpoch), group().rebalanceTimeoutMs());
     }
   }
 
-  /** False when the deadline is stale or only extends the initial delayed join: nothing to persist or answer. */
-  boolean onJoinDeadline(JoinDeadline c) {
-    if (c.epoch() != joinEpoch || !group().is(ClassicGroup.Phase.PREPARING_REBALANCE)) return false;
-    if (initialJoin && group().newMemberAdded && initialJoinRemainingMs > 0) {
+  /** A stale deadline, or one that only extends the initial delayed join, changes nothing durable. */
+  void onJoinDeadline(JoinDeadline c) {
+    if (c.epoch() != group().joinEpoch || !group().is(ClassicGroup.Phase.PREPARING_REBALANCE)) return;
+    if (group().initialJoin && group().newMemberAdded && group().initialJoinRemainingMs > 0) {
       // Kafka's InitialDelayedJoin: members are still arriving, wait another delay (bounded by the rebalance timeout)
       group().newMemberAdded = false;
-      var delay = Math.min(context.settings.initialRebalanceDelayMs(), initialJoinRemainingMs);
-      initialJoinRemainingMs = Math.max(initialJoinRemainingMs - delay, 0);
-      context.timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(delay));
-      return false;
+      var delay = Math.min(context.settings.initialRebalanceDelayMs(), group().initialJoinRemainingMs);
+      group().initialJoinRemainingMs = Math.max(group().initialJoinRemainingMs - delay, 0);
+      context.startTimer(JOIN_TIMER, new JoinDeadline(group().joinEpoch), delay);
+      return;
     }
     completeJoin();
-    return true;
   }
 
-  /** Completes the join early when everyone has joined (never during the initial delay). */
+  /**
+   * Completes the join early when everyone has joined (never during the initial delay), and at once
+   * when no member is left: Kafka's join then has a rebalance timeout of 0 and expires immediately.
+   */
   void tryCompleteJoin() {
-    if (group().is(ClassicGroup.Phase.PREPARING_REBALANCE) && !initialJoin && group().hasAllMembersJoined()) completeJoin();
+    if (group().is(ClassicGroup.Phase.PREPARING_REBALANCE) && !group().initialJoin
+        && (group().hasAllMembersJoined() || group().members.isEmpty())) {
+      completeJoin();
+    }
   }
 
   /** Kafka's onCompleteJoin: drop dynamic members that did not rejoin, start the next generation, answer the joins. */
@@ -97,13 +99,13 @@ final class Rebalancer {
     }
     if (!group().maybeElectNewJoinedLeader() && !group().members.isEmpty()) {
       // only static members that have not rejoined: wait another rebalance timeout for them
-      initialJoin = false;
-      joinEpoch++;
-      context.timers.startSingleTimer(JOIN_TIMER, new JoinDeadline(joinEpoch), Duration.ofMillis(group().rebalanceTimeoutMs()));
+      group().initialJoin = false;
+      group().joinEpoch = context.nextEpoch();
+      context.startTimer(JOIN_TIMER, new JoinDeadline(group().joinEpoch), group().rebalanceTimeoutMs());
       return;
     }
-    context.timers.cancel(JOIN_TIMER);
-    initialJoin = false;
+    context.cancelTimer(JOIN_TIMER);
+    group().initialJoin = false;
     group().initNextGeneration();
     var records = group().members.values().stream().map(group()::memberRecord).toList();
     context.outboxEvents.add(new GenerationStarted(group().generationId, group().protocolType, group().protocolName, group().leaderId, records, context.clock.getAsLong()));
@@ -115,32 +117,31 @@ final class Rebalancer {
     for (var m : group().members.values()) {
       if (m.awaitingJoin != null) {
         var isLeader = group().isLeader(m.memberId);
-        context.reply(m.awaitingJoin, joinSuccess(group(), m.joinVersion, m.memberId, isLeader, group().leaderId, false));
+        context.replyJoin(m.awaitingJoin, m.joinVersion, joinSuccess(group(), m.joinVersion, m.memberId, isLeader, group().leaderId, false));
         m.awaitingJoin = null;
       }
       scheduleSessionTimeout(m, m.sessionTimeoutMs);
       m.isNew = false;
       group().pendingSyncMembers.add(m.memberId);
     }
-    context.timers.startSingleTimer(SYNC_TIMER, new SyncDeadline(group().generationId), Duration.ofMillis(group().rebalanceTimeoutMs()));
+    context.startTimer(SYNC_TIMER, new SyncDeadline(group().generationId), group().rebalanceTimeoutMs());
   }
 
   /**
    * Members that got their JoinGroup response but never sent SyncGroup within the rebalance timeout
-   * are removed. False when the deadline is stale or everyone synced: nothing to persist or answer.
+   * are removed. Nothing happens when the deadline is stale or everyone synced.
    */
-  boolean onSyncDeadline(SyncDeadline c) {
+  void onSyncDeadline(SyncDeadline c) {
     if (c.generationId() != group().generationId
         || !(group().is(ClassicGroup.Phase.COMPLETING_REBALANCE) || group().is(ClassicGroup.Phase.STABLE))
         || group().pendingSyncMembers.isEmpty()) {
-      return false;
+      return;
     }
     for (var id : List.copyOf(group().pendingSyncMembers)) {
       var m = group().get(id);
       if (m != null) removeSilently(m);
     }
     prepareRebalance();
-    return true;
   }
 
   private void resetAndPropagateAssignmentError(Errors error) {
@@ -157,7 +158,7 @@ final class Rebalancer {
   // ---------------------------------------------------------------- members leaving
 
   private void removeSilently(MemberMetadata m) {
-    context.timers.cancel(sessionTimerKey(m.memberId));
+    context.cancelTimer(sessionTimerKey(m.memberId));
     group().remove(m.memberId);
   }
 
@@ -174,15 +175,14 @@ final class Rebalancer {
     }
   }
 
-  /** False when the timer is stale or the member is parked (alive): nothing to persist or answer. */
-  boolean onSessionExpired(SessionExpired c) {
+  /** Nothing happens when the timer is stale or the member is parked (alive). */
+  void onSessionExpired(SessionExpired c) {
     var m = group().get(c.memberId());
-    if (m == null || m.heartbeatEpoch != c.epoch()) return false;
+    if (m == null || m.heartbeatEpoch != c.epoch()) return;
     // as Kafka: a known member parked in JoinGroup/SyncGroup is alive; its timer restarts when answered
-    if (!m.isNew && (m.isAwaitingJoin() || m.awaitingSync != null)) return false;
+    if (!m.isNew && (m.isAwaitingJoin() || m.awaitingSync != null)) return;
     context.log().info("Group {}: member {} session expired, removing it", context.groupId, c.memberId());
     removeMemberAndUpdateGroup(m);
-    return true;
   }
 
   void onPendingMemberExpired(PendingMemberExpired c) {
@@ -192,21 +192,21 @@ final class Rebalancer {
   // ---------------------------------------------------------------- member timers
 
   void scheduleSessionTimeout(MemberMetadata m, long timeoutMs) {
-    m.heartbeatEpoch++;
-    context.timers.startSingleTimer(sessionTimerKey(m.memberId), new SessionExpired(m.memberId, m.heartbeatEpoch), Duration.ofMillis(timeoutMs));
+    m.heartbeatEpoch = context.nextEpoch();
+    context.startTimer(sessionTimerKey(m.memberId), new SessionExpired(m.memberId, m.heartbeatEpoch), timeoutMs);
   }
 
   void cancelSessionTimeout(String memberId) {
-    context.timers.cancel(sessionTimerKey(memberId));
+    context.cancelTimer(sessionTimerKey(memberId));
   }
 
   /** A member id handed out with MEMBER_ID_REQUIRED is forgotten unless the member joins with it in time. */
   void startPendingMemberTimeout(String memberId, long timeoutMs) {
-    context.timers.startSingleTimer(pendingTimerKey(memberId), new PendingMemberExpired(memberId), Duration.ofMillis(timeoutMs));
+    context.startTimer(pendingTimerKey(memberId), new PendingMemberExpired(memberId), timeoutMs);
   }
 
   void cancelPendingMemberTimeout(String memberId) {
-    context.timers.cancel(pendingTimerKey(memberId));
+    context.cancelTimer(pendingTimerKey(memberId));
   }
 
   private static String sessionTimerKey(String memberId) {

@@ -58,8 +58,15 @@
  *       io.tributary.group.ClassicGroup}. After recovery a Stable generation continues (members
  *       get a fresh session timeout) and a generation whose assignment never arrived rebalances.
  *       A generation is persisted when its join completes, so generation ids never go back.
- *   <li>Timers are actor timers keyed per purpose; each timer message carries an epoch or
- *       generation, so a message stashed while an event was being persisted cannot act late.
+ *   <li>Commands decide, events change: a command handler validates, changes a copy of the live
+ *       group and returns events plus replies; the copy, the replies, the timers and the node's
+ *       offsets view take effect in {@code thenRun} once the events are persisted. The event
+ *       handler is pure, so replay rebuilds the live durable state (GroupReplayPropertyTest). A
+ *       failed persist (journal failure: restart; rejected event: stop) answers its requests with
+ *       COORDINATOR_NOT_AVAILABLE, Kafka's answer to a failed append; JoinGroup/SyncGroup requests
+ *       parked in a stopping entity get NOT_COORDINATOR, as Kafka's onGroupUnloaded.
+ *   <li>Timers are actor timers keyed per purpose, never 0 ms; each timer message carries an epoch
+ *       or generation, so a message stashed while an event was being persisted cannot act late.
  *   <li>Dynamic members that do not rejoin within the rebalance timeout are removed; static
  *       members are kept (their session timeout decides), as Kafka does. Members that got their
  *       JoinGroup response but do not send SyncGroup within the rebalance timeout are removed.
@@ -69,6 +76,8 @@
  *       all offsets once empty for {@code offsets.retention.minutes}; a group that never had
  *       members loses each offset by its commit time; then an empty group without offsets is
  *       forgotten. Per-request retention times of OffsetCommit v2-4 are ignored.
+ *   <li>Serialization: {@link io.tributary.group.GroupSerializer} writes a format byte in front of
+ *       every event and snapshot; every format ever written stays readable (fixture test).
  *   <li>Snapshots every {@code tributary.group.snapshot-every} events, keeping {@code
  *       keep-snapshots}, with older events deleted; a deletion snapshots at once.
  * </ul>

@@ -73,10 +73,10 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
 
   private record Answer(Errors error, Node node) {}
 
-  private static Answer coordinator(MetadataImage image, byte keyType, String key) {
+  private Answer coordinator(MetadataImage image, byte keyType, String key) {
     if (keyType == SHARE) return new Answer(Errors.INVALID_REQUEST, Node.noNode());
     if (keyType == TRANSACTION) return new Answer(Errors.COORDINATOR_NOT_AVAILABLE, Node.noNode());
-    return GroupCoordinator.coordinatorFor(key == null ? "" : key, image)
+    return broker.groups().coordinatorFor(key == null ? "" : key, image)
         .map(b -> new Answer(Errors.NONE, new Node(b.nodeId(), b.host(), b.port())))
         .orElseGet(() -> new Answer(Errors.COORDINATOR_NOT_AVAILABLE, Node.noNode()));
   }

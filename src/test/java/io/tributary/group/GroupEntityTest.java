@@ -13,6 +13,7 @@ import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import akka.persistence.testkit.javadsl.PersistenceTestKit;
 import com.typesafe.config.ConfigFactory;
 import io.tributary.group.GroupEntity.Command;
 import io.tributary.group.GroupEntity.Event;
@@ -39,7 +40,7 @@ import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -51,13 +52,6 @@ import org.junit.jupiter.api.Test;
  */
 class GroupEntityTest {
 
-  private static final ActorTestKit testKit = ActorTestKit.create(
-      ManualTime.config()
-          .withFallback(EventSourcedBehaviorTestKit.config())
-          .withFallback(PersistenceTestKitSnapshotPlugin.config())
-          .withFallback(ConfigFactory.parseString("akka.actor.provider = local"))
-          .withFallback(ConfigFactory.load()));
-  private static final ManualTime manualTime = ManualTime.get(testKit.system());
   private static final AtomicInteger groups = new AtomicInteger();
 
   private static final int SESSION = 10_000;
@@ -66,16 +60,40 @@ class GroupEntityTest {
   private static final long CHECK = 5_000L;
 
   private final AtomicLong now = new AtomicLong(1_000_000L);
+  // one actor system and manual scheduler per test: a clock shared between tests lets one test's timers act in another
+  private ActorTestKit testKit;
+  private ManualTime manualTime;
   private EventSourcedBehaviorTestKit<Command, Event, State> kit;
 
-  @AfterAll
-  static void shutdown() {
-    testKit.shutdownTestKit();
+  /**
+   * The configuration of a test's actor system: manual time, the serializing in-memory journal and
+   * snapshot store. The journal's circuit breaker and recovery timeouts run on the manual scheduler
+   * too, so one advance of more than their timeout while a write is in flight would fail the write:
+   * they are set beyond any advance a test makes.
+   */
+  static com.typesafe.config.Config testConfig() {
+    return ManualTime.config()
+        .withFallback(ConfigFactory.parseString("""
+            akka.persistence.journal-plugin-fallback.circuit-breaker.call-timeout = 1000d
+            akka.persistence.journal-plugin-fallback.recovery-event-timeout = 1000d
+            akka.persistence.snapshot-store-plugin-fallback.circuit-breaker.call-timeout = 1000d
+            """))
+        .withFallback(EventSourcedBehaviorTestKit.config())
+        .withFallback(PersistenceTestKitSnapshotPlugin.config())
+        .withFallback(ConfigFactory.parseString("akka.actor.provider = local"))
+        .withFallback(ConfigFactory.load());
   }
 
   @BeforeEach
   void newGroup() {
+    testKit = ActorTestKit.create(testConfig());
+    manualTime = ManualTime.get(testKit.system());
     kit = kitFor(settings(0, 1000));
+  }
+
+  @AfterEach
+  void shutdown() {
+    testKit.shutdownTestKit();
   }
 
   private EventSourcedBehaviorTestKit<Command, Event, State> kitFor(GroupSettings settings) {
@@ -84,7 +102,15 @@ class GroupEntityTest {
   }
 
   private static GroupSettings settings(long initialDelayMs, int snapshotEvery) {
-    return new GroupSettings(initialDelayMs, 1000, 300_000, 1000, RETENTION, CHECK, 4096, 300_000, snapshotEvery, 2);
+    return settings(initialDelayMs, snapshotEvery, RETENTION, CHECK);
+  }
+
+  /** reference.conf's group settings with a test's delay, snapshot interval and (short) retention. */
+  static GroupSettings settings(long initialDelayMs, int snapshotEvery, long retentionMs, long checkIntervalMs) {
+    var defaults = GroupSettings.fromConfig(ConfigFactory.load());
+    return new GroupSettings(initialDelayMs, 1000, defaults.maxSessionTimeoutMs(), defaults.maxSize(), retentionMs, checkIntervalMs,
+        defaults.offsetMetadataMaxBytes(), defaults.newMemberJoinTimeoutMs(), snapshotEvery, defaults.keepSnapshots(),
+        defaults.journalFailureMinBackoff(), defaults.journalFailureMaxBackoff(), defaults.journalFailureRandomFactor());
   }
 
   private void advance(long ms) {
@@ -352,17 +378,10 @@ class GroupEntityTest {
       assertEquals(Errors.REBALANCE_IN_PROGRESS, heartbeat(2, p.b()));
       aProbe.expectNoMessage(Duration.ofMillis(20));
     }
-    advance(REBALANCE - 24_000);
-    JoinGroupResponseData a;
-    try {
-      a = aProbe.receiveMessage();
-    } catch (AssertionError notYet) {
-      // Known flake (1 to 4 runs in 10 of this class; not seen when this test runs alone): the deadline then
-      // fires only after a further advance. Cause not found yet; the member is still removed, which is
-      // what this test is about, so allow one more rebalance timeout rather than fail the build.
-      advance(REBALANCE);
-      a = aProbe.receiveMessage();
-    }
+    advance(REBALANCE - 24_000 - 1);
+    aProbe.expectNoMessage(Duration.ofMillis(20)); // not a millisecond early
+    advance(1);
+    var a = aProbe.receiveMessage();
     assertEquals(3, a.generationId());
     assertEquals(1, a.members().size());
     assertEquals(Errors.UNKNOWN_MEMBER_ID, heartbeat(3, p.b()));
@@ -571,6 +590,85 @@ class GroupEntityTest {
     probe.receiveMessage();
     assertEquals(-1, fetched("t1", 0));
     assertEquals(2, fetched("t2", 0));
+  }
+
+  // ---------------------------------------------------------------- failed persists
+
+  // The entity is spawned directly here: EventSourcedBehaviorTestKit.runCommand waits for the state, which
+  // a restarting or stopped entity does not give.
+
+  private ActorRef<Command> spawnEntity() {
+    return testKit.spawn(GroupEntity.create("g" + groups.incrementAndGet(), settings(0, 1000), now::get));
+  }
+
+  private <R> R ask(ActorRef<Command> entity, java.util.function.Function<ActorRef<R>, Command> command) {
+    TestProbe<R> probe = testKit.createTestProbe();
+    entity.tell(command.apply(probe.getRef()));
+    return probe.receiveMessage();
+  }
+
+  private static GroupEntity.CommitOffsets simpleCommit(long offset, ActorRef<OffsetCommitResponseData> replyTo) {
+    return new GroupEntity.CommitOffsets(-1, "", null, List.of(new GroupEntity.PartitionOffset("t1", 0, offset, 3, "")), replyTo);
+  }
+
+  private static long committedOffset(OffsetFetchResponseGroup r) {
+    return r.topics().get(0).partitions().get(0).committedOffset();
+  }
+
+  @Test
+  void aCommitWhoseEventIsNotPersistedIsAnsweredCoordinatorNotAvailableAndChangesNothing() {
+    var journal = PersistenceTestKit.create(testKit.system());
+    var entity = spawnEntity();
+    assertEquals(Errors.NONE, commitError(ask(entity, r -> simpleCommit(42, r))));
+    journal.failNextPersisted();
+    assertEquals(Errors.COORDINATOR_NOT_AVAILABLE, commitError(ask(entity, r -> simpleCommit(43, r))));
+    advance(1000); // the entity restarts after its back-off, on the manual clock
+    OffsetFetchResponseGroup fetched = ask(entity, r -> new GroupEntity.FetchOffsets(List.of(new TopicPartition("t1", 0)), r));
+    assertEquals(42, committedOffset(fetched));
+    assertEquals(1, journal.persistedInStorage(persistenceId()).size());
+  }
+
+  @Test
+  void aRejectedEventIsAnsweredCoordinatorNotAvailable() {
+    var journal = PersistenceTestKit.create(testKit.system());
+    var entity = spawnEntity();
+    journal.rejectNextPersisted();
+    assertEquals(Errors.COORDINATOR_NOT_AVAILABLE, commitError(ask(entity, r -> simpleCommit(43, r))));
+    assertEquals(0, journal.persistedInStorage(persistenceId()).size());
+  }
+
+  @Test
+  void aLeaderSyncWhoseAssignmentIsNotPersistedFailsEveryParkedSyncAndTheGroupRebalances() {
+    var journal = PersistenceTestKit.create(testKit.system());
+    var entity = spawnEntity();
+    JoinGroupResponseData required = ask(entity, r -> joinCommand("", r));
+    JoinGroupResponseData a = ask(entity, r -> joinCommand(required.memberId(), r));
+    assertEquals(1, a.generationId());
+    SyncGroupResponseData synced = ask(entity, r -> new GroupEntity.Sync(1, a.memberId(), null, "consumer", "range", Map.of(), r));
+    assertEquals(Errors.NONE.code(), synced.errorCode());
+    JoinGroupResponseData requiredB = ask(entity, r -> joinCommand("", r));
+    TestProbe<JoinGroupResponseData> bJoin = testKit.createTestProbe();
+    entity.tell(joinCommand(requiredB.memberId(), bJoin.getRef()));
+    JoinGroupResponseData a2 = ask(entity, r -> joinCommand(a.memberId(), r));
+    var b2 = bJoin.receiveMessage();
+    assertEquals(2, a2.generationId());
+    TestProbe<SyncGroupResponseData> followerSync = testKit.createTestProbe();
+    entity.tell(new GroupEntity.Sync(2, b2.memberId(), null, "consumer", "range", Map.of(), followerSync.getRef()));
+    var events = journal.persistedInStorage(persistenceId()).size();
+
+    journal.failNextPersisted();
+    SyncGroupResponseData leaderSync = ask(entity, r -> new GroupEntity.Sync(2, a2.memberId(), null, "consumer", "range",
+        Map.of(a2.memberId(), new byte[] {1}, b2.memberId(), new byte[] {2}), r));
+    assertEquals(Errors.COORDINATOR_NOT_AVAILABLE.code(), leaderSync.errorCode());
+    assertEquals(Errors.COORDINATOR_NOT_AVAILABLE.code(), followerSync.receiveMessage().errorCode());
+    advance(1000);
+    assertEquals(events, journal.persistedInStorage(persistenceId()).size(), "the assignment is not half-applied");
+    HeartbeatResponseData hb = ask(entity, r -> new GroupEntity.Heartbeat(2, a2.memberId(), null, r));
+    assertEquals(Errors.REBALANCE_IN_PROGRESS.code(), hb.errorCode(), "generation 2 never got its assignment: rejoin");
+  }
+
+  private static GroupEntity.Join joinCommand(String memberId, ActorRef<JoinGroupResponseData> replyTo) {
+    return new GroupEntity.Join(memberId, null, "consumer", protocols("t1"), SESSION, REBALANCE, "client", "/127.0.0.1", (short) 9, replyTo);
   }
 
   // ---------------------------------------------------------------- recovery of membership, overview
