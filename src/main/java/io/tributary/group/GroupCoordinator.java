@@ -5,6 +5,7 @@ import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import io.tributary.concurrent.Failures;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.MetadataService;
@@ -21,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -179,7 +179,7 @@ public final class GroupCoordinator {
     }
     return asked.handle((reply, error) -> {
       if (error == null) return reply;
-      Throwable cause = unwrap(error);
+      Throwable cause = Failures.unwrap(error);
       if (cause instanceof TimeoutException) {
         log.warn("Group {} did not answer within {}", groupId, timeout);
         throw new CoordinatorNotAvailableException("The coordinator of group " + groupId + " did not answer in time");
@@ -195,7 +195,7 @@ public final class GroupCoordinator {
     CompletionStage<R> result = registry.add(groupId)
         .handle((done, error) -> {
           if (error != null) {
-            log.warn("Cannot register group {}: {}", groupId, unwrap(error).toString());
+            log.warn("Cannot register group {}: {}", groupId, Failures.unwrap(error).toString());
             throw new CoordinatorNotAvailableException("The group registry is not available");
           }
           return done;
@@ -217,7 +217,7 @@ public final class GroupCoordinator {
             return inFlight != null && inFlight.get() > 0 ? registry.add(groupId) : CompletableFuture.completedFuture(d);
           })
           .handle((d, error) -> {
-            if (error != null) log.warn("Group {} deleted, but the registry was not updated: {}", groupId, unwrap(error).toString());
+            if (error != null) log.warn("Group {} deleted, but the registry was not updated: {}", groupId, Failures.unwrap(error).toString());
             return result;
           });
     });
@@ -234,7 +234,7 @@ public final class GroupCoordinator {
         CompletionStage<ListedGroup> asked = ask(id, GroupEntity.GetOverview::new, askTimeout);
         // a group that does not answer makes the listing incomplete (the caller reports it); a timeout was logged by ask
         asks.add(asked.toCompletableFuture().exceptionally(e -> {
-          if (!(unwrap(e) instanceof CoordinatorNotAvailableException)) log.warn("Group {} did not answer ListGroups: {}", id, unwrap(e).toString());
+          if (!(Failures.unwrap(e) instanceof CoordinatorNotAvailableException)) log.warn("Group {} did not answer ListGroups: {}", id, Failures.unwrap(e).toString());
           return null;
         }));
       }
@@ -288,7 +288,7 @@ public final class GroupCoordinator {
     return asked.handle((d, error) -> {
       if (error == null) return CompletableFuture.completedFuture(d);
       if (attempts > 1 && !system.whenTerminated().isCompleted()) return removeTopicOffsets(groupId, topics, attempts - 1);
-      log.warn("Offsets of deleted topics {} not removed from group {} (retried at next start): {}", topics, groupId, unwrap(error).toString());
+      log.warn("Offsets of deleted topics {} not removed from group {} (retried at next start): {}", topics, groupId, Failures.unwrap(error).toString());
       return CompletableFuture.completedFuture(Done.getInstance());
     }).thenCompose(Function.identity());
   }
@@ -310,7 +310,7 @@ public final class GroupCoordinator {
           });
           return gone.isEmpty() ? CompletableFuture.completedFuture(Done.getInstance()) : removeTopicOffsets(id, gone, deletedTopicAttempts);
         }).exceptionally(e -> {
-          log.warn("Group {}: offsets not checked for deleted topics at start (checked again at the next start): {}", id, unwrap(e).toString());
+          log.warn("Group {}: offsets not checked for deleted topics at start (checked again at the next start): {}", id, Failures.unwrap(e).toString());
           return Done.getInstance();
         });
       });
@@ -332,15 +332,10 @@ public final class GroupCoordinator {
         run = CompletableFuture.failedFuture(e);
       }
       batch.add(run.whenComplete((d, e) -> {
-        if (e != null) log.warn("Group {}: housekeeping task failed: {}", id, unwrap(e).toString());
+        if (e != null) log.warn("Group {}: housekeeping task failed: {}", id, Failures.unwrap(e).toString());
       }));
     }
     if (batch.isEmpty()) return;
     CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).whenComplete((x, e) -> inBatches(ids, task));
-  }
-
-  static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) t = t.getCause();
-    return t;
   }
 }

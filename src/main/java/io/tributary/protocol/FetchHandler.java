@@ -1,7 +1,7 @@
 package io.tributary.protocol;
 
-import io.tributary.concurrent.Failures;
 import akka.actor.Cancellable;
+import io.tributary.concurrent.Failures;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.partition.PartitionHandle;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.tributary.protocol;
 
-import io.tributary.concurrent.Failures;
 import akka.util.ByteString;
+import io.tributary.concurrent.Failures;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.Set;
