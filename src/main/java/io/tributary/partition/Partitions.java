@@ -180,6 +180,7 @@ public final class Partitions {
     }
     return topic.leaderEpoch(tp.partition());
   }
+
   Path dataDir() { return dataDir; }
   LogConfig logDefaults() { return logDefaults; }
   Executor ioExecutor() { return io; }
