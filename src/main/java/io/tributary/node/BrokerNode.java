@@ -94,12 +94,13 @@ public final class BrokerNode implements AutoCloseable {
         .withFallback(ConfigFactory.parseResources(BrokerNode.class.getClassLoader(), "tributary-akka.conf"))
         .withFallback(ConfigFactory.defaultReferenceUnresolved());
     Path dataDir = NodeSettings.from(unresolved.resolve()).dataDir();
-    Config full = dataDirPaths(dataDir).withFallback(unresolved).resolve();
+    Config paths = dataDirPaths(dataDir).withFallback(unresolved).resolve();
+    Config full = ClusterJoin.akkaSettings(paths).withFallback(paths);
     NodeSettings settings = NodeSettings.from(full);
     FileLock lock = lockDataDir(settings.dataDir());
     ActorSystem<Void> system = null;
     try {
-      system = ActorSystem.create(Behaviors.empty(), "tributary", full);
+      system = ActorSystem.create(Behaviors.empty(), ClusterJoin.SYSTEM_NAME, full);
       return boot(system, settings, lock, channels);
     } catch (RuntimeException e) {
       if (system != null) {
