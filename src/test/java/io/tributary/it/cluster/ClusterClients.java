@@ -1,0 +1,190 @@
+package io.tributary.it.cluster;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Real kafka-clients settings and small admin/read helpers shared by the cluster tests. */
+final class ClusterClients {
+  private ClusterClients() {}
+
+  /** What a cluster looks like through one node's DescribeCluster: its brokers as {@code id@host:port}, its controller. */
+  record ClusterView(Set<String> brokers, int controllerId) {}
+
+  /** An idempotent acks=all producer, the configuration the issue asks to work against any single node. */
+  static Properties producerProps(String bootstrap) {
+    var p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000);
+    return p;
+  }
+
+  static KafkaProducer<String, String> producer(Properties props) {
+    return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+  }
+
+  static Properties consumerProps(String bootstrap) {
+    var p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
+    p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000);
+    return p;
+  }
+
+  static KafkaConsumer<String, String> consumer(Properties props) {
+    return new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
+  }
+
+  static Properties adminProps(String bootstrap) {
+    var p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000);
+    return p;
+  }
+
+  static void createTopic(Admin admin, String topic, int partitions) throws Exception {
+    admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+  }
+
+  static TopicDescription describe(Admin admin, String topic) throws Exception {
+    return admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic);
+  }
+
+  /** Partition -> leader id as {@code admin}'s node describes {@code topic}; -1 for a partition without a leader. */
+  static Map<Integer, Integer> leaders(Admin admin, String topic) throws Exception {
+    var leaders = new TreeMap<Integer, Integer>();
+    for (var p : describe(admin, topic).partitions()) {
+      leaders.put(p.partition(), p.leader() == null ? -1 : p.leader().id());
+    }
+    return leaders;
+  }
+
+  /**
+   * Waits until every node describes {@code topic} with {@code partitions} partitions, each with a leader, and all nodes
+   * agree on the leaders (metadata spreads between nodes, so a node may lag for a moment); returns them (partition ->
+   * leader id).
+   */
+  static Map<Integer, Integer> awaitTopicOnEveryNode(TestCluster cluster, String topic, int partitions) {
+    var admins = new TreeMap<Integer, Admin>();
+    try {
+      cluster.nodes().forEach(n -> admins.put(n.nodeId, cluster.admin(n.nodeId)));
+      var views = new AtomicReference<Map<Integer, Map<Integer, Integer>>>();
+      await("every node describes " + topic + " with the same " + partitions + " led partitions")
+          .atMost(TestCluster.DEADLINE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            var seen = new TreeMap<Integer, Map<Integer, Integer>>();
+            for (var e : admins.entrySet()) {
+              try {
+                seen.put(e.getKey(), leaders(e.getValue(), topic));
+              } catch (Exception failure) {
+                seen.put(e.getKey(), Map.of(-1, -1));
+                System.out.println("node " + e.getKey() + " cannot describe " + topic + " yet: " + failure);
+              }
+            }
+            views.set(seen);
+            var first = seen.values().iterator().next();
+            assertTrue(first.size() == partitions && first.values().stream().allMatch(id -> id >= 0)
+                && seen.values().stream().allMatch(first::equals),
+                "partition -> leader as each node describes " + topic + ": " + seen);
+          });
+      return views.get().values().iterator().next();
+    } finally {
+      admins.values().forEach(Admin::close);
+    }
+  }
+
+  /** Leader id -> its partitions. */
+  static Map<Integer, List<Integer>> partitionsByLeader(Map<Integer, Integer> leaders) {
+    var byLeader = new TreeMap<Integer, List<Integer>>();
+    leaders.forEach((partition, leader) -> byLeader.computeIfAbsent(leader, l -> new ArrayList<>()).add(partition));
+    return byLeader;
+  }
+
+  static ClusterView describeCluster(Admin admin) throws InterruptedException, ExecutionException, TimeoutException {
+    var result = admin.describeCluster();
+    var brokers = new TreeSet<String>();
+    for (Node n : result.nodes().get(30, TimeUnit.SECONDS)) {
+      brokers.add(n.id() + "@" + n.host() + ":" + n.port());
+    }
+    Node controller = result.controller().get(30, TimeUnit.SECONDS);
+    return new ClusterView(brokers, controller == null ? -1 : controller.id());
+  }
+
+  /** The brokers every node of {@code cluster} should list: {@code id@127.0.0.1:kafkaPort}. */
+  static Set<String> expectedBrokers(TestCluster cluster) {
+    var brokers = new TreeSet<String>();
+    cluster.kafkaPorts().forEach((id, port) -> brokers.add(id + "@127.0.0.1:" + port));
+    return brokers;
+  }
+
+  /**
+   * Reads every partition from its beginning up to the end offsets the broker reports when the read starts
+   * (assign + seekToBeginning), failing if that takes longer than {@code timeout}.
+   */
+  static Map<TopicPartition, List<ConsumerRecord<String, String>>> readAll(
+      String bootstrap, Collection<TopicPartition> partitions, Duration timeout) {
+    try (var consumer = consumer(consumerProps(bootstrap))) {
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      Map<TopicPartition, List<ConsumerRecord<String, String>>> out = new HashMap<>();
+      partitions.forEach(tp -> out.put(tp, new ArrayList<>()));
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (!reached(consumer, end)) {
+        if (System.nanoTime() > deadline) {
+          Map<TopicPartition, Long> at = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
+          partitions.forEach(tp -> at.put(tp, consumer.position(tp)));
+          throw new AssertionError("Reading did not reach the end offsets " + end + " within " + timeout + "; positions " + at);
+        }
+        for (var r : consumer.poll(Duration.ofMillis(500))) {
+          out.get(new TopicPartition(r.topic(), r.partition())).add(r);
+        }
+      }
+      return out;
+    }
+  }
+
+  private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
+    return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+  }
+
+  static List<TopicPartition> topicPartitions(String topic, int partitions) {
+    var list = new ArrayList<TopicPartition>();
+    for (int p = 0; p < partitions; p++) list.add(new TopicPartition(topic, p));
+    return list;
+  }
+}
