@@ -117,8 +117,10 @@ class ClusterFailureTest {
     try (var admin = cluster.admin(2)) {
       createTopic(admin, TOPIC, PARTITIONS);
     }
+    log("created " + TOPIC);
     var leaders = awaitTopicOnEveryNode(cluster, TOPIC, PARTITIONS);
     var byLeader = partitionsByLeader(leaders);
+    log("every node describes " + TOPIC + " with leaders " + byLeader);
     assertEquals(Set.of(1, 2, 3), byLeader.keySet(), "leaders " + leaders);
     var loadsByLeader = new TreeMap<Integer, PartitionLoad>();
     byLeader.forEach((leader, partitions) -> {

@@ -40,12 +40,22 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEa
   static final Duration DEADLINE = Duration.ofSeconds(90);
   /** How long the three JVMs may take to start together and form the cluster. */
   private static final Duration START_DEADLINE = Duration.ofSeconds(120);
-  private static final int SIZE = 3;
+  private final int size;
 
   private Path dir;
   private List<ClusterNode> nodes = List.of();
   private boolean perTest;
   private boolean failed;
+
+  /** The three-node cluster of issue 12. */
+  TestCluster() {
+    this(3);
+  }
+
+  /** {@code size} nodes, all of them seeds. */
+  TestCluster(int size) {
+    this.size = size;
+  }
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
@@ -126,12 +136,12 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEa
     dir = Files.createTempDirectory("tributary-" + context.getRequiredTestClass().getSimpleName() + "-");
     Path logback = dir.resolve("logback-node.xml");
     Files.writeString(logback, LOGBACK);
-    List<Integer> ports = freePorts(2 * SIZE);
-    String seeds = IntStream.range(0, SIZE).mapToObj(i -> "127.0.0.1:" + ports.get(SIZE + i))
+    List<Integer> ports = freePorts(2 * size);
+    String seeds = IntStream.range(0, size).mapToObj(i -> "127.0.0.1:" + ports.get(size + i))
         .collect(Collectors.joining(","));
     var created = new ArrayList<ClusterNode>();
-    for (int i = 0; i < SIZE; i++) {
-      created.add(new ClusterNode(i + 1, ports.get(i), ports.get(SIZE + i), dir, logback, seeds));
+    for (int i = 0; i < size; i++) {
+      created.add(new ClusterNode(i + 1, ports.get(i), ports.get(size + i), dir, logback, seeds));
     }
     nodes = List.copyOf(created);
     var order = new ArrayList<>(nodes);
@@ -151,7 +161,8 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEa
       throw new AssertionError("The cluster did not start: " + e.getMessage().lines().findFirst().orElse("")
           + "\n" + tails);
     }
-    System.out.println("Cluster ready: " + nodes);
+    System.out.printf("Cluster ready after %.1f s: %s%n",
+        (System.nanoTime() - deadline + START_DEADLINE.toNanos()) / 1e9, nodes);
   }
 
   private void shutdown() throws InterruptedException {
@@ -240,7 +251,7 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEa
   /** Waits until the logs show every node as an Up member of one cluster. */
   void awaitAllMembersUpInLogs() {
     var expected = nodes.stream().map(ClusterNode::clusterAddress).collect(Collectors.toCollection(TreeSet::new));
-    await("all " + SIZE + " nodes Up in the Akka cluster (from the logs)").atMost(DEADLINE)
+    await("all " + size + " nodes Up in the Akka cluster (from the logs)").atMost(DEADLINE)
         .until(this::membersUpInLogs, up -> up.containsAll(expected));
   }
 
