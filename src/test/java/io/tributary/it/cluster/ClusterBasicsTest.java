@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
@@ -80,7 +82,7 @@ class ClusterBasicsTest {
     var expected = new HashSet<String>();
     var acked = new HashMap<String, RecordMetadata>();
     try (var producer = ClusterClients.producer(ClusterClients.producerProps(cluster.node(1).bootstrap()))) {
-      var sends = new ArrayList<java.util.concurrent.Future<RecordMetadata>>();
+      var sends = new ArrayList<Future<RecordMetadata>>();
       for (int i = 0; i < RECORDS; i++) {
         String value = "basics-" + i;
         expected.add(value);
@@ -134,10 +136,10 @@ class ClusterBasicsTest {
     }
   }
 
-  private static Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> toLatest(String topic) {
-    var specs = new HashMap<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec>();
+  private static Map<TopicPartition, OffsetSpec> toLatest(String topic) {
+    var specs = new HashMap<TopicPartition, OffsetSpec>();
     ClusterClients.topicPartitions(topic, PARTITIONS)
-        .forEach(tp -> specs.put(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()));
+        .forEach(tp -> specs.put(tp, OffsetSpec.latest()));
     return specs;
   }
 }

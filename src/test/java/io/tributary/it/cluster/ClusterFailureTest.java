@@ -99,7 +99,10 @@ class ClusterFailureTest {
     // either it carries on as a member, or it learns it was downed and must exit non-zero for its supervisor
     await("node " + victim.nodeId + " either serves its partitions again with 3 brokers listed everywhere, or exits")
         .atMost(TestCluster.DEADLINE).pollInterval(Duration.ofSeconds(1))
-        .until(() -> !victim.isAlive() || (victimLoad.progressedSince(atResume, PROGRESS) && listsAllBrokers()));
+        .untilAsserted(() -> assertTrue(
+            !victim.isAlive() || (victimLoad.progressedSince(atResume, PROGRESS) && listsAllBrokers()),
+            () -> "after SIGCONT " + victim + " neither exited nor came back: its partitions' acknowledgements before "
+                + atResume + ", now " + victimLoad + "; brokers listed per node " + brokersPerNode()));
     if (!victim.isAlive()) {
       Integer exit = victim.awaitExit(Duration.ofSeconds(10));
       log("node " + victim.nodeId + " was downed after SIGCONT and exited with " + exit + "; restarting it");
@@ -143,7 +146,7 @@ class ClusterFailureTest {
   /** Back to a whole cluster: every node lists 3 brokers, and the victim's partitions accept writes again. */
   private void awaitWholeAgain(ClusterNode victim, PartitionLoad victimLoad, Map<Integer, Long> before) {
     await("every node lists the 3 brokers again").atMost(TestCluster.DEADLINE).pollInterval(Duration.ofSeconds(1))
-        .until(this::listsAllBrokers);
+        .untilAsserted(() -> assertTrue(listsAllBrokers(), () -> "brokers listed per node " + brokersPerNode()));
     log("every node lists 3 brokers");
     await("node " + victim.nodeId + "'s partitions accept writes again").atMost(TestCluster.DEADLINE)
         .pollInterval(Duration.ofMillis(200)).untilAsserted(() -> assertTrue(victimLoad.progressedSince(before, PROGRESS),
@@ -213,6 +216,19 @@ class ClusterFailureTest {
       }
     }
     return true;
+  }
+
+  /** What each node lists in DescribeCluster, for failure messages. */
+  private Map<Integer, String> brokersPerNode() {
+    var out = new TreeMap<Integer, String>();
+    for (var node : cluster.nodes()) {
+      try (var admin = cluster.admin(node.nodeId)) {
+        out.put(node.nodeId, describeCluster(admin).toString());
+      } catch (Exception e) {
+        out.put(node.nodeId, "unanswered: " + e);
+      }
+    }
+    return out;
   }
 
   private String controllerSeenBy(int nodeId) {
