@@ -48,7 +48,7 @@ class ClusterBasicsTest {
   }
 
   @Test
-  void everyNodeDescribesTheSameClusterOfThree() {
+  void everyNodeDescribesTheSameClusterOfThree() throws Exception {
     var expected = expectedBrokers(cluster);
     var controllers = new TreeMap<Integer, Integer>();
     for (var node : cluster.nodes()) {
@@ -58,6 +58,10 @@ class ClusterBasicsTest {
             .until(() -> describeCluster(admin), v -> v.brokers().equals(expected));
         controllers.put(node.nodeId, view.controllerId());
       }
+      var metadata = ClusterClients.metadataBrokers(node.bootstrap());
+      assertEquals(expected, metadata.brokers(), "brokers in node " + node.nodeId + "'s Metadata response");
+      assertEquals(controllers.get(node.nodeId), metadata.controllerId(),
+          "controller in node " + node.nodeId + "'s Metadata and DescribeCluster");
     }
     assertEquals(1, new HashSet<>(controllers.values()).size(), "every node names the same controller: " + controllers);
     int controller = controllers.values().iterator().next();

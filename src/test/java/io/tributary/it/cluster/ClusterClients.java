@@ -3,6 +3,11 @@ package io.tributary.it.cluster;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -28,6 +33,14 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.ResponseHeader;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -142,6 +155,39 @@ final class ClusterClients {
     }
     Node controller = result.controller().get(30, TimeUnit.SECONDS);
     return new ClusterView(brokers, controller == null ? -1 : controller.id());
+  }
+
+  /**
+   * The brokers (as {@code id@host:port}) and the controller id in a Metadata response (v12, what kafka-clients 3.9
+   * sends) from the node at {@code bootstrap}, asked over a plain socket: the admin client's describeCluster uses
+   * DescribeCluster instead, and Metadata's broker list is what producers and consumers route by.
+   */
+  static ClusterView metadataBrokers(String bootstrap) throws IOException {
+    short version = 12;
+    var header = new RequestHeader(ApiKeys.METADATA, version, "cluster-test-metadata", 1);
+    var body = new MetadataRequestData().setTopics(List.of()).setAllowAutoTopicCreation(false);
+    var cache = new ObjectSerializationCache();
+    int size = header.data().size(cache, header.headerVersion()) + body.size(cache, version);
+    ByteBuffer frame = ByteBuffer.allocate(4 + size).putInt(size);
+    var accessor = new ByteBufferAccessor(frame);
+    header.data().write(accessor, cache, header.headerVersion());
+    body.write(accessor, cache, version);
+    int colon = bootstrap.lastIndexOf(':');
+    try (var socket = new Socket()) {
+      socket.connect(new InetSocketAddress(bootstrap.substring(0, colon), Integer.parseInt(bootstrap.substring(colon + 1))),
+          10_000);
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(frame.array());
+      var in = new DataInputStream(socket.getInputStream());
+      byte[] response = new byte[in.readInt()];
+      in.readFully(response);
+      ByteBuffer buffer = ByteBuffer.wrap(response);
+      ResponseHeader.parse(buffer, ApiKeys.METADATA.responseHeaderVersion(version));
+      var metadata = (MetadataResponse) AbstractResponse.parseResponse(ApiKeys.METADATA, buffer, version);
+      var brokers = new TreeSet<String>();
+      metadata.brokers().forEach(n -> brokers.add(n.id() + "@" + n.host() + ":" + n.port()));
+      return new ClusterView(brokers, metadata.data().controllerId());
+    }
   }
 
   /** The brokers every node of {@code cluster} should list: {@code id@127.0.0.1:kafkaPort}. */

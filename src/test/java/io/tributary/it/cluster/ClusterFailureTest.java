@@ -4,6 +4,7 @@ import static io.tributary.it.cluster.ClusterClients.awaitTopicOnEveryNode;
 import static io.tributary.it.cluster.ClusterClients.createTopic;
 import static io.tributary.it.cluster.ClusterClients.describeCluster;
 import static io.tributary.it.cluster.ClusterClients.expectedBrokers;
+import static io.tributary.it.cluster.ClusterClients.metadataBrokers;
 import static io.tributary.it.cluster.ClusterClients.partitionsByLeader;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
@@ -69,6 +71,40 @@ class ClusterFailureTest {
     // the supervisor restarts it; give the other partitions a while to show they are not disturbed first
     awaitProgress(survivors, atKill, OUTAGE_PROGRESS, "while node " + victim.nodeId + " is dead");
     log("survivors progressed while the node was dead: " + survivors);
+
+    var atRestart = victimLoad.ackedPerPartition();
+    cluster.restart(victim);
+    awaitWholeAgain(victim, victimLoad, atRestart);
+    finishAndVerify(survivors, victim);
+  }
+
+  /**
+   * As above, but the supervisor restarts the node only after the cluster has downed it: meanwhile the survivors list
+   * only themselves (a node that is downed drops out of Metadata and DescribeCluster), and their producers still see
+   * no error.
+   */
+  @Test
+  void killMinus9OfANodeThatStaysDeadUntilDowned() throws Exception {
+    var loadsByLeader = startLoad();
+    ClusterNode victim = cluster.node(2);
+    var victimLoad = loadsByLeader.get(victim.nodeId);
+    var survivors = survivorLoads(loadsByLeader, victim);
+    var survivorNodes = cluster.nodes().stream().filter(n -> n != victim).toList();
+    var survivorBrokers = new TreeSet<>(expectedBrokers(cluster));
+    survivorBrokers.removeIf(b -> b.startsWith(victim.nodeId + "@"));
+
+    log("kill -9 " + victim + "; controller before: " + controllerSeenBy(1));
+    victim.kill();
+    await("the surviving nodes list only themselves once node " + victim.nodeId + " is downed")
+        .atMost(TestCluster.DEADLINE).pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> assertTrue(listExactly(survivorNodes, survivorBrokers),
+            () -> "brokers listed per node " + brokersPerNode()));
+    try (var admin = cluster.admin(1)) {
+      log("node " + victim.nodeId + " dropped out: " + brokersPerNode() + "; leaders as node 1 describes them "
+          + ClusterClients.leaders(admin, TOPIC) + "; " + survivors);
+    }
+    assertTrue(survivors.stream().allMatch(l -> l.errors().isEmpty()),
+        () -> "the surviving partitions' producers saw errors while node " + victim.nodeId + " was downed: " + survivors);
 
     var atRestart = victimLoad.ackedPerPartition();
     cluster.restart(victim);
@@ -206,11 +242,15 @@ class ClusterFailureTest {
   }
 
   private boolean listsAllBrokers() {
-    var expected = expectedBrokers(cluster);
-    for (var node : cluster.nodes()) {
+    return listExactly(cluster.nodes(), expectedBrokers(cluster));
+  }
+
+  /** True when each of {@code nodes} lists exactly {@code brokers} in DescribeCluster and in Metadata. */
+  private boolean listExactly(List<ClusterNode> nodes, Set<String> brokers) {
+    for (var node : nodes) {
       try (var admin = cluster.admin(node.nodeId)) {
-        var view = describeCluster(admin);
-        if (!view.brokers().equals(expected)) return false;
+        if (!describeCluster(admin).brokers().equals(brokers)) return false;
+        if (!metadataBrokers(node.bootstrap()).brokers().equals(brokers)) return false;
       } catch (Exception e) {
         return false;
       }
@@ -218,12 +258,16 @@ class ClusterFailureTest {
     return true;
   }
 
-  /** What each node lists in DescribeCluster, for failure messages. */
+  /** What each live node lists in DescribeCluster and Metadata, for failure messages. */
   private Map<Integer, String> brokersPerNode() {
     var out = new TreeMap<Integer, String>();
     for (var node : cluster.nodes()) {
+      if (!node.isAlive()) {
+        out.put(node.nodeId, "not running");
+        continue;
+      }
       try (var admin = cluster.admin(node.nodeId)) {
-        out.put(node.nodeId, describeCluster(admin).toString());
+        out.put(node.nodeId, "DescribeCluster " + describeCluster(admin) + ", Metadata " + metadataBrokers(node.bootstrap()));
       } catch (Exception e) {
         out.put(node.nodeId, "unanswered: " + e);
       }

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  * for the test class; on an instance field, for each test. The nodes are launched at once in shuffled order (the
  * cluster serves only once a majority of the seeds is up, so they must start together) and are always killed at the
  * end. When a test fails, or times out, the tail of every node's log is printed and attached to the failure; the
- * directory with the full logs and data is then kept, and its path printed.
+ * directory with the full logs and data is then kept, and its path printed (always with
+ * {@code -Dtributary.cluster.keep-logs=true}).
  */
 final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback,
     TestExecutionExceptionHandler, LifecycleMethodExecutionExceptionHandler {
@@ -168,7 +169,7 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEa
   private void shutdown() throws InterruptedException {
     for (var node : nodes) node.kill();
     if (dir == null) return;
-    if (failed) {
+    if (failed || Boolean.getBoolean("tributary.cluster.keep-logs")) {
       System.err.println("Kept the cluster's logs and data in " + dir);
     } else {
       deleteTree(dir);
