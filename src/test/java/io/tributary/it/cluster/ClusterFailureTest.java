@@ -79,9 +79,9 @@ class ClusterFailureTest {
   }
 
   /**
-   * As above, but the supervisor restarts the node only after the cluster has downed it: meanwhile the survivors list
-   * only themselves (a node that is downed drops out of Metadata and DescribeCluster), and their producers still see
-   * no error.
+   * As above, but the supervisor restarts the node only after the cluster has downed and removed it (a restart
+   * with back-off): meanwhile the survivors list only themselves in Metadata and DescribeCluster, and their producers
+   * still see no error.
    */
   @Test
   void killMinus9OfANodeThatStaysDeadUntilDowned() throws Exception {
@@ -103,6 +103,12 @@ class ClusterFailureTest {
       log("node " + victim.nodeId + " dropped out: " + brokersPerNode() + "; leaders as node 1 describes them "
           + ClusterClients.leaders(admin, TOPIC) + "; " + survivors);
     }
+    await("the Split Brain Resolver downs node " + victim.nodeId + " and the leader removes it (from the logs)")
+        .atMost(TestCluster.DEADLINE).pollInterval(Duration.ofSeconds(1))
+        .until(() -> cluster.logsShowRemoved(victim));
+    assertTrue(listExactly(survivorNodes, survivorBrokers), () -> "after node " + victim.nodeId
+        + " was downed, brokers listed per node " + brokersPerNode());
+    log("node " + victim.nodeId + " downed and removed; " + survivors);
     assertTrue(survivors.stream().allMatch(l -> l.errors().isEmpty()),
         () -> "the surviving partitions' producers saw errors while node " + victim.nodeId + " was downed: " + survivors);
 

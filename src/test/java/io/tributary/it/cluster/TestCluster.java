@@ -249,6 +249,12 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEa
     return up;
   }
 
+  /** True when some other node's log shows the cluster leader removing {@code node} (after it was downed). */
+  boolean logsShowRemoved(ClusterNode node) {
+    String removing = "Leader is removing unreachable node [" + node.clusterAddress() + "]";
+    return nodes.stream().filter(n -> n != node).anyMatch(n -> n.log().contains(removing));
+  }
+
   /** Waits until the logs show every node as an Up member of one cluster. */
   void awaitAllMembersUpInLogs() {
     var expected = nodes.stream().map(ClusterNode::clusterAddress).collect(Collectors.toCollection(TreeSet::new));
