@@ -112,8 +112,9 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
       Gauge.builder("tributary.cluster.members", cluster, c -> countMembers(c, status))
           .tag("status", status).description("Akka cluster members by status, as this node sees them").register(registry);
     }
-    Gauge.builder("tributary.cluster.members.unreachable", cluster, c -> c.state().getUnreachable().size())
-        .description("Cluster members this node's failure detector marks unreachable").register(registry);
+    Gauge.builder("tributary.cluster.unreachable.members", cluster, c -> c.state().getUnreachable().size())
+        .description("Cluster members that some member's failure detector marks unreachable, as this node sees them")
+        .register(registry);
     if (jvm) {
       new JvmMemoryMetrics().bindTo(registry);
       gc = new JvmGcMetrics();
