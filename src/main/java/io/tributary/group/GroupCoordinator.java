@@ -9,6 +9,7 @@ import io.tributary.concurrent.Failures;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.MetadataService;
+import io.tributary.metadata.TopicInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
+import org.apache.kafka.common.errors.NotCoordinatorException;
 import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
 import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
@@ -63,6 +65,8 @@ public final class GroupCoordinator {
 
 
   private final ActorSystem<?> system;
+  /** This node's id: it coordinates the groups of the offsets-topic partitions it leads. */
+  private final int nodeId;
   private final ClusterSharding sharding;
   private final GroupRegistry registry;
   private final MetadataService metadata;
@@ -80,8 +84,9 @@ public final class GroupCoordinator {
   private final Object topicsLock = new Object();
   private Map<String, Uuid> lastTopics;
 
-  private GroupCoordinator(ActorSystem<?> system, GroupRegistry registry, MetadataService metadata) {
+  private GroupCoordinator(ActorSystem<?> system, int nodeId, GroupRegistry registry, MetadataService metadata) {
     this.system = system;
+    this.nodeId = nodeId;
     this.sharding = ClusterSharding.get(system);
     this.registry = registry;
     this.metadata = metadata;
@@ -98,9 +103,9 @@ public final class GroupCoordinator {
    * Starts group sharding ({@link GroupEntity#init}) and the registry on this node, and watches
    * {@code metadata} for deleted topics. Call once, after metadata is ready.
    */
-  public static GroupCoordinator start(ActorSystem<?> system, MetadataService metadata) {
-    GroupEntity.init(system);
-    var coordinator = new GroupCoordinator(system, GroupRegistry.start(system), metadata);
+  public static GroupCoordinator start(ActorSystem<?> system, MetadataService metadata, int nodeId) {
+    var coordinator = new GroupCoordinator(system, nodeId, GroupRegistry.start(system), metadata);
+    GroupEntity.init(system, coordinator.offsetsPartitions);
     metadata.subscribe(coordinator::onMetadata);
     coordinator.sweepDeletedTopics();
     return coordinator;
@@ -125,17 +130,39 @@ public final class GroupCoordinator {
     return syncAskTimeout;
   }
 
-  /** Kafka's partitionFor: the offsets-topic partition of {@code groupId}. */
-  public int partitionFor(String groupId) {
-    return Utils.abs(groupId.hashCode()) % offsetsPartitions;
+  /** Kafka's partitionFor: the partition of {@code offsetsTopic} that {@code groupId} belongs to. */
+  public static int partitionFor(String groupId, TopicInfo offsetsTopic) {
+    return Utils.abs(groupId.hashCode()) % offsetsTopic.partitionCount();
   }
 
-  /** The node that coordinates {@code groupId} in {@code image}, if any node is registered. */
+  /**
+   * The live node that coordinates {@code groupId}: the leader of its offsets-topic partition. Empty while the
+   * offsets topic does not exist (see {@link #offsetsTopic}) or its leader is not live (COORDINATOR_NOT_AVAILABLE).
+   */
   public Optional<BrokerInfo> coordinatorFor(String groupId, MetadataImage image) {
-    if (image.brokers().isEmpty()) return Optional.empty();
-    var ids = new ArrayList<>(image.brokers().keySet());
-    ids.sort(Integer::compare);
-    return Optional.of(image.brokers().get(ids.get(partitionFor(groupId) % ids.size())));
+    return image.offsetsTopic().flatMap(topic -> {
+      int leader = topic.leader(partitionFor(groupId, topic));
+      return Optional.ofNullable(metadata.liveBrokers().get(leader));
+    });
+  }
+
+  /**
+   * The offsets topic, created over the live nodes when it does not exist yet (as Kafka creates it on the first
+   * FindCoordinator); failures become COORDINATOR_NOT_AVAILABLE, which clients retry.
+   */
+  public CompletionStage<TopicInfo> offsetsTopic() {
+    var existing = metadata.current().offsetsTopic();
+    if (existing.isPresent()) return CompletableFuture.completedFuture(existing.get());
+    return metadata.ensureOffsetsTopic(offsetsPartitions).handle((topic, error) -> {
+      if (error == null) return topic;
+      log.warn("The offsets topic could not be created: {}", Failures.unwrap(error).toString());
+      throw new CoordinatorNotAvailableException("The offsets topic is not available yet.");
+    });
+  }
+
+  /** Whether this node leads {@code groupId}'s offsets partition in {@code image}. */
+  private boolean coordinatesHere(String groupId, MetadataImage image) {
+    return image.offsetsTopic().map(t -> t.leader(partitionFor(groupId, t)) == nodeId).orElse(false);
   }
 
   /**
@@ -168,12 +195,27 @@ public final class GroupCoordinator {
     return out;
   }
 
-  /** Asks group {@code groupId}'s entity; a timeout fails with {@link CoordinatorNotAvailableException}. */
+  /**
+   * Asks group {@code groupId}'s entity, which runs on this node when this node coordinates the group; a group
+   * coordinated elsewhere fails with {@link NotCoordinatorException} (clients then look for the coordinator again),
+   * a timeout with {@link CoordinatorNotAvailableException}.
+   */
   public <R> CompletionStage<R> ask(String groupId, Function<ActorRef<R>, GroupEntity.Command> command, Duration timeout) {
+    return offsetsTopic().thenCompose(topic -> {
+      int leader = topic.leader(partitionFor(groupId, topic));
+      if (leader != nodeId) {
+        return CompletableFuture.<R>failedFuture(new NotCoordinatorException(
+            "This is not the correct coordinator for group " + groupId + ": node " + leader + " is."));
+      }
+      return askEntity(groupId, command, timeout);
+    });
+  }
+
+  private <R> CompletionStage<R> askEntity(String groupId, Function<ActorRef<R>, GroupEntity.Command> command, Duration timeout) {
     CompletionStage<R> asked;
     try {
-      asked = AkkaFutures.plain(sharding.entityRefFor(GroupEntity.ENTITY_KEY, groupId).ask(command::apply, timeout),
-          system.executionContext());
+      asked = AkkaFutures.plain(sharding.entityRefFor(GroupEntity.ENTITY_KEY, GroupEntity.entityId(groupId, nodeId))
+              .ask(command::apply, timeout), system.executionContext());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -224,13 +266,12 @@ public final class GroupCoordinator {
   }
 
   /** The ListGroups lines of the existing groups this node coordinates; the flag is false when some group did not answer. */
-  public CompletionStage<Listing> list(int nodeId) {
-    return registry.groupIds().thenCompose(ids -> {
+  public CompletionStage<Listing> list() {
+    return offsetsTopic().thenCombine(registry.groupIds(), (topic, ids) -> ids).thenCompose(ids -> {
       MetadataImage image = metadata.current();
       var asks = new ArrayList<CompletableFuture<ListedGroup>>();
       for (String id : ids) {
-        var coordinator = coordinatorFor(id, image);
-        if (coordinator.isPresent() && coordinator.get().nodeId() != nodeId) continue;
+        if (!coordinatesHere(id, image)) continue;
         CompletionStage<ListedGroup> asked = ask(id, GroupEntity.GetOverview::new, askTimeout);
         // a group that does not answer makes the listing incomplete (the caller reports it); a timeout was logged by ask
         asks.add(asked.toCompletableFuture().exceptionally(e -> {
@@ -278,8 +319,10 @@ public final class GroupCoordinator {
         log.warn("Topics {} deleted but the group registry cannot be read; their offsets go at the next start: {}", topics, error.toString());
         return;
       }
-      log.info("Topics {} deleted: removing their offsets from {} groups", topics, ids.size());
-      inBatches(ids.iterator(), id -> removeTopicOffsets(id, topics, deletedTopicAttempts));
+      var image = metadata.current();
+      var here = ids.stream().filter(id -> coordinatesHere(id, image)).toList();
+      log.info("Topics {} deleted: removing their offsets from the {} groups this node coordinates", topics, here.size());
+      inBatches(here.iterator(), id -> removeTopicOffsets(id, topics, deletedTopicAttempts));
     });
   }
 
@@ -300,7 +343,9 @@ public final class GroupCoordinator {
         log.warn("Group registry not readable at start; offsets of deleted topics are not swept: {}", error.toString());
         return;
       }
-      inBatches(ids.iterator(), id -> {
+      var image = metadata.current();
+      var here = ids.stream().filter(id -> coordinatesHere(id, image)).toList();
+      inBatches(here.iterator(), id -> {
         CompletionStage<OffsetFetchResponseGroup> offsets = ask(id, replyTo -> new GroupEntity.FetchOffsets(null, replyTo), askTimeout);
         return offsets.thenCompose(group -> {
           var topics = metadata.current().topics();

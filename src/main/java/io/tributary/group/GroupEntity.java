@@ -11,6 +11,8 @@ import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
+import akka.cluster.sharding.typed.ShardingEnvelope;
+import akka.cluster.sharding.typed.ShardingMessageExtractor;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -22,6 +24,7 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import io.tributary.metadata.NodePinnedAllocation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,6 +50,7 @@ import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * One Kafka consumer group: the classic group protocol (Empty → PreparingRebalance →
@@ -290,11 +294,47 @@ public final class GroupEntity
 
   // ---------------------------------------------------------------- construction
 
-  /** Registers the group entity with cluster sharding on this node. */
-  public static ActorRef<akka.cluster.sharding.typed.ShardingEnvelope<Command>> init(ActorSystem<?> system) {
+  /**
+   * Registers the group entity with cluster sharding on this node. Entity ids are {@code <group>@<node>} (see
+   * {@link #entityId}) and shards are offsets-topic partitions on a node ({@code 17@2}), which {@link
+   * NodePinnedAllocation} starts on that node: the group's journal is on its coordinator's disk.
+   */
+  public static ActorRef<akka.cluster.sharding.typed.ShardingEnvelope<Command>> init(ActorSystem<?> system, int offsetsPartitions) {
     var settings = GroupSettings.fromConfig(system.settings().config());
     return ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, System::currentTimeMillis)));
+        .init(Entity.of(ENTITY_KEY, ctx -> create(NodePinnedAllocation.keyOf(ctx.getEntityId()), settings, System::currentTimeMillis))
+            .withMessageExtractor(new ByOffsetsPartition(offsetsPartitions))
+            .withAllocationStrategy(new NodePinnedAllocation(system)));
+  }
+
+  /** The entity of {@code groupId} coordinated by node {@code nodeId}. */
+  public static String entityId(String groupId, int nodeId) {
+    return NodePinnedAllocation.shardId(groupId, nodeId);
+  }
+
+  /** Shard = the group's offsets-topic partition (Kafka's partitionFor) on the coordinating node. */
+  static final class ByOffsetsPartition extends ShardingMessageExtractor<ShardingEnvelope<Command>, Command> {
+    private final int offsetsPartitions;
+
+    ByOffsetsPartition(int offsetsPartitions) {
+      this.offsetsPartitions = offsetsPartitions;
+    }
+
+    @Override
+    public String entityId(ShardingEnvelope<Command> envelope) {
+      return envelope.entityId();
+    }
+
+    @Override
+    public String shardId(String entityId) {
+      int partition = Utils.abs(NodePinnedAllocation.keyOf(entityId).hashCode()) % offsetsPartitions;
+      return NodePinnedAllocation.shardId(String.valueOf(partition), NodePinnedAllocation.nodeOf(entityId));
+    }
+
+    @Override
+    public Command unwrapMessage(ShardingEnvelope<Command> envelope) {
+      return envelope.message();
+    }
   }
 
   public static Behavior<Command> create(String groupId) {

@@ -18,6 +18,7 @@ import io.tributary.metadata.Controller.Request;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -99,8 +100,9 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   }
 
   @Override
-  public CompletionStage<TopicInfo> createTopic(String name, int partitions, Map<String, String> configs, boolean validateOnly) {
-    return ask(replyTo -> new Controller.CreateTopic(name, partitions, orEmpty(configs), validateOnly, replyTo),
+  public CompletionStage<TopicInfo> createTopic(String name, int partitions, int replicationFactor, List<List<Integer>> replicas,
+                                                Map<String, String> configs, boolean validateOnly) {
+    return ask(replyTo -> new Controller.CreateTopic(name, partitions, replicationFactor, replicas, orEmpty(configs), validateOnly, replyTo),
         reply -> ((Controller.TopicDone) reply).topic());
   }
 
@@ -110,9 +112,35 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   }
 
   @Override
-  public CompletionStage<TopicInfo> createPartitions(String name, int totalCount, boolean validateOnly) {
-    return ask(replyTo -> new Controller.CreatePartitions(name, totalCount, validateOnly, replyTo),
+  public CompletionStage<TopicInfo> createPartitions(String name, int totalCount, List<List<Integer>> replicas, boolean validateOnly) {
+    return ask(replyTo -> new Controller.CreatePartitions(name, totalCount, replicas, validateOnly, replyTo),
         reply -> ((Controller.TopicDone) reply).topic());
+  }
+
+  @Override
+  public CompletionStage<TopicInfo> ensureOffsetsTopic(int partitions) {
+    var existing = image.offsetsTopic();
+    if (existing.isPresent()) return CompletableFuture.completedFuture(existing.get());
+    return ask(replyTo -> new Controller.EnsureOffsetsTopic(partitions, replyTo), reply -> ((Controller.TopicDone) reply).topic());
+  }
+
+  @Override
+  public Map<Integer, BrokerInfo> liveBrokers() {
+    Set<String> live = ClusterView.liveAddresses(system);
+    var out = new HashMap<Integer, BrokerInfo>();
+    image.brokers().forEach((id, b) -> {
+      if (live.contains(b.clusterAddress())) out.put(id, b);
+    });
+    return out;
+  }
+
+  @Override
+  public int controllerId() {
+    var oldest = ClusterView.oldestUp(system);
+    if (oldest.isEmpty()) return -1;
+    String address = oldest.get().toString();
+    return image.brokers().values().stream().filter(b -> b.clusterAddress().equals(address))
+        .mapToInt(BrokerInfo::nodeId).findFirst().orElse(-1);
   }
 
   @Override
@@ -148,7 +176,7 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   void offer(MetadataState state) {
     MetadataImage next = state.toImage();
     synchronized (lock) {
-      if (next.version() <= image.version()) return;
+      if (!next.isNewerThan(image)) return;
       image = next;
       for (var listener : listeners) notify(listener, next);
     }

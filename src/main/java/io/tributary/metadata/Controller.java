@@ -13,7 +13,9 @@ import akka.cluster.ddata.typed.javadsl.Replicator;
 import akka.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 import akka.cluster.typed.Cluster;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -39,16 +41,29 @@ public final class Controller {
     ActorRef<Reply> replyTo();
   }
 
-  public record CreateTopic(String name, int partitions, Map<String, String> configs, boolean validateOnly, ActorRef<Reply> replyTo)
+  /**
+   * Creates a topic: {@code replicas} gives each partition's replicas explicitly (then {@code partitions} and
+   * {@code replicationFactor} are ignored), or is empty and the Controller places {@code partitions} partitions of
+   * {@code replicationFactor} replicas over the live nodes.
+   */
+  public record CreateTopic(String name, int partitions, int replicationFactor, List<List<Integer>> replicas,
+                            Map<String, String> configs, boolean validateOnly, ActorRef<Reply> replyTo)
       implements Request {
     public CreateTopic {
       configs = Map.copyOf(configs);
+      replicas = replicas.stream().map(List::copyOf).toList();
     }
   }
 
   public record DeleteTopic(String name, ActorRef<Reply> replyTo) implements Request {}
 
-  public record CreatePartitions(String name, int totalCount, boolean validateOnly, ActorRef<Reply> replyTo) implements Request {}
+  /** Grows a topic to {@code totalCount} partitions; {@code replicas} places the new ones, or is empty (spread). */
+  public record CreatePartitions(String name, int totalCount, List<List<Integer>> replicas, boolean validateOnly,
+                                 ActorRef<Reply> replyTo) implements Request {
+    public CreatePartitions {
+      replicas = replicas.stream().map(List::copyOf).toList();
+    }
+  }
 
   public record ReplaceTopicConfigs(String name, Map<String, String> configs, boolean validateOnly, ActorRef<Reply> replyTo)
       implements Request {
@@ -56,6 +71,9 @@ public final class Controller {
       configs = Map.copyOf(configs);
     }
   }
+
+  /** Creates the offsets topic ({@link MetadataImage#OFFSETS_TOPIC}) over the live nodes unless it exists. */
+  public record EnsureOffsetsTopic(int partitions, ActorRef<Reply> replyTo) implements Request {}
 
   public record AllocateProducerIds(int count, ActorRef<Reply> replyTo) implements Request {}
 
@@ -86,7 +104,7 @@ public final class Controller {
     }
   }
 
-  private record Loaded(Replicator.GetResponse<LWWRegister<MetadataState>> response, boolean majority)
+  private record Loaded(Replicator.GetResponse<LWWRegister<MetadataState>> response)
       implements Command, NoSerializationVerificationNeeded {}
 
   private record Written(Replicator.UpdateResponse<LWWRegister<MetadataState>> response)
@@ -101,7 +119,7 @@ public final class Controller {
       var adapter = new ReplicatorMessageAdapter<Command, LWWRegister<MetadataState>>(ctx, replicator, settings.replicatorAskTimeout());
       adapter.subscribe(MetadataStore.KEY, Observed::new);
       var self = new SelfUniqueAddress(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress());
-      return new Controller(ctx, stash, adapter, self, settings).loading(true);
+      return new Controller(ctx, stash, adapter, self, settings).loading();
     }));
     return Behaviors.supervise(controller)
         .onFailure(SupervisorStrategy.restartWithBackoff(
@@ -113,6 +131,8 @@ public final class Controller {
   private final ReplicatorMessageAdapter<Command, LWWRegister<MetadataState>> replicator;
   private final SelfUniqueAddress self;
   private final MetadataSettings settings;
+  /** Picks the start of each new topic's round-robin placement, as Kafka does. */
+  private final Random random = new Random();
 
   private Controller(
       ActorContext<Command> ctx,
@@ -129,10 +149,13 @@ public final class Controller {
 
   // ---- loading: read the state before serving ----
 
-  private Behavior<Command> loading(boolean majority) {
-    Replicator.ReadConsistency consistency =
-        majority ? new Replicator.ReadMajority(settings.readTimeout()) : Replicator.readLocal();
-    replicator.askGet(replyTo -> new Replicator.Get<>(MetadataStore.KEY, consistency, replyTo), rsp -> new Loaded(rsp, majority));
+  /**
+   * Reads the state from a majority of nodes, never from this node alone: a Controller in a minority must not
+   * serve (and write) what may be stale. A read that does not complete is tried again.
+   */
+  private Behavior<Command> loading() {
+    var consistency = new Replicator.ReadMajority(settings.readTimeout());
+    replicator.askGet(replyTo -> new Replicator.Get<>(MetadataStore.KEY, consistency, replyTo), Loaded::new);
     return Behaviors.receive(Command.class)
         .onMessage(Loaded.class, this::onLoaded)
         .onMessage(Request.class, this::stashRequest)
@@ -144,17 +167,17 @@ public final class Controller {
     var rsp = loaded.response();
     if (rsp instanceof Replicator.GetSuccess<LWWRegister<MetadataState>> found) {
       MetadataState state = found.get(MetadataStore.KEY).getValue();
-      ctx.getLog().info("Metadata Controller serving cluster {} from version {}", state.clusterId(), state.version());
-      return stash.unstashAll(serving(state));
+      MetadataState takeover = state.withNextControllerEpoch();
+      ctx.getLog().info("Metadata Controller taking over cluster {} at version {} with controller epoch {}",
+          state.clusterId(), state.version(), takeover.controllerEpoch());
+      return writing(takeover, null, null);
     } else if (rsp instanceof Replicator.NotFound) {
       MetadataState initial = MetadataState.initial(Uuid.randomUuid().toString());
       ctx.getLog().info("No cluster metadata found: creating cluster {}", initial.clusterId());
       return writing(initial, null, null);
-    } else if (rsp instanceof Replicator.GetFailure && loaded.majority()) {
-      ctx.getLog().warn("Metadata majority read did not complete within {}; continuing from the local replica", settings.readTimeout());
-      return loading(false);
     }
-    throw new IllegalStateException("Cannot read cluster metadata: " + rsp);
+    ctx.getLog().warn("Metadata majority read did not complete within {} ({}); reading again", settings.readTimeout(), rsp);
+    return loading();
   }
 
   // ---- serving: one request at a time ----
@@ -168,7 +191,8 @@ public final class Controller {
   }
 
   private Behavior<Command> onRequest(MetadataState state, Request request) {
-    MetadataChanges.Outcome outcome = MetadataChanges.decide(state, request);
+    var membership = new MetadataChanges.Membership(ClusterView.liveAddresses(ctx.getSystem()), random);
+    MetadataChanges.Outcome outcome = MetadataChanges.decide(state, request, membership);
     if (outcome.next() == state) {
       request.replyTo().tell(outcome.reply());
       return Behaviors.same();
@@ -176,13 +200,18 @@ public final class Controller {
     return writing(outcome.next(), request, outcome.reply());
   }
 
-  /** Another Controller (e.g. before a split healed) wrote a newer state: continue from it. */
+  /**
+   * Only this Controller writes in its epoch, so a newer state seen here was written by a Controller that took over
+   * after it (e.g. on the other side of a partition that has healed): this one is stale and starts again from a
+   * majority read.
+   */
   private Behavior<Command> onObserved(MetadataState state, Observed observed) {
     if (observed.response() instanceof Replicator.Changed<LWWRegister<MetadataState>> changed) {
       MetadataState seen = changed.get(MetadataStore.KEY).getValue();
       if (seen.isNewerThan(state)) {
-        ctx.getLog().warn("Metadata version {} was written elsewhere; continuing from it (was {})", seen.version(), state.version());
-        return serving(seen);
+        ctx.getLog().warn("Metadata controller epoch {} version {} was written by another Controller; this one (epoch {}) steps down and reloads",
+            seen.controllerEpoch(), seen.version(), state.controllerEpoch());
+        return loading();
       }
     }
     return Behaviors.same();
@@ -190,7 +219,7 @@ public final class Controller {
 
   // ---- writing: persist a change, then reply ----
 
-  /** {@code request} and {@code reply} are null for the cluster's initial state. */
+  /** {@code request} and {@code reply} are null for the Controller's own writes (the initial state, a takeover). */
   private Behavior<Command> writing(MetadataState next, Request request, Reply reply) {
     var consistency = new Replicator.WriteMajority(settings.writeTimeout());
     replicator.askUpdate(
@@ -212,21 +241,24 @@ public final class Controller {
       return stash.unstashAll(serving(next));
     }
     if (rsp instanceof Replicator.UpdateTimeout) {
-      // Stored locally (and durably); it will reach the others by gossip. Keep it: never hand out its ids again.
-      ctx.getLog().warn("Metadata version {} not confirmed by a majority within {}", next.version(), settings.writeTimeout());
+      // No majority confirmed it: never serve from it alone. It is stored here and may still spread (and take effect)
+      // when a majority reads it, so the caller gets REQUEST_TIMED_OUT, as Kafka answers a request that may complete.
+      ctx.getLog().warn("Metadata version {} (controller epoch {}) not confirmed by a majority within {}; reading the state from a majority again",
+          next.version(), next.controllerEpoch(), settings.writeTimeout());
       if (request != null) {
         request.replyTo().tell(Rejected.of(Errors.REQUEST_TIMED_OUT,
             "The metadata change was not confirmed by a majority of nodes within " + settings.writeTimeout().toMillis() + " ms; it may still take effect."));
       }
-      return stash.unstashAll(serving(next));
+      return loading();
     }
-    if (request == null) throw new IllegalStateException("Cannot write the initial cluster metadata: " + rsp);
-    // ModifyFailure: someone else wrote a newer version; StoreFailure: the durable store failed.
+    // ModifyFailure: a newer state (another Controller's) is stored; StoreFailure: the durable store failed.
     ctx.getLog().warn("Metadata version {} not written ({}); re-reading the state", next.version(), rsp);
-    request.replyTo().tell(rsp instanceof Replicator.ModifyFailure
-        ? Rejected.of(Errors.NOT_CONTROLLER, "The metadata changed concurrently; retry.")
-        : Rejected.of(Errors.KAFKA_STORAGE_ERROR, "The metadata change could not be stored."));
-    return loading(true);
+    if (request != null) {
+      request.replyTo().tell(rsp instanceof Replicator.ModifyFailure
+          ? Rejected.of(Errors.NOT_CONTROLLER, "The metadata changed concurrently; retry.")
+          : Rejected.of(Errors.KAFKA_STORAGE_ERROR, "The metadata change could not be stored."));
+    }
+    return loading();
   }
 
   private Behavior<Command> stashRequest(Request request) {

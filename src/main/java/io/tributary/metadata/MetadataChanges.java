@@ -5,6 +5,7 @@ import io.tributary.metadata.Controller.BrokerRegistered;
 import io.tributary.metadata.Controller.CreatePartitions;
 import io.tributary.metadata.Controller.CreateTopic;
 import io.tributary.metadata.Controller.DeleteTopic;
+import io.tributary.metadata.Controller.EnsureOffsetsTopic;
 import io.tributary.metadata.Controller.ProducerIdsAllocated;
 import io.tributary.metadata.Controller.RegisterBroker;
 import io.tributary.metadata.Controller.Rejected;
@@ -12,7 +13,11 @@ import io.tributary.metadata.Controller.ReplaceTopicConfigs;
 import io.tributary.metadata.Controller.Reply;
 import io.tributary.metadata.Controller.Request;
 import io.tributary.metadata.Controller.TopicDone;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.internals.Topic;
@@ -27,19 +32,34 @@ final class MetadataChanges {
   /** {@code next} is the state to persist before replying, or the same instance when nothing changes. */
   record Outcome(MetadataState next, Reply reply) {}
 
+  /**
+   * What the Controller knows of the cluster when it decides: the cluster addresses of the live members (a
+   * registered node is live when its address is among them), and the randomness of new placements.
+   */
+  record Membership(Set<String> liveAddresses, Random random) {
+    /** The registered nodes that are live, as placement candidates. */
+    List<ReplicaPlacement.Node> liveNodes(MetadataState state) {
+      return state.brokers().values().stream()
+          .filter(b -> liveAddresses.contains(b.clusterAddress()))
+          .map(b -> new ReplicaPlacement.Node(b.nodeId(), b.rack()))
+          .toList();
+    }
+  }
+
   private MetadataChanges() {}
 
-  static Outcome decide(MetadataState state, Request request) {
-    if (request instanceof CreateTopic r) return createTopic(state, r);
+  static Outcome decide(MetadataState state, Request request, Membership membership) {
+    if (request instanceof CreateTopic r) return createTopic(state, r, membership);
     if (request instanceof DeleteTopic r) return deleteTopic(state, r);
-    if (request instanceof CreatePartitions r) return createPartitions(state, r);
+    if (request instanceof CreatePartitions r) return createPartitions(state, r, membership);
     if (request instanceof ReplaceTopicConfigs r) return replaceTopicConfigs(state, r);
     if (request instanceof AllocateProducerIds r) return allocateProducerIds(state, r);
-    if (request instanceof RegisterBroker r) return registerBroker(state, r);
+    if (request instanceof RegisterBroker r) return registerBroker(state, r, membership);
+    if (request instanceof EnsureOffsetsTopic r) return ensureOffsetsTopic(state, r, membership);
     throw new IllegalArgumentException("Unknown request " + request);
   }
 
-  static Outcome createTopic(MetadataState state, CreateTopic r) {
+  static Outcome createTopic(MetadataState state, CreateTopic r, Membership membership) {
     try {
       Topic.validate(r.name());
     } catch (InvalidTopicException | NullPointerException e) {
@@ -53,10 +73,20 @@ final class MetadataChanges {
       return reject(state, Errors.INVALID_TOPIC_EXCEPTION,
           "Topic '" + r.name() + "' collides with existing topic: " + collision.get());
     }
-    if (r.partitions() < 1) {
-      return reject(state, Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
+    List<List<Integer>> replicas;
+    if (!r.replicas().isEmpty()) {
+      Optional<String> invalid = invalidAssignment(state, r.replicas(), -1);
+      if (invalid.isPresent()) return reject(state, Errors.INVALID_REPLICA_ASSIGNMENT, invalid.get());
+      replicas = r.replicas();
+    } else {
+      if (r.partitions() < 1) {
+        return reject(state, Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
+      }
+      var placed = place(state, membership, r.partitions(), r.replicationFactor(), 0);
+      if (placed.isEmpty()) return tooFewNodes(state, membership, r.replicationFactor());
+      replicas = placed.get();
     }
-    var topic = TopicInfo.created(r.name(), freshTopicId(state), r.partitions(), r.configs());
+    var topic = TopicInfo.created(r.name(), freshTopicId(state), r.configs(), replicas);
     return done(topic, r.validateOnly() ? state : state.withTopic(topic));
   }
 
@@ -66,7 +96,7 @@ final class MetadataChanges {
         .orElseGet(() -> unknownTopic(state));
   }
 
-  static Outcome createPartitions(MetadataState state, CreatePartitions r) {
+  static Outcome createPartitions(MetadataState state, CreatePartitions r, Membership membership) {
     Optional<TopicInfo> found = state.topic(r.name());
     if (found.isEmpty()) return unknownTopic(state);
     TopicInfo topic = found.get();
@@ -77,7 +107,23 @@ final class MetadataChanges {
       return reject(state, Errors.INVALID_PARTITIONS, "Topic currently has " + topic.partitionCount()
           + " partitions, which is higher than the requested " + r.totalCount() + ".");
     }
-    var grown = topic.withPartitionCount(r.totalCount());
+    int added = r.totalCount() - topic.partitionCount();
+    List<List<Integer>> replicas;
+    if (!r.replicas().isEmpty()) {
+      if (r.replicas().size() != added) {
+        return reject(state, Errors.INVALID_REPLICA_ASSIGNMENT, "Attempted to add " + added
+            + " additional partition(s), but only " + r.replicas().size() + " assignment(s) were specified.");
+      }
+      Optional<String> invalid = invalidAssignment(state, r.replicas(), topic.replicationFactor());
+      if (invalid.isPresent()) return reject(state, Errors.INVALID_REPLICA_ASSIGNMENT, invalid.get());
+      replicas = r.replicas();
+    } else {
+      int factor = Math.max(1, topic.replicationFactor());
+      var placed = place(state, membership, added, factor, topic.partitionCount());
+      if (placed.isEmpty()) return tooFewNodes(state, membership, factor);
+      replicas = placed.get();
+    }
+    var grown = topic.withNewPartitions(replicas);
     return done(grown, r.validateOnly() ? state : state.withTopic(grown));
   }
 
@@ -104,12 +150,74 @@ final class MetadataChanges {
 
   /**
    * A node (re)starts: it is registered and leads its partitions anew, so their leader epochs grow, as when KRaft
-   * unfences a restarted broker and elects it again. Until partitions are assigned across nodes (the cluster
-   * issue), the registering node leads every partition.
+   * unfences a restarted broker and elects it again. Partitions stored before assignments existed (no leader) are
+   * adopted by the first node that registers, which is the node that held them. A node id that a live node at
+   * another cluster address holds is refused: two nodes must never claim the same partitions.
    */
-  static Outcome registerBroker(MetadataState state, RegisterBroker r) {
-    MetadataState next = state.withBroker(r.broker()).withLeadersReelected();
+  static Outcome registerBroker(MetadataState state, RegisterBroker r, Membership membership) {
+    BrokerInfo existing = state.brokers().get(r.broker().nodeId());
+    if (existing != null && !existing.clusterAddress().equals(r.broker().clusterAddress())
+        && membership.liveAddresses().contains(existing.clusterAddress())) {
+      return reject(state, Errors.DUPLICATE_BROKER_REGISTRATION, "Node id " + r.broker().nodeId()
+          + " is already in use by the live node at " + existing.clusterAddress() + ".");
+    }
+    MetadataState next = state.withBroker(r.broker());
+    next = next.withEveryTopic(t -> t.withLeaderReelected(r.broker().nodeId()));
     return new Outcome(next, new BrokerRegistered(next));
+  }
+
+  /**
+   * The offsets topic, created on first use over the nodes live then (as Kafka does on the first FindCoordinator),
+   * so that groups are coordinated across the cluster; it never moves afterwards, since groups keep their state on
+   * their coordinator's node.
+   */
+  static Outcome ensureOffsetsTopic(MetadataState state, EnsureOffsetsTopic r, Membership membership) {
+    TopicInfo existing = state.internalTopics().get(MetadataImage.OFFSETS_TOPIC);
+    if (existing != null) return new Outcome(state, new TopicDone(existing, state));
+    if (r.partitions() < 1) {
+      return reject(state, Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
+    }
+    var placed = place(state, membership, r.partitions(), 1, 0);
+    if (placed.isEmpty()) return reject(state, Errors.COORDINATOR_NOT_AVAILABLE, "No live node can host the offsets topic yet.");
+    var topic = TopicInfo.created(MetadataImage.OFFSETS_TOPIC, freshTopicId(state), Map.of(), placed.get());
+    MetadataState next = state.withInternalTopic(topic);
+    return new Outcome(next, new TopicDone(topic, next));
+  }
+
+  /** Replicas of {@code count} new partitions over the live nodes; empty when there are fewer than {@code factor}. */
+  private static Optional<List<List<Integer>>> place(MetadataState state, Membership membership, int count, int factor,
+                                                     int firstPartition) {
+    var nodes = membership.liveNodes(state);
+    if (factor < 1 || nodes.size() < factor) return Optional.empty();
+    return Optional.of(ReplicaPlacement.assign(nodes, count, factor, firstPartition, membership.random()));
+  }
+
+  private static Outcome tooFewNodes(MetadataState state, Membership membership, int factor) {
+    int live = membership.liveNodes(state).size();
+    return reject(state, Errors.INVALID_REPLICATION_FACTOR, "Unable to replicate the partition " + factor
+        + " time(s): The target replication factor of " + factor + " cannot be reached because only " + live
+        + " broker(s) are registered.");
+  }
+
+  /** Kafka's checks of manual assignments; {@code factor} is the existing replica count, or -1. */
+  private static Optional<String> invalidAssignment(MetadataState state, List<List<Integer>> replicas, int factor) {
+    for (List<Integer> partition : replicas) {
+      if (partition.isEmpty()) return Optional.of("The manual partition assignment includes an empty replica list.");
+      if (Set.copyOf(partition).size() != partition.size()) {
+        return Optional.of("The manual partition assignment includes a broker more than once.");
+      }
+      for (int id : partition) {
+        if (!state.brokers().containsKey(id)) {
+          return Optional.of("The manual partition assignment includes broker " + id + ", but no such broker is registered.");
+        }
+      }
+      if (factor >= 0 && partition.size() != factor) {
+        return Optional.of("The manual partition assignment includes a partition with " + partition.size()
+            + " replica(s), but this is not consistent with previous partitions, which have " + factor + " replica(s).");
+      }
+      factor = partition.size();
+    }
+    return Optional.empty();
   }
 
   /** A random id that is neither reserved (Uuid.randomUuid never returns those) nor used by another topic. */

@@ -5,13 +5,19 @@ import java.util.Optional;
 import org.apache.kafka.common.Uuid;
 
 /**
- * An immutable snapshot of cluster metadata. {@code version} grows with every change the
- * Controller makes, so a node can tell which of two images is newer.
+ * An immutable snapshot of cluster metadata. {@code (controllerEpoch, version)} grows with every change the
+ * Controller makes, so a node can tell which of two images is newer ({@link #isNewerThan}). {@code brokers} are the
+ * registered nodes, live or not; {@code internalTopics} are Kafka's internal topics (not shown to clients as topics).
  */
-public record MetadataImage(long version, String clusterId, Map<String, TopicInfo> topics, Map<Integer, BrokerInfo> brokers) {
+public record MetadataImage(long version, int controllerEpoch, String clusterId, Map<String, TopicInfo> topics,
+                            Map<Integer, BrokerInfo> brokers, Map<String, TopicInfo> internalTopics) {
+  /** The internal topic whose partition leaders coordinate consumer groups. */
+  public static final String OFFSETS_TOPIC = "__consumer_offsets";
+
   public MetadataImage {
     topics = Map.copyOf(topics);
     brokers = Map.copyOf(brokers);
+    internalTopics = Map.copyOf(internalTopics);
   }
 
   public Optional<TopicInfo> topic(String name) {
@@ -20,5 +26,13 @@ public record MetadataImage(long version, String clusterId, Map<String, TopicInf
 
   public Optional<TopicInfo> topicById(Uuid id) {
     return topics.values().stream().filter(t -> t.topicId().equals(id)).findFirst();
+  }
+
+  public Optional<TopicInfo> offsetsTopic() {
+    return Optional.ofNullable(internalTopics.get(OFFSETS_TOPIC));
+  }
+
+  public boolean isNewerThan(MetadataImage other) {
+    return controllerEpoch != other.controllerEpoch ? controllerEpoch > other.controllerEpoch : version > other.version;
   }
 }

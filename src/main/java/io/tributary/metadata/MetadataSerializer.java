@@ -10,6 +10,7 @@ import io.tributary.metadata.Controller.BrokerRegistered;
 import io.tributary.metadata.Controller.CreatePartitions;
 import io.tributary.metadata.Controller.CreateTopic;
 import io.tributary.metadata.Controller.DeleteTopic;
+import io.tributary.metadata.Controller.EnsureOffsetsTopic;
 import io.tributary.metadata.Controller.ProducerIdsAllocated;
 import io.tributary.metadata.Controller.RegisterBroker;
 import io.tributary.metadata.Controller.Rejected;
@@ -25,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.Uuid;
@@ -39,9 +41,9 @@ import org.apache.kafka.common.Uuid;
  *
  * <p>Evolution: the stored state carries its format in its first byte; to change it, write a new format
  * and keep the readers of the older ones in {@link #fromBinary}. Format 2 added the partitions' leader
- * epochs. The requests and replies, which only cross nodes (a rolling upgrade mixes versions), are
+ * epochs, format 3 the controller epoch, replica assignments, brokers' racks and addresses, internal topics. The requests and replies, which only cross nodes (a rolling upgrade mixes versions), are
  * versioned by their manifest: a changed shape gets a new manifest and the old one stays readable (the
- * replies that carry the state have format-2 manifests, TD2/PA2/BR2). src/test/resources/fixtures/metadata
+ * replies that carry the state have format-3 manifests, TD3/PA3/BR3; CT2/CP2/RB2 carry assignments and racks). src/test/resources/fixtures/metadata
  * holds the bytes of format 1 (MetadataFixtureTest reads them).
  */
 public final class MetadataSerializer extends SerializerWithStringManifest {
@@ -52,22 +54,37 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   private static final byte STATE_FORMAT_V1 = 1;
   /** Format 2: each topic carries its partitions' leader epochs after its configs. */
   private static final byte STATE_FORMAT_V2 = 2;
+  /**
+   * Format 3: the controller epoch after the version; each partition's replicas, leader and leader epoch; each
+   * broker's rack and cluster address; the internal topics after the brokers.
+   */
+  private static final byte STATE_FORMAT_V3 = 3;
 
   private static final String STATE = "S";
-  private static final String CREATE_TOPIC = "CT";
   private static final String DELETE_TOPIC = "DT";
-  private static final String CREATE_PARTITIONS = "CP";
   private static final String REPLACE_CONFIGS = "RC";
   private static final String ALLOCATE_PIDS = "AP";
-  private static final String REGISTER_BROKER = "RB";
+  // requests with replica assignments and broker racks/addresses
+  private static final String CREATE_TOPIC = "CT2";
+  private static final String CREATE_PARTITIONS = "CP2";
+  private static final String REGISTER_BROKER = "RB2";
+  private static final String ENSURE_OFFSETS_TOPIC = "EO";
+  // the older shapes of those: read only, from nodes of an older version
+  private static final String CREATE_TOPIC_V1 = "CT";
+  private static final String CREATE_PARTITIONS_V1 = "CP";
+  private static final String REGISTER_BROKER_V1 = "RB";
   // format 1 replies (topics without leader epochs): read only, from nodes of an older version
   private static final String TOPIC_DONE_V1 = "TD";
   private static final String PIDS_ALLOCATED_V1 = "PA";
   private static final String BROKER_REGISTERED_V1 = "BR";
-  // format 2 replies: topics with leader epochs
-  private static final String TOPIC_DONE = "TD2";
-  private static final String PIDS_ALLOCATED = "PA2";
-  private static final String BROKER_REGISTERED = "BR2";
+  // format 2 replies: topics with leader epochs; read only
+  private static final String TOPIC_DONE_V2 = "TD2";
+  private static final String PIDS_ALLOCATED_V2 = "PA2";
+  private static final String BROKER_REGISTERED_V2 = "BR2";
+  // format 3 replies: assignments, controller epoch
+  private static final String TOPIC_DONE = "TD3";
+  private static final String PIDS_ALLOCATED = "PA3";
+  private static final String BROKER_REGISTERED = "BR3";
   private static final String REJECTED = "RJ";
 
   private final ExtendedActorSystem system;
@@ -91,6 +108,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     if (o instanceof ReplaceTopicConfigs) return REPLACE_CONFIGS;
     if (o instanceof AllocateProducerIds) return ALLOCATE_PIDS;
     if (o instanceof RegisterBroker) return REGISTER_BROKER;
+    if (o instanceof EnsureOffsetsTopic) return ENSURE_OFFSETS_TOPIC;
     if (o instanceof TopicDone) return TOPIC_DONE;
     if (o instanceof ProducerIdsAllocated) return PIDS_ALLOCATED;
     if (o instanceof BrokerRegistered) return BROKER_REGISTERED;
@@ -122,11 +140,13 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
 
   private void write(Object o, DataOutputStream out) throws IOException {
     if (o instanceof MetadataState s) {
-      out.writeByte(STATE_FORMAT_V2);
+      out.writeByte(STATE_FORMAT_V3);
       writeState(s, out);
     } else if (o instanceof CreateTopic c) {
       writeString(c.name(), out);
       out.writeInt(c.partitions());
+      out.writeInt(c.replicationFactor());
+      writeAssignment(c.replicas(), out);
       writeConfigs(c.configs(), out);
       out.writeBoolean(c.validateOnly());
       writeRef(c.replyTo(), out);
@@ -136,6 +156,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     } else if (o instanceof CreatePartitions c) {
       writeString(c.name(), out);
       out.writeInt(c.totalCount());
+      writeAssignment(c.replicas(), out);
       out.writeBoolean(c.validateOnly());
       writeRef(c.replyTo(), out);
     } else if (o instanceof ReplaceTopicConfigs c) {
@@ -148,6 +169,9 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       writeRef(c.replyTo(), out);
     } else if (o instanceof RegisterBroker c) {
       writeBroker(c.broker(), out);
+      writeRef(c.replyTo(), out);
+    } else if (o instanceof EnsureOffsetsTopic c) {
+      out.writeInt(c.partitions());
       writeRef(c.replyTo(), out);
     } else if (o instanceof TopicDone r) {
       writeTopic(r.topic(), out);
@@ -172,19 +196,28 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
         yield switch (format) {
           case STATE_FORMAT_V1 -> readState(in, STATE_FORMAT_V1);
           case STATE_FORMAT_V2 -> readState(in, STATE_FORMAT_V2);
+          case STATE_FORMAT_V3 -> readState(in, STATE_FORMAT_V3);
           // written by a newer version: refuse rather than misread (a downgrade is not supported)
           default -> throw new IOException("unknown metadata state format " + format);
         };
       }
-      case CREATE_TOPIC -> new CreateTopic(readString(in), in.readInt(), readConfigs(in), in.readBoolean(), readRef(in));
+      case CREATE_TOPIC -> new CreateTopic(readString(in), in.readInt(), in.readInt(), readAssignment(in), readConfigs(in),
+          in.readBoolean(), readRef(in));
+      case CREATE_TOPIC_V1 -> new CreateTopic(readString(in), in.readInt(), 1, List.of(), readConfigs(in), in.readBoolean(), readRef(in));
       case DELETE_TOPIC -> new DeleteTopic(readString(in), readRef(in));
-      case CREATE_PARTITIONS -> new CreatePartitions(readString(in), in.readInt(), in.readBoolean(), readRef(in));
+      case CREATE_PARTITIONS -> new CreatePartitions(readString(in), in.readInt(), readAssignment(in), in.readBoolean(), readRef(in));
+      case CREATE_PARTITIONS_V1 -> new CreatePartitions(readString(in), in.readInt(), List.of(), in.readBoolean(), readRef(in));
       case REPLACE_CONFIGS -> new ReplaceTopicConfigs(readString(in), readConfigs(in), in.readBoolean(), readRef(in));
       case ALLOCATE_PIDS -> new AllocateProducerIds(in.readInt(), readRef(in));
-      case REGISTER_BROKER -> new RegisterBroker(readBroker(in), readRef(in));
-      case TOPIC_DONE -> new TopicDone(readTopic(in, STATE_FORMAT_V2), readState(in, STATE_FORMAT_V2));
-      case PIDS_ALLOCATED -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V2));
-      case BROKER_REGISTERED -> new BrokerRegistered(readState(in, STATE_FORMAT_V2));
+      case REGISTER_BROKER -> new RegisterBroker(readBroker(in, STATE_FORMAT_V3), readRef(in));
+      case REGISTER_BROKER_V1 -> new RegisterBroker(readBroker(in, STATE_FORMAT_V2), readRef(in));
+      case ENSURE_OFFSETS_TOPIC -> new EnsureOffsetsTopic(in.readInt(), readRef(in));
+      case TOPIC_DONE -> new TopicDone(readTopic(in, STATE_FORMAT_V3), readState(in, STATE_FORMAT_V3));
+      case PIDS_ALLOCATED -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V3));
+      case BROKER_REGISTERED -> new BrokerRegistered(readState(in, STATE_FORMAT_V3));
+      case TOPIC_DONE_V2 -> new TopicDone(readTopic(in, STATE_FORMAT_V2), readState(in, STATE_FORMAT_V2));
+      case PIDS_ALLOCATED_V2 -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V2));
+      case BROKER_REGISTERED_V2 -> new BrokerRegistered(readState(in, STATE_FORMAT_V2));
       case TOPIC_DONE_V1 -> new TopicDone(readTopic(in, STATE_FORMAT_V1), readState(in, STATE_FORMAT_V1));
       case PIDS_ALLOCATED_V1 -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V1));
       case BROKER_REGISTERED_V1 -> new BrokerRegistered(readState(in, STATE_FORMAT_V1));
@@ -195,35 +228,49 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
 
   // ---- values ----
 
+  /** The current format (3). */
   private static void writeState(MetadataState s, DataOutputStream out) throws IOException {
     out.writeLong(s.version());
+    out.writeInt(s.controllerEpoch());
     writeString(s.clusterId(), out);
     out.writeLong(s.nextProducerId());
-    var topics = new TreeMap<>(s.topics());
-    out.writeInt(topics.size());
-    for (TopicInfo t : topics.values()) writeTopic(t, out);
+    writeTopics(s.topics(), out);
     var brokers = new TreeMap<>(s.brokers());
     out.writeInt(brokers.size());
     for (BrokerInfo b : brokers.values()) writeBroker(b, out);
+    writeTopics(s.internalTopics(), out);
   }
 
   private static MetadataState readState(DataInputStream in, byte format) throws IOException {
     long version = in.readLong();
+    int controllerEpoch = format >= STATE_FORMAT_V3 ? in.readInt() : 0;
     String clusterId = readString(in);
     long nextProducerId = in.readLong();
-    int topicCount = in.readInt();
-    var topics = new HashMap<String, TopicInfo>();
-    for (int i = 0; i < topicCount; i++) {
-      TopicInfo t = readTopic(in, format);
-      topics.put(t.name(), t);
-    }
+    Map<String, TopicInfo> topics = readTopics(in, format);
     int brokerCount = in.readInt();
     var brokers = new HashMap<Integer, BrokerInfo>();
     for (int i = 0; i < brokerCount; i++) {
-      BrokerInfo b = readBroker(in);
+      BrokerInfo b = readBroker(in, format);
       brokers.put(b.nodeId(), b);
     }
-    return new MetadataState(version, clusterId, nextProducerId, topics, brokers);
+    Map<String, TopicInfo> internal = format >= STATE_FORMAT_V3 ? readTopics(in, format) : Map.of();
+    return new MetadataState(version, controllerEpoch, clusterId, nextProducerId, topics, brokers, internal);
+  }
+
+  private static void writeTopics(Map<String, TopicInfo> topics, DataOutputStream out) throws IOException {
+    var sorted = new TreeMap<>(topics);
+    out.writeInt(sorted.size());
+    for (TopicInfo t : sorted.values()) writeTopic(t, out);
+  }
+
+  private static Map<String, TopicInfo> readTopics(DataInputStream in, byte format) throws IOException {
+    int count = in.readInt();
+    var topics = new HashMap<String, TopicInfo>();
+    for (int i = 0; i < count; i++) {
+      TopicInfo t = readTopic(in, format);
+      topics.put(t.name(), t);
+    }
+    return topics;
   }
 
   private static void writeTopic(TopicInfo t, DataOutputStream out) throws IOException {
@@ -232,29 +279,78 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     out.writeLong(t.topicId().getLeastSignificantBits());
     out.writeInt(t.partitionCount());
     writeConfigs(t.configs(), out);
-    for (int epoch : t.leaderEpochs()) out.writeInt(epoch);
+    for (PartitionInfo p : t.partitions()) {
+      writeInts(p.replicas(), out);
+      out.writeInt(p.leader());
+      out.writeInt(p.leaderEpoch());
+    }
   }
 
-  /** A topic in state {@code format}; format 1 had no leader epochs, which start at 0. */
+  /**
+   * A topic in state {@code format}. Formats 1 and 2 had no assignments: their partitions have no replicas and no
+   * leader until a node adopts them (see MetadataChanges.registerBroker); format 1 had no leader epochs either.
+   */
   private static TopicInfo readTopic(DataInputStream in, byte format) throws IOException {
     String name = readString(in);
     var id = new Uuid(in.readLong(), in.readLong());
-    int partitions = in.readInt();
+    int count = in.readInt();
     Map<String, String> configs = readConfigs(in);
-    if (format == STATE_FORMAT_V1) return TopicInfo.created(name, id, partitions, configs);
-    var epochs = new ArrayList<Integer>(partitions);
-    for (int i = 0; i < partitions; i++) epochs.add(in.readInt());
-    return new TopicInfo(name, id, partitions, configs, epochs);
+    if (count < 0 || (format >= STATE_FORMAT_V3 && count * 12L > in.available())) {
+      throw new IOException("partition count " + count + " exceeds the message");
+    }
+    var partitions = new ArrayList<PartitionInfo>(count);
+    for (int i = 0; i < count; i++) {
+      if (format >= STATE_FORMAT_V3) {
+        partitions.add(new PartitionInfo(readInts(in), in.readInt(), in.readInt()));
+      } else {
+        int epoch = format == STATE_FORMAT_V2 ? in.readInt() : 0;
+        partitions.add(new PartitionInfo(List.of(), PartitionInfo.NO_LEADER, epoch));
+      }
+    }
+    return new TopicInfo(name, id, configs, partitions);
   }
 
   private static void writeBroker(BrokerInfo b, DataOutputStream out) throws IOException {
     out.writeInt(b.nodeId());
     writeString(b.host(), out);
     out.writeInt(b.port());
+    writeString(b.rack(), out);
+    writeString(b.clusterAddress(), out);
   }
 
-  private static BrokerInfo readBroker(DataInputStream in) throws IOException {
-    return new BrokerInfo(in.readInt(), readString(in), in.readInt());
+  /** Formats 1 and 2 had neither rack nor cluster address. */
+  private static BrokerInfo readBroker(DataInputStream in, byte format) throws IOException {
+    int id = in.readInt();
+    String host = readString(in);
+    int port = in.readInt();
+    if (format < STATE_FORMAT_V3) return new BrokerInfo(id, host, port);
+    return new BrokerInfo(id, host, port, readString(in), readString(in));
+  }
+
+  private static void writeAssignment(List<List<Integer>> replicas, DataOutputStream out) throws IOException {
+    out.writeInt(replicas.size());
+    for (List<Integer> r : replicas) writeInts(r, out);
+  }
+
+  private static List<List<Integer>> readAssignment(DataInputStream in) throws IOException {
+    int count = in.readInt();
+    if (count < 0 || count > in.available()) throw new IOException("assignment of " + count + " partitions exceeds the message");
+    var replicas = new ArrayList<List<Integer>>(count);
+    for (int i = 0; i < count; i++) replicas.add(readInts(in));
+    return replicas;
+  }
+
+  private static void writeInts(List<Integer> ints, DataOutputStream out) throws IOException {
+    out.writeInt(ints.size());
+    for (int i : ints) out.writeInt(i);
+  }
+
+  private static List<Integer> readInts(DataInputStream in) throws IOException {
+    int count = in.readInt();
+    if (count < 0 || count * 4L > in.available()) throw new IOException("list of " + count + " ints exceeds the message");
+    var ints = new ArrayList<Integer>(count);
+    for (int i = 0; i < count; i++) ints.add(in.readInt());
+    return ints;
   }
 
   private static void writeConfigs(Map<String, String> configs, DataOutputStream out) throws IOException {

@@ -1,6 +1,7 @@
 package io.tributary.metadata;
 
 import akka.Done;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
@@ -20,13 +21,39 @@ public interface MetadataService {
   /** The newest image this node has seen. Never null (empty topics before the first load). */
   MetadataImage current();
 
-  /** Creates a topic with a fresh random topic id. Config keys/values are validated by the caller. */
-  CompletionStage<TopicInfo> createTopic(String name, int partitions, Map<String, String> configs, boolean validateOnly);
+  /**
+   * Creates a topic with a fresh random topic id: {@code replicas} gives each partition's replicas, or is empty and
+   * the Controller places {@code partitions} partitions of {@code replicationFactor} replicas over the live nodes.
+   * Config keys/values are validated by the caller.
+   */
+  CompletionStage<TopicInfo> createTopic(String name, int partitions, int replicationFactor, List<List<Integer>> replicas,
+                                         Map<String, String> configs, boolean validateOnly);
+
+  /** A topic of {@code partitions} single-replica partitions spread over the live nodes. */
+  default CompletionStage<TopicInfo> createTopic(String name, int partitions, Map<String, String> configs, boolean validateOnly) {
+    return createTopic(name, partitions, 1, List.of(), configs, validateOnly);
+  }
 
   CompletionStage<TopicInfo> deleteTopic(String name);
 
-  /** Grows the partition count to {@code totalCount} (InvalidPartitionsException when not larger). */
-  CompletionStage<TopicInfo> createPartitions(String name, int totalCount, boolean validateOnly);
+  /**
+   * Grows the partition count to {@code totalCount} (InvalidPartitionsException when not larger); {@code replicas}
+   * places the new partitions, or is empty and the Controller spreads them over the live nodes.
+   */
+  CompletionStage<TopicInfo> createPartitions(String name, int totalCount, List<List<Integer>> replicas, boolean validateOnly);
+
+  default CompletionStage<TopicInfo> createPartitions(String name, int totalCount, boolean validateOnly) {
+    return createPartitions(name, totalCount, List.of(), validateOnly);
+  }
+
+  /** The offsets topic, created over the live nodes on first use; its partition leaders coordinate groups. */
+  CompletionStage<TopicInfo> ensureOffsetsTopic(int partitions);
+
+  /** The registered nodes that are live now (Up cluster members this node reaches), by node id. */
+  Map<Integer, BrokerInfo> liveBrokers();
+
+  /** The node id of the node hosting the Controller (the oldest member), or -1 when not known. */
+  int controllerId();
 
   /** Replaces the topic's whole override map (the caller computed it from the incremental ops). */
   CompletionStage<TopicInfo> replaceTopicConfigs(String name, Map<String, String> configs, boolean validateOnly);

@@ -10,8 +10,8 @@ import akka.cluster.ddata.typed.javadsl.ReplicatorSettings;
 
 /**
  * How the state lives in Distributed Data: one {@link LWWRegister} under {@link #KEY}, whose
- * timestamp is the state's version (so the newest version wins any merge, whatever the clocks
- * say), in a Replicator of its own that keeps {@link #KEY} durable (LMDB).
+ * timestamp is the state's stamp, controller epoch then version (so the newest state wins any merge, whatever
+ * the clocks say, and a stale Controller's write never wins over its successor's), in a Replicator of its own that keeps {@link #KEY} durable (LMDB).
  */
 final class MetadataStore {
 
@@ -23,7 +23,7 @@ final class MetadataStore {
   /** Actor name of the metadata Replicator: {@code /system/tributaryMetadataReplicator} on every node. */
   static final String REPLICATOR_NAME = "tributaryMetadataReplicator";
 
-  private static final LWWRegister.Clock<MetadataState> VERSION_CLOCK = (currentTimestamp, state) -> state.version();
+  private static final LWWRegister.Clock<MetadataState> VERSION_CLOCK = (currentTimestamp, state) -> state.stamp();
 
   private MetadataStore() {}
 
@@ -34,8 +34,8 @@ final class MetadataStore {
   /** The register holding {@code next}; refuses (the Update fails) when it already holds that version or a newer one. */
   static LWWRegister<MetadataState> advance(LWWRegister<MetadataState> register, SelfUniqueAddress self, MetadataState next) {
     if (!next.isNewerThan(register.getValue())) {
-      throw new IllegalStateException(
-          "Metadata version " + register.getValue().version() + " already stored; refusing version " + next.version());
+      throw new IllegalStateException("Metadata epoch " + register.getValue().controllerEpoch() + " version "
+          + register.getValue().version() + " already stored; refusing epoch " + next.controllerEpoch() + " version " + next.version());
     }
     return register.withValue(self, next, VERSION_CLOCK);
   }

@@ -1,48 +1,76 @@
 package io.tributary.metadata;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.Uuid;
 
 /**
- * A topic as the cluster knows it: name, id, partition count, its config overrides (Kafka names) and each
- * partition's leader epoch. The epoch grows with every leader change, as in Kafka (KRaft), where a broker that
- * restarts is fenced and elected again: clients compare it with their cached metadata (Fetch and ListOffsets
- * answer FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH) and batches are stamped with it. Immutable.
+ * A topic as the cluster knows it: name, id, its config overrides (Kafka names) and each partition's assignment
+ * ({@link PartitionInfo}: replicas, leader, leader epoch). Immutable.
  */
-public record TopicInfo(String name, Uuid topicId, int partitionCount, Map<String, String> configs, List<Integer> leaderEpochs) {
+public record TopicInfo(String name, Uuid topicId, Map<String, String> configs, List<PartitionInfo> partitions) {
   public TopicInfo {
     configs = Map.copyOf(configs);
-    leaderEpochs = List.copyOf(leaderEpochs);
-    if (leaderEpochs.size() != partitionCount) {
-      throw new IllegalArgumentException(name + ": " + leaderEpochs.size() + " leader epochs for " + partitionCount + " partitions");
-    }
+    partitions = List.copyOf(partitions);
   }
 
-  /** A new topic: every partition at leader epoch 0. */
-  public static TopicInfo created(String name, Uuid topicId, int partitionCount, Map<String, String> configs) {
-    return new TopicInfo(name, topicId, partitionCount, configs, Collections.nCopies(partitionCount, 0));
+  /** A new topic whose partition {@code i} is on {@code replicas.get(i)}, each led by its first replica at epoch 0. */
+  public static TopicInfo created(String name, Uuid topicId, Map<String, String> configs, List<List<Integer>> replicas) {
+    return new TopicInfo(name, topicId, configs, replicas.stream().map(PartitionInfo::assigned).toList());
+  }
+
+  public int partitionCount() {
+    return partitions.size();
+  }
+
+  public PartitionInfo partition(int partition) {
+    return partitions.get(partition);
+  }
+
+  public int leader(int partition) {
+    return partitions.get(partition).leader();
   }
 
   public int leaderEpoch(int partition) {
-    return leaderEpochs.get(partition);
+    return partitions.get(partition).leaderEpoch();
   }
 
-  /** Grown to {@code count} partitions; the new ones start at leader epoch 0. */
-  TopicInfo withPartitionCount(int count) {
-    var epochs = new ArrayList<>(leaderEpochs);
-    while (epochs.size() < count) epochs.add(0);
-    return new TopicInfo(name, topicId, count, configs, epochs);
+  public List<Integer> replicas(int partition) {
+    return partitions.get(partition).replicas();
+  }
+
+  /** The replication factor: the replica count of partition 0 (all partitions have the same). */
+  public int replicationFactor() {
+    return partitions.isEmpty() ? 0 : partitions.get(0).replicas().size();
+  }
+
+  /** Grown by partitions on {@code replicas} (one list per new partition), each new one at leader epoch 0. */
+  TopicInfo withNewPartitions(List<List<Integer>> replicas) {
+    var grown = new ArrayList<>(partitions);
+    replicas.forEach(r -> grown.add(PartitionInfo.assigned(r)));
+    return new TopicInfo(name, topicId, configs, grown);
   }
 
   TopicInfo withConfigs(Map<String, String> replaced) {
-    return new TopicInfo(name, topicId, partitionCount, replaced, leaderEpochs);
+    return new TopicInfo(name, topicId, replaced, partitions);
   }
 
-  /** Every partition's leader elected again (its node registered anew): each epoch one higher. */
-  TopicInfo withLeadersReelected() {
-    return new TopicInfo(name, topicId, partitionCount, configs, leaderEpochs.stream().map(e -> e + 1).toList());
+  /**
+   * Node {@code nodeId} registered anew (it restarted): the partitions it leads, and those without a leader (stored
+   * before assignments existed), are led by it again, each at a higher leader epoch. The same instance if none.
+   */
+  TopicInfo withLeaderReelected(int nodeId) {
+    boolean any = false;
+    var next = new ArrayList<PartitionInfo>(partitions.size());
+    for (PartitionInfo p : partitions) {
+      if (p.leader() == nodeId || p.leader() == PartitionInfo.NO_LEADER) {
+        next.add(p.reelected(nodeId));
+        any = true;
+      } else {
+        next.add(p);
+      }
+    }
+    return any ? new TopicInfo(name, topicId, configs, next) : this;
   }
 }

@@ -14,6 +14,7 @@ import io.tributary.group.CommittedOffsetsView;
 import io.tributary.group.GroupCoordinator;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.ClusterMetadataService;
+import io.tributary.metadata.ClusterView;
 import io.tributary.ops.NodeMetrics;
 import io.tributary.ops.OpsServer;
 import io.tributary.ops.OpsSettings;
@@ -129,10 +130,10 @@ public final class BrokerNode implements AutoCloseable {
 
     var io = system.dispatchers().lookup(DispatcherSelector.fromConfig("tributary.io-dispatcher"));
     var logDefaults = LogConfig.fromConfig(system.settings().config().getConfig("tributary.log"));
-    var partitions = new Partitions(system, metadata, settings.dataDir(), logDefaults, io, settings.partition(), channels);
+    var partitions = new Partitions(system, settings.nodeId(), metadata, settings.dataDir(), logDefaults, io, settings.partition(), channels);
     partitions.start();
     if (ops != null) ops.reportOfflinePartitions(partitions::offlinePartitions);
-    var groups = GroupCoordinator.start(system, metadata);
+    var groups = GroupCoordinator.start(system, metadata, settings.nodeId());
 
     var registry = new ApiRegistry();
     BrokerMetrics brokerMetrics = metrics == null ? BrokerMetrics.NONE : metrics;
@@ -145,7 +146,9 @@ public final class BrokerNode implements AutoCloseable {
     var server = join(KafkaServer.bind(system, settings.kafka(), dispatcher).toCompletableFuture(), timeoutMs, "Kafka listener");
     String host = settings.advertisedHost().isEmpty() ? server.localAddress().getHostString() : settings.advertisedHost();
     int port = settings.advertisedPort() == 0 ? server.localAddress().getPort() : settings.advertisedPort();
-    join(metadata.registerBroker(new BrokerInfo(settings.nodeId(), host, port)).toCompletableFuture(), timeoutMs, "broker registration");
+    // refused (DUPLICATE_BROKER_REGISTRATION) while a live node at another cluster address has this node id
+    var self = new BrokerInfo(settings.nodeId(), host, port, settings.rack(), ClusterView.selfAddress(system));
+    join(metadata.registerBroker(self).toCompletableFuture(), timeoutMs, "broker registration");
 
     var node = new BrokerNode(system, settings, server, partitions, metadata, groups, lock, ops, metrics);
     node.registerShutdownTasks();

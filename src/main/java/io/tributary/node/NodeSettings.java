@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /** The node's settings, read once from the {@code tributary} config section. Immutable. */
-public record NodeSettings(int nodeId, Path dataDir, Duration shutdownDrainTimeout, Duration startupTimeout,
+public record NodeSettings(int nodeId, String rack, Path dataDir, Duration shutdownDrainTimeout, Duration startupTimeout,
                            Duration terminationTimeout, KafkaServer.Settings kafka, String advertisedHost,
                            int advertisedPort, boolean autoCreateTopics, int defaultPartitions,
                            Partitions.Settings partition, FetchSessions.Settings fetchSessions, int producerIdBlockSize) {
@@ -28,6 +28,7 @@ public record NodeSettings(int nodeId, Path dataDir, Duration shutdownDrainTimeo
         kafka.getInt("listen-backlog"));
     return new NodeSettings(
         node.getInt("id"),
+        node.getString("rack").isBlank() ? null : node.getString("rack"),
         Path.of(node.getString("data-dir")).toAbsolutePath().normalize(),
         node.getDuration("shutdown-drain-timeout"),
         node.getDuration("startup-timeout"),

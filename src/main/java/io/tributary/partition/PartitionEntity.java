@@ -13,7 +13,9 @@ import akka.cluster.sharding.typed.ShardingMessageExtractor;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.actor.NoSerializationVerificationNeeded;
 import io.tributary.concurrent.Failures;
+import io.tributary.metadata.NodePinnedAllocation;
 import io.tributary.metadata.TopicInfo;
 import io.tributary.storage.LogConfig;
 import io.tributary.storage.Directories;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
@@ -42,45 +45,60 @@ public final class PartitionEntity {
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "partition");
 
+  /** Every message the entity receives; those that may come through sharding have a serializer (PartitionSerializer). */
   public sealed interface Command {}
 
-  /** Replies with the partition's handle once its log is open. */
+  /**
+   * Opens the partition's log (if it is not open) and answers {@link Opened} once its handle is in this node's
+   * {@link Partitions}: the handle itself never travels in a message.
+   */
   public record Open(ActorRef<OpenReply> replyTo) implements Command {}
 
   /** The topic was deleted (or recreated with another id): delete the log and stop. */
   public record Delete() implements Command {}
 
-  /** The topic's config changed. */
-  public record ApplyConfig(LogConfig config) implements Command {}
+  /** The topic's config changed: apply what metadata now says. */
+  public record ConfigChanged() implements Command {}
 
   /** Sent by sharding to stop the entity (passivation, rebalance, shutdown). */
   public enum Stop implements Command { INSTANCE }
 
-  private enum Tick implements Command { CHECK_IDLE, CHECK_RETENTION }
+  private enum Tick implements Command, NoSerializationVerificationNeeded { CHECK_IDLE, CHECK_RETENTION }
 
-  private record LogOpened(PartitionHandle handle) implements Command {}
+  private record LogOpened(PartitionHandle handle) implements Command, NoSerializationVerificationNeeded {}
 
-  private record LogOpenFailed(Throwable cause) implements Command {}
+  private record LogOpenFailed(Throwable cause) implements Command, NoSerializationVerificationNeeded {}
 
-  private record Closed(Throwable failure) implements Command {}
+  private record Closed(Throwable failure) implements Command, NoSerializationVerificationNeeded {}
 
   public sealed interface OpenReply {}
 
-  public record Opened(PartitionHandle handle) implements OpenReply {}
+  /** The log of this incarnation of the topic ({@code topicId}) is open, its handle registered on the entity's node. */
+  public record Opened(Uuid topicId) implements OpenReply {}
 
-  public record OpenFailed(Errors error, String message) implements OpenReply {
+  public record OpenFailed(short errorCode, String message) implements OpenReply {
+    static OpenFailed of(Errors error, String message) {
+      return new OpenFailed(error.code(), message);
+    }
+
     public ApiException exception() {
-      return error.exception(message);
+      return Errors.forCode(errorCode).exception(message);
     }
   }
 
-  public static String entityId(TopicPartition tp) {
-    return tp.topic() + "/" + tp.partition();
+  /**
+   * The entity of {@code tp} on node {@code nodeId} ({@code orders/3@2}): the node is part of the id, so that
+   * {@link NodePinnedAllocation} starts it on that node, next to its files, and a partition led by another node is
+   * another entity.
+   */
+  public static String entityId(TopicPartition tp, int nodeId) {
+    return NodePinnedAllocation.shardId(tp.topic() + "/" + tp.partition(), nodeId);
   }
 
   static TopicPartition topicPartition(String entityId) {
-    int slash = entityId.lastIndexOf('/');
-    return new TopicPartition(entityId.substring(0, slash), Integer.parseInt(entityId.substring(slash + 1)));
+    String key = NodePinnedAllocation.keyOf(entityId);
+    int slash = key.lastIndexOf('/');
+    return new TopicPartition(key.substring(0, slash), Integer.parseInt(key.substring(slash + 1)));
   }
 
   /** Registers the entity type with sharding on this node. */
@@ -88,6 +106,7 @@ public final class PartitionEntity {
     ClusterSharding.get(system).init(
         Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), ctx.getShard(), partitions))
             .withMessageExtractor(new OneShardPerPartition())
+            .withAllocationStrategy(new NodePinnedAllocation(system))
             .withStopMessage(Stop.INSTANCE)
             // the entity passivates itself: its reads and writes bypass sharding once it has handed out its handle
             .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
@@ -132,7 +151,7 @@ public final class PartitionEntity {
         })
         .onMessage(LogOpenFailed.class, m -> {
           ctx.getLog().error("Could not open the log of {}", tp, m.cause());
-          var reply = new OpenFailed(Errors.KAFKA_STORAGE_ERROR, "Could not open the log of " + tp + ": " + m.cause().getMessage());
+          var reply = OpenFailed.of(Errors.KAFKA_STORAGE_ERROR, "Could not open the log of " + tp + ": " + m.cause().getMessage());
           stash.forEach(c -> { if (c instanceof Open o) o.replyTo().tell(reply); });
           return Behaviors.stopped();
         })
@@ -167,7 +186,7 @@ public final class PartitionEntity {
 
   /** The topic or partition does not exist (any more): answer so and stop. */
   private Behavior<Command> unknown() {
-    var reply = new OpenFailed(Errors.UNKNOWN_TOPIC_OR_PARTITION, new UnknownTopicOrPartitionException(
+    var reply = OpenFailed.of(Errors.UNKNOWN_TOPIC_OR_PARTITION, new UnknownTopicOrPartitionException(
         "This server does not host this topic-partition.").getMessage());
     ctx.getSelf().tell(Stop.INSTANCE);
     return Behaviors.receive(Command.class)
@@ -183,7 +202,7 @@ public final class PartitionEntity {
   private Behavior<Command> active(PartitionHandle handle) {
     return Behaviors.receive(Command.class)
         .onMessage(Open.class, o -> {
-          o.replyTo().tell(new Opened(handle));
+          o.replyTo().tell(new Opened(handle.topicId()));
           return Behaviors.same();
         })
         .onMessageEquals(Tick.CHECK_IDLE, () -> {
@@ -198,8 +217,8 @@ public final class PartitionEntity {
           logFailure(handle.enforceRetention(), "Retention");
           return Behaviors.same();
         })
-        .onMessage(ApplyConfig.class, m -> {
-          logFailure(handle.updateConfig(m.config()), "Applying a changed topic config");
+        .onMessage(ConfigChanged.class, m -> {
+          applyConfig(handle);
           return Behaviors.same();
         })
         .onMessage(Stop.class, m -> closing(handle, false))
@@ -213,7 +232,7 @@ public final class PartitionEntity {
     return Behaviors.receive(Command.class)
         .onMessage(Open.class, o -> {
           // the shard buffers messages that arrive after passivation; these few raced it
-          o.replyTo().tell(new OpenFailed(Errors.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + " is being closed"));
+          o.replyTo().tell(OpenFailed.of(Errors.NOT_LEADER_OR_FOLLOWER, "Partition " + tp + " is being closed"));
           return Behaviors.same();
         })
         .onMessage(Closed.class, m -> {
@@ -224,6 +243,20 @@ public final class PartitionEntity {
         })
         .onAnyMessage(m -> Behaviors.same())
         .build();
+  }
+
+  /** The topic's config as metadata now has it; an invalid one (it was validated when set) is logged and ignored. */
+  private void applyConfig(PartitionHandle handle) {
+    var topic = partitions.metadata().current().topic(tp.topic()).filter(t -> t.topicId().equals(handle.topicId()));
+    if (topic.isEmpty()) return;
+    LogConfig config;
+    try {
+      config = partitions.logDefaults().withOverrides(topic.get().configs());
+    } catch (RuntimeException e) {
+      ctx.getLog().warn("Ignoring invalid config of topic {}: {}", tp.topic(), e.getMessage());
+      return;
+    }
+    logFailure(handle.updateConfig(config), "Applying a changed topic config");
   }
 
   /**
@@ -241,7 +274,7 @@ public final class PartitionEntity {
     });
   }
 
-  /** Shard id = entity id: each partition is its own shard, so it can be placed (and moved) alone. */
+  /** Shard id = entity id: each partition (on its node) is its own shard, placed alone. */
   static final class OneShardPerPartition extends ShardingMessageExtractor<ShardingEnvelope<Command>, Command> {
     @Override
     public String entityId(ShardingEnvelope<Command> envelope) {

@@ -30,7 +30,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +55,7 @@ public final class Partitions {
   private record Open(PartitionHandle handle, TopicInfo topic) {}
 
   private final ActorSystem<?> system;
+  private final int nodeId;
   private final MetadataService metadata;
   private final Path dataDir;
   private final LogConfig logDefaults;
@@ -74,9 +77,10 @@ public final class Partitions {
   private volatile boolean draining;
 
   /** {@code channels} opens the segment files ({@link FileChannelOpener#DEFAULT}: the file system's own). */
-  public Partitions(ActorSystem<?> system, MetadataService metadata, Path dataDir, LogConfig logDefaults,
+  public Partitions(ActorSystem<?> system, int nodeId, MetadataService metadata, Path dataDir, LogConfig logDefaults,
                     Executor io, Settings settings, FileChannelOpener channels) {
     this.system = system;
+    this.nodeId = nodeId;
     this.metadata = metadata;
     this.dataDir = dataDir;
     this.logDefaults = logDefaults;
@@ -94,8 +98,21 @@ public final class Partitions {
     metadata.subscribe(this::onMetadata);
   }
 
-  /** The open partition, starting it if needed; fails with the Kafka error of the reason it cannot be opened. */
+  /**
+   * The open partition, starting it if needed; fails with the Kafka error of the reason it cannot be opened:
+   * UNKNOWN_TOPIC_OR_PARTITION when metadata does not have it, NOT_LEADER_OR_FOLLOWER when another node leads it
+   * (clients then refresh their metadata and go to the leader; data requests are never proxied).
+   */
   public CompletionStage<PartitionHandle> handle(TopicPartition tp) {
+    TopicInfo topic = metadata.current().topics().get(tp.topic());
+    if (topic == null || tp.partition() < 0 || tp.partition() >= topic.partitionCount()) {
+      return CompletableFuture.failedFuture(new UnknownTopicOrPartitionException("This server does not host this topic-partition."));
+    }
+    int leader = topic.leader(tp.partition());
+    if (leader != nodeId) {
+      return CompletableFuture.failedFuture(new NotLeaderOrFollowerException(
+          "Node " + nodeId + " is not the leader of " + tp + "; its leader is node " + leader + "."));
+    }
     var down = offline.get(tp);
     if (down != null) {
       return CompletableFuture.failedFuture(new KafkaStorageException(
@@ -106,14 +123,19 @@ public final class Partitions {
       return CompletableFuture.completedFuture(o.handle());
     }
     return AkkaFutures.plain(ClusterSharding.get(system)
-        .entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp))
+        .entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp, nodeId))
         .<PartitionEntity.OpenReply>ask(PartitionEntity.Open::new, settings.askTimeout()), system.executionContext())
         .exceptionally(e -> {
           throw new TimeoutException("Partition " + tp + " did not open within " + settings.askTimeout(), Failures.unwrap(e));
         })
         .thenApply(reply -> {
-          if (reply instanceof PartitionEntity.Opened opened) return opened.handle();
-          throw ((PartitionEntity.OpenFailed) reply).exception();
+          if (reply instanceof PartitionEntity.OpenFailed failed) throw failed.exception();
+          var opened = (PartitionEntity.Opened) reply;
+          Open now = open.get(tp);
+          if (now == null || !now.handle().topicId().equals(opened.topicId())) {
+            throw new NotLeaderOrFollowerException("Partition " + tp + " is not open on node " + nodeId + ".");
+          }
+          return now.handle();
         });
   }
 
@@ -221,16 +243,12 @@ public final class Partitions {
     for (var o : open.values()) {
       var tp = o.handle().topicPartition();
       var now = image.topic(tp.topic());
-      var ref = sharding.entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp));
+      var ref = sharding.entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp, nodeId));
       if (now.isEmpty() || !now.get().topicId().equals(o.handle().topicId())) {
         ref.tell(new PartitionEntity.Delete());
       } else if (!now.get().configs().equals(o.topic().configs())) {
-        try {
-          ref.tell(new PartitionEntity.ApplyConfig(logDefaults.withOverrides(now.get().configs())));
-          open.computeIfPresent(tp, (k, v) -> new Open(v.handle(), now.get()));
-        } catch (RuntimeException e) {
-          log.warn("Ignoring invalid config of topic {}: {}", tp.topic(), e.getMessage());
-        }
+        ref.tell(new PartitionEntity.ConfigChanged());
+        open.computeIfPresent(tp, (k, v) -> new Open(v.handle(), now.get()));
       }
     }
     closedHighWatermarks.entrySet().removeIf(e -> image.topic(e.getKey().topic())

@@ -73,7 +73,9 @@ public final class CreatePartitionsHandler implements ApiHandler<CreatePartition
     } catch (ApiException e) {
       return CompletableFuture.completedFuture(result(name, Errors.forException(e), e.getMessage()));
     }
-    return AdminSupport.within(broker.metadata().createPartitions(name, topic.count(), validateOnly), timeoutMs)
+    List<List<Integer>> manual = topic.assignments() == null ? List.of()
+        : topic.assignments().stream().map(a -> List.copyOf(a.brokerIds())).toList();
+    return AdminSupport.within(broker.metadata().createPartitions(name, topic.count(), manual, validateOnly), timeoutMs)
         .handle((info, failure) -> {
           if (failure == null) return result(name, Errors.NONE, null);
           Throwable cause = Failures.unwrap(failure);

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
@@ -110,7 +111,11 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
     } catch (ApiException e) {
       return CompletableFuture.completedFuture(error(name, Errors.forException(e), e.getMessage()));
     }
-    return AdminSupport.within(broker.metadata().createTopic(name, partitions, creationConfigs, validateOnly), timeoutMs)
+    // manual assignments, in partition order; empty: the controller places the partitions over the live nodes
+    var manual = new TreeMap<Integer, List<Integer>>();
+    topic.assignments().forEach(a -> manual.put(a.partitionIndex(), List.copyOf(a.brokerIds())));
+    return AdminSupport.within(broker.metadata().createTopic(name, partitions, 1, List.copyOf(manual.values()),
+            creationConfigs, validateOnly), timeoutMs)
         .handle((created, failure) -> {
           if (failure != null) {
             Throwable cause = Failures.unwrap(failure);

@@ -52,11 +52,12 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
     }
     var image = broker.metadata().current();
     var brokers = new DescribeClusterResponseData.DescribeClusterBrokerCollection();
-    image.brokers().values().stream()
+    // the live nodes only: one that left or was downed drops out, as a fenced broker does in Kafka
+    broker.metadata().liveBrokers().values().stream()
         .sorted((a, b) -> Integer.compare(a.nodeId(), b.nodeId()))
         .forEach(b -> brokers.add(new DescribeClusterBroker()
-            .setBrokerId(b.nodeId()).setHost(b.host()).setPort(b.port()).setRack(null)));
-    int controllerId = image.brokers().keySet().stream().min(Integer::compare).orElse(-1);
+            .setBrokerId(b.nodeId()).setHost(b.host()).setPort(b.port()).setRack(b.rack())));
+    int controllerId = broker.metadata().controllerId();
     return done(new DescribeClusterResponseData()
         .setThrottleTimeMs(0)
         .setErrorCode(Errors.NONE.code())

@@ -16,8 +16,9 @@ import org.apache.kafka.common.requests.FindCoordinatorRequest;
  *
  * <ul>
  *   <li>key type GROUP (0; v0 has no key type): the node {@link GroupCoordinator#coordinatorFor}
- *       names, i.e. the node leading partition {@code abs(hash(group)) % 50} of the offsets topic
- *       (on one node: this node). COORDINATOR_NOT_AVAILABLE while no node is registered.
+ *       names, i.e. the node leading partition {@code abs(hash(group)) % 50} of the offsets topic,
+ *       which the first lookup creates over the live nodes. COORDINATOR_NOT_AVAILABLE while that
+ *       leader is not live.
  *   <li>TRANSACTION (1): COORDINATOR_NOT_AVAILABLE, what Kafka answers while its transaction state
  *       topic is not available. This broker has no transaction coordinator, so a transactional
  *       producer retries until its {@code max.block.ms} and fails with a TimeoutException.
@@ -48,31 +49,37 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
     if (keyType != GROUP && keyType != TRANSACTION && keyType != SHARE) {
       throw new InvalidRequestException("Unknown coordinator type received: " + keyType);
     }
-    MetadataImage image = broker.metadata().current();
-    var response = new FindCoordinatorResponseData().setThrottleTimeMs(0);
-    if (version < 4) {
-      var answer = coordinator(image, keyType, data.key());
-      response.setErrorCode(answer.error().code())
-          .setErrorMessage(answer.error().message())
-          .setNodeId(answer.node().id())
-          .setHost(answer.node().host())
-          .setPort(answer.node().port());
-    } else {
-      for (String key : data.coordinatorKeys()) {
-        var answer = coordinator(image, keyType, key);
-        response.coordinators().add(new Coordinator()
-            .setKey(key)
-            .setErrorCode(answer.error().code())
-            .setHost(answer.node().host())
+    // the offsets topic is created on the first group lookup, as Kafka does; the answer waits for it
+    boolean groups = keyType == GROUP;
+    CompletionStage<?> ready = groups ? broker.groups().offsetsTopic() : CompletableFuture.completedFuture(null);
+    return ready.handle((topic, error) -> {
+      MetadataImage image = broker.metadata().current();
+      var response = new FindCoordinatorResponseData().setThrottleTimeMs(0);
+      if (version < 4) {
+        var answer = coordinator(image, keyType, data.key());
+        response.setErrorCode(answer.error().code())
+            .setErrorMessage(answer.error().message())
             .setNodeId(answer.node().id())
-            .setPort(answer.node().port()));
+            .setHost(answer.node().host())
+            .setPort(answer.node().port());
+      } else {
+        for (String key : data.coordinatorKeys()) {
+          var answer = coordinator(image, keyType, key);
+          response.coordinators().add(new Coordinator()
+              .setKey(key)
+              .setErrorCode(answer.error().code())
+              .setHost(answer.node().host())
+              .setNodeId(answer.node().id())
+              .setPort(answer.node().port()));
+        }
       }
-    }
-    return CompletableFuture.completedFuture(response);
+      return response;
+    });
   }
 
   private record Answer(Errors error, Node node) {}
 
+  /** COORDINATOR_NOT_AVAILABLE for a group while the offsets topic does not exist or its partition's leader is not live. */
   private Answer coordinator(MetadataImage image, byte keyType, String key) {
     if (keyType == SHARE) return new Answer(Errors.INVALID_REQUEST, Node.noNode());
     if (keyType == TRANSACTION) return new Answer(Errors.COORDINATOR_NOT_AVAILABLE, Node.noNode());

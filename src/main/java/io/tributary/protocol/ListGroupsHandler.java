@@ -29,7 +29,7 @@ public final class ListGroupsHandler implements ApiHandler<ListGroupsRequest> {
     Set<String> states = version >= 4 && data.statesFilter() != null ? lower(data.statesFilter()) : Set.of();
     Set<String> types = version >= 5 && data.typesFilter() != null ? lower(data.typesFilter()) : Set.of();
     boolean classicWanted = types.isEmpty() || types.contains("classic");
-    return broker.groups().list(broker.nodeId()).thenApply(listing -> {
+    return broker.groups().list().thenApply(listing -> {
       var response = new ListGroupsResponseData()
           .setThrottleTimeMs(0)
           .setErrorCode(listing.complete() ? Errors.NONE.code() : Errors.COORDINATOR_LOAD_IN_PROGRESS.code());

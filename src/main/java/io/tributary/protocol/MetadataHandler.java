@@ -2,9 +2,11 @@ package io.tributary.protocol;
 
 import io.tributary.concurrent.Failures;
 import io.tributary.metadata.MetadataImage;
+import io.tributary.metadata.PartitionInfo;
 import io.tributary.metadata.TopicInfo;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.Uuid;
@@ -38,7 +40,8 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
     MetadataImage image = broker.metadata().current();
     boolean allTopics = data.topics() == null || (version == 0 && data.topics().isEmpty());
     if (allTopics) {
-      var topics = image.topics().values().stream().map(t -> topic(t, Errors.NONE)).toList();
+      Set<Integer> live = broker.metadata().liveBrokers().keySet();
+      var topics = image.topics().values().stream().map(t -> topic(t, Errors.NONE, live)).toList();
       return CompletableFuture.completedFuture(response(image, topics));
     }
     boolean mayCreate = broker.autoCreateTopics() && (version < 4 || data.allowAutoTopicCreation());
@@ -80,16 +83,27 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
   }
 
   private MetadataResponseTopic topic(TopicInfo t, Errors error) {
+    return topic(t, error, broker.metadata().liveBrokers().keySet());
+  }
+
+  /**
+   * A topic with each partition's assignment. A partition whose leader is not live has leader -1 and
+   * LEADER_NOT_AVAILABLE, and its replicas that are not live are listed offline, as Kafka shows them.
+   */
+  private MetadataResponseTopic topic(TopicInfo t, Errors error, Set<Integer> live) {
     var partitions = new ArrayList<MetadataResponsePartition>(t.partitionCount());
     for (int p = 0; p < t.partitionCount(); p++) {
+      PartitionInfo info = t.partition(p);
+      boolean leaderLive = live.contains(info.leader());
+      List<Integer> offline = info.replicas().stream().filter(r -> !live.contains(r)).toList();
       partitions.add(new MetadataResponsePartition()
-          .setErrorCode(Errors.NONE.code())
+          .setErrorCode(leaderLive ? Errors.NONE.code() : Errors.LEADER_NOT_AVAILABLE.code())
           .setPartitionIndex(p)
-          .setLeaderId(leaderOf(t, p))
-          .setLeaderEpoch(t.leaderEpoch(p))
-          .setReplicaNodes(List.of(leaderOf(t, p)))
-          .setIsrNodes(List.of(leaderOf(t, p)))
-          .setOfflineReplicas(List.of()));
+          .setLeaderId(leaderLive ? info.leader() : PartitionInfo.NO_LEADER)
+          .setLeaderEpoch(info.leaderEpoch())
+          .setReplicaNodes(info.replicas())
+          .setIsrNodes(leaderLive ? List.of(info.leader()) : List.of())
+          .setOfflineReplicas(offline));
     }
     return new MetadataResponseTopic()
         .setErrorCode(error.code())
@@ -98,11 +112,6 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
         .setIsInternal(false)
         .setPartitions(partitions)
         .setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
-  }
-
-  /** Single node: every partition is led by this node (its entity runs here). */
-  private int leaderOf(TopicInfo topic, int partition) {
-    return broker.nodeId();
   }
 
   private static MetadataResponseTopic unknown(String name, Uuid id, Errors error) {
@@ -115,21 +124,20 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
         .setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
   }
 
+  /** The live nodes (a node that left or was downed is not listed) and the node hosting the Controller. */
   private MetadataResponseData response(MetadataImage image, List<MetadataResponseTopic> topics) {
     var brokers = new MetadataResponseData.MetadataResponseBrokerCollection();
-    image.brokers().values().forEach(b -> brokers.add(new MetadataResponseBroker()
-        .setNodeId(b.nodeId()).setHost(b.host()).setPort(b.port()).setRack(null)));
+    broker.metadata().liveBrokers().values().stream()
+        .sorted((a, b) -> Integer.compare(a.nodeId(), b.nodeId()))
+        .forEach(b -> brokers.add(new MetadataResponseBroker()
+            .setNodeId(b.nodeId()).setHost(b.host()).setPort(b.port()).setRack(b.rack())));
     var response = new MetadataResponseData()
         .setThrottleTimeMs(0)
         .setBrokers(brokers)
         .setClusterId(image.clusterId())
-        .setControllerId(controllerId(image))
+        .setControllerId(broker.metadata().controllerId())
         .setClusterAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
     response.topics().addAll(topics);
     return response;
-  }
-
-  private int controllerId(MetadataImage image) {
-    return image.brokers().keySet().stream().min(Integer::compare).orElse(broker.nodeId());
   }
 }

@@ -42,6 +42,7 @@ class GroupJournalTest {
             akka.actor.provider = cluster
             akka.remote.artery.canonical.hostname = "127.0.0.1"
             akka.remote.artery.canonical.port = 0
+            akka.cluster.roles = ["node-1"]
             akka.cluster.jmx.multi-mbeans-in-same-jvm = on
             akka.actor.serialize-messages = on
             akka.loglevel = INFO
@@ -54,7 +55,7 @@ class GroupJournalTest {
   }
 
   private static <R> R ask(ActorTestKit kit, String groupId, Function<akka.actor.typed.ActorRef<R>, Command> command) throws Exception {
-    var ref = ClusterSharding.get(kit.system()).entityRefFor(GroupEntity.ENTITY_KEY, groupId);
+    var ref = ClusterSharding.get(kit.system()).entityRefFor(GroupEntity.ENTITY_KEY, GroupEntity.entityId(groupId, 1));
     return ref.ask(command::apply, Duration.ofSeconds(20)).toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
@@ -62,7 +63,7 @@ class GroupJournalTest {
     var kit = ActorTestKit.create("group-journal", config);
     var cluster = Cluster.get(kit.system());
     cluster.manager().tell(new Join(cluster.selfMember().address()));
-    GroupEntity.init(kit.system());
+    GroupEntity.init(kit.system(), 50);
     return kit;
   }
 

@@ -40,6 +40,7 @@ class ClusterMetadataServiceTest {
     system = MetadataTestNodes.start("ClusterMetadataServiceTest", dataDir.resolve("__metadata"));
     metadata = ClusterMetadataService.start(system);
     await(metadata.ready());
+    MetadataTestNodes.registerSelf(metadata, system, 1);
   }
 
   @AfterAll
@@ -73,7 +74,9 @@ class ClusterMetadataServiceTest {
     TopicInfo created = await(metadata.createTopic("lifecycle", 2, Map.of(), false));
 
     TopicInfo grown = await(metadata.createPartitions("lifecycle", 5, false));
-    assertEquals(TopicInfo.created("lifecycle", created.topicId(), 5, Map.of()), grown);
+    assertEquals(5, grown.partitionCount());
+    assertEquals(created.partitions(), grown.partitions().subList(0, 2), "the existing partitions stay where they are");
+    assertEquals(created.topicId(), grown.topicId());
     assertEquals(grown, metadata.current().topic("lifecycle").orElseThrow());
 
     TopicInfo configured = await(metadata.replaceTopicConfigs("lifecycle", Map.of("cleanup.policy", "compact"), false));

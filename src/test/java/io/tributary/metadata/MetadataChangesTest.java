@@ -17,6 +17,8 @@ import io.tributary.metadata.Controller.TopicDone;
 import io.tributary.metadata.MetadataChanges.Outcome;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
@@ -24,10 +26,24 @@ import org.junit.jupiter.api.Test;
 /** The Controller's rules without actors (replyTo is irrelevant to them). */
 class MetadataChangesTest {
 
-  private final MetadataState initial = MetadataState.initial("cluster-1");
+  private static final BrokerInfo NODE_1 = new BrokerInfo(1, "localhost", 9092, null, "akka://tributary@n1:25520");
+  /** Node 1 is live. */
+  private static final MetadataChanges.Membership LIVE = new MetadataChanges.Membership(
+      Set.of(NODE_1.clusterAddress()), new Random(7));
+
+  /** A new cluster with node 1 registered (a topic needs a live node to be placed on). */
+  private final MetadataState initial = MetadataState.initial("cluster-1").withBroker(NODE_1);
+
+  private static Outcome decide(MetadataState state, Controller.Request request) {
+    return MetadataChanges.decide(state, request, LIVE);
+  }
+
+  private static List<Integer> epochs(MetadataState s, String topic) {
+    return s.topics().get(topic).partitions().stream().map(PartitionInfo::leaderEpoch).toList();
+  }
 
   private MetadataState withTopic(String name, int partitions) {
-    Outcome o = MetadataChanges.decide(initial, new CreateTopic(name, partitions, Map.of("cleanup.policy", "compact"), false, null));
+    Outcome o = decide(initial, new CreateTopic(name, partitions, 1, List.of(), Map.of("cleanup.policy", "compact"), false, null));
     return o.next();
   }
 
@@ -40,9 +56,9 @@ class MetadataChangesTest {
 
   @Test
   void createTopicAddsATopicWithAFreshIdAndBumpsTheVersion() {
-    Outcome o = MetadataChanges.decide(initial, new CreateTopic("orders", 3, Map.of("retention.ms", "1000"), false, null));
+    Outcome o = decide(initial, new CreateTopic("orders", 3, 1, List.of(), Map.of("retention.ms", "1000"), false, null));
     TopicInfo topic = ((TopicDone) o.reply()).topic();
-    assertEquals(2, o.next().version());
+    assertEquals(initial.version() + 1, o.next().version());
     assertEquals(topic, o.next().topics().get("orders"));
     assertEquals(3, topic.partitionCount());
     assertEquals(Map.of("retention.ms", "1000"), topic.configs());
@@ -54,41 +70,41 @@ class MetadataChangesTest {
   @Test
   void createTopicErrors() {
     MetadataState s = withTopic("orders", 3);
-    assertRejected(MetadataChanges.decide(s, new CreateTopic("orders", 1, Map.of(), false, null)),
+    assertRejected(decide(s, new CreateTopic("orders", 1, 1, List.of(), Map.of(), false, null)),
         s, Errors.TOPIC_ALREADY_EXISTS, "Topic 'orders' already exists.");
-    assertRejected(MetadataChanges.decide(s, new CreateTopic("bad name!", 1, Map.of(), false, null)),
+    assertRejected(decide(s, new CreateTopic("bad name!", 1, 1, List.of(), Map.of(), false, null)),
         s, Errors.INVALID_TOPIC_EXCEPTION, null);
-    assertRejected(MetadataChanges.decide(s, new CreateTopic("", 1, Map.of(), false, null)),
+    assertRejected(decide(s, new CreateTopic("", 1, 1, List.of(), Map.of(), false, null)),
         s, Errors.INVALID_TOPIC_EXCEPTION, null);
-    assertRejected(MetadataChanges.decide(s, new CreateTopic("..", 1, Map.of(), false, null)),
+    assertRejected(decide(s, new CreateTopic("..", 1, 1, List.of(), Map.of(), false, null)),
         s, Errors.INVALID_TOPIC_EXCEPTION, null);
-    assertRejected(MetadataChanges.decide(s, new CreateTopic("x".repeat(250), 1, Map.of(), false, null)),
+    assertRejected(decide(s, new CreateTopic("x".repeat(250), 1, 1, List.of(), Map.of(), false, null)),
         s, Errors.INVALID_TOPIC_EXCEPTION, null);
-    assertRejected(MetadataChanges.decide(s, new CreateTopic("new", 0, Map.of(), false, null)),
+    assertRejected(decide(s, new CreateTopic("new", 0, 1, List.of(), Map.of(), false, null)),
         s, Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
-    assertRejected(MetadataChanges.decide(s, new CreateTopic("new", -1, Map.of(), false, null)),
+    assertRejected(decide(s, new CreateTopic("new", -1, 1, List.of(), Map.of(), false, null)),
         s, Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
   }
 
   @Test
   void createTopicRejectsNamesCollidingModuloDotAndUnderscore() {
     MetadataState s = withTopic("a.b", 1);
-    assertRejected(MetadataChanges.decide(s, new CreateTopic("a_b", 1, Map.of(), false, null)),
+    assertRejected(decide(s, new CreateTopic("a_b", 1, 1, List.of(), Map.of(), false, null)),
         s, Errors.INVALID_TOPIC_EXCEPTION, "Topic 'a_b' collides with existing topic: a.b");
   }
 
   @Test
   void validateOnlyReturnsTheWouldBeTopicAndChangesNothing() {
-    Outcome o = MetadataChanges.decide(initial, new CreateTopic("orders", 5, Map.of(), true, null));
+    Outcome o = decide(initial, new CreateTopic("orders", 5, 1, List.of(), Map.of(), true, null));
     assertSame(initial, o.next());
     assertEquals(5, ((TopicDone) o.reply()).topic().partitionCount());
 
     MetadataState s = withTopic("orders", 3);
-    Outcome grown = MetadataChanges.decide(s, new CreatePartitions("orders", 7, true, null));
+    Outcome grown = decide(s, new CreatePartitions("orders", 7, List.of(), true, null));
     assertSame(s, grown.next());
     assertEquals(7, ((TopicDone) grown.reply()).topic().partitionCount());
 
-    Outcome configs = MetadataChanges.decide(s, new ReplaceTopicConfigs("orders", Map.of("a", "b"), true, null));
+    Outcome configs = decide(s, new ReplaceTopicConfigs("orders", Map.of("a", "b"), true, null));
     assertSame(s, configs.next());
     assertEquals(Map.of("a", "b"), ((TopicDone) configs.reply()).topic().configs());
   }
@@ -96,7 +112,7 @@ class MetadataChangesTest {
   @Test
   void createPartitionsGrowsAndKeepsIdAndConfigs() {
     MetadataState s = withTopic("orders", 3);
-    Outcome o = MetadataChanges.decide(s, new CreatePartitions("orders", 5, false, null));
+    Outcome o = decide(s, new CreatePartitions("orders", 5, List.of(), false, null));
     TopicInfo before = s.topics().get("orders");
     TopicInfo after = o.next().topics().get("orders");
     assertEquals(5, after.partitionCount());
@@ -107,59 +123,59 @@ class MetadataChangesTest {
   @Test
   void createPartitionsErrorsUseKafkasWording() {
     MetadataState s = withTopic("orders", 3);
-    assertRejected(MetadataChanges.decide(s, new CreatePartitions("orders", 2, false, null)),
+    assertRejected(decide(s, new CreatePartitions("orders", 2, List.of(), false, null)),
         s, Errors.INVALID_PARTITIONS, "Topic currently has 3 partitions, which is higher than the requested 2.");
-    assertRejected(MetadataChanges.decide(s, new CreatePartitions("orders", 3, false, null)),
+    assertRejected(decide(s, new CreatePartitions("orders", 3, List.of(), false, null)),
         s, Errors.INVALID_PARTITIONS, "Topic already has 3 partitions.");
-    assertRejected(MetadataChanges.decide(s, new CreatePartitions("nope", 4, false, null)),
+    assertRejected(decide(s, new CreatePartitions("nope", 4, List.of(), false, null)),
         s, Errors.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition.");
   }
 
   @Test
   void deleteAndReplaceConfigsOfUnknownTopicsAreRejected() {
-    assertRejected(MetadataChanges.decide(initial, new DeleteTopic("nope", null)),
+    assertRejected(decide(initial, new DeleteTopic("nope", null)),
         initial, Errors.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition.");
-    assertRejected(MetadataChanges.decide(initial, new ReplaceTopicConfigs("nope", Map.of(), false, null)),
+    assertRejected(decide(initial, new ReplaceTopicConfigs("nope", Map.of(), false, null)),
         initial, Errors.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition.");
   }
 
   @Test
   void replaceConfigsReplacesTheWholeMapAndSameConfigsWriteNothing() {
     MetadataState s = withTopic("orders", 3);
-    Outcome o = MetadataChanges.decide(s, new ReplaceTopicConfigs("orders", Map.of("retention.ms", "5"), false, null));
+    Outcome o = decide(s, new ReplaceTopicConfigs("orders", Map.of("retention.ms", "5"), false, null));
     assertEquals(Map.of("retention.ms", "5"), o.next().topics().get("orders").configs());
-    Outcome same = MetadataChanges.decide(o.next(), new ReplaceTopicConfigs("orders", Map.of("retention.ms", "5"), false, null));
+    Outcome same = decide(o.next(), new ReplaceTopicConfigs("orders", Map.of("retention.ms", "5"), false, null));
     assertSame(o.next(), same.next());
   }
 
   @Test
   void producerIdBlocksFollowEachOther() {
-    Outcome first = MetadataChanges.decide(initial, new AllocateProducerIds(1000, null));
-    Outcome second = MetadataChanges.decide(first.next(), new AllocateProducerIds(10, null));
+    Outcome first = decide(initial, new AllocateProducerIds(1000, null));
+    Outcome second = decide(first.next(), new AllocateProducerIds(10, null));
     assertEquals(0, ((ProducerIdsAllocated) first.reply()).firstId());
     assertEquals(1000, ((ProducerIdsAllocated) second.reply()).firstId());
     assertEquals(1010, second.next().nextProducerId());
-    assertRejected(MetadataChanges.decide(initial, new AllocateProducerIds(0, null)), initial, Errors.INVALID_REQUEST, null);
-    MetadataState almostFull = new MetadataState(5, "c", Long.MAX_VALUE - 5, Map.of(), Map.of());
-    assertRejected(MetadataChanges.decide(almostFull, new AllocateProducerIds(10, null)), almostFull, Errors.UNKNOWN_SERVER_ERROR, null);
+    assertRejected(decide(initial, new AllocateProducerIds(0, null)), initial, Errors.INVALID_REQUEST, null);
+    MetadataState almostFull = new MetadataState(5, 1, "c", Long.MAX_VALUE - 5, Map.of(), Map.of(), Map.of());
+    assertRejected(decide(almostFull, new AllocateProducerIds(10, null)), almostFull, Errors.UNKNOWN_SERVER_ERROR, null);
   }
 
   @Test
   void everyRegistrationOfABrokerElectsItsLeadersAgain() {
-    var broker = new BrokerInfo(1, "localhost", 9092);
-    MetadataState withTopic = MetadataChanges.decide(initial, new CreateTopic("t", 2, Map.of(), false, null)).next();
-    assertEquals(List.of(0, 0), withTopic.topics().get("t").leaderEpochs());
-    Outcome o = MetadataChanges.decide(withTopic, new RegisterBroker(broker, null));
+    var broker = NODE_1;
+    MetadataState withTopic = decide(initial, new CreateTopic("t", 2, 1, List.of(), Map.of(), false, null)).next();
+    assertEquals(List.of(0, 0), epochs(withTopic, "t"));
+    Outcome o = decide(withTopic, new RegisterBroker(broker, null));
     assertEquals(Map.of(1, broker), o.next().brokers());
-    assertEquals(List.of(1, 1), o.next().topics().get("t").leaderEpochs());
+    assertEquals(List.of(1, 1), epochs(o.next(), "t"));
     // the same node restarted: a new registration, a new election
-    Outcome again = MetadataChanges.decide(o.next(), new RegisterBroker(broker, null));
+    Outcome again = decide(o.next(), new RegisterBroker(broker, null));
     assertTrue(again.next().isNewerThan(o.next()));
-    assertEquals(List.of(2, 2), again.next().topics().get("t").leaderEpochs());
-    Outcome moved = MetadataChanges.decide(again.next(), new RegisterBroker(new BrokerInfo(1, "otherhost", 9092), null));
+    assertEquals(List.of(2, 2), epochs(again.next(), "t"));
+    Outcome moved = decide(again.next(), new RegisterBroker(new BrokerInfo(1, "otherhost", 9092, null, NODE_1.clusterAddress()), null));
     assertEquals("otherhost", moved.next().brokers().get(1).host());
     // partitions added later start at epoch 0
-    var grown = MetadataChanges.decide(moved.next(), new CreatePartitions("t", 3, false, null)).next();
-    assertEquals(List.of(3, 3, 0), grown.topics().get("t").leaderEpochs());
+    var grown = decide(moved.next(), new CreatePartitions("t", 3, List.of(), false, null)).next();
+    assertEquals(List.of(3, 3, 0), epochs(grown, "t"));
   }
 }

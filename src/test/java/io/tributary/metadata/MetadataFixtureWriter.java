@@ -5,7 +5,9 @@ import akka.actor.ExtendedActorSystem;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.Uuid;
 
@@ -13,19 +15,20 @@ import org.apache.kafka.common.Uuid;
  * Test utility, not shipped: writes the serialized bytes of the durable {@link MetadataState} and of
  * the Controller's replies (which cross nodes during a rolling upgrade) with the serializer as it
  * is, one file {@code <manifest>.<case>.bin} each, into the directory given as the first argument.
- * The files in src/test/resources/fixtures/metadata were written by the serializer of commit 07cf452
+ * The files in src/test/resources/fixtures/metadata were written by the serializer of commit 07cf452 (state
+ * format 1; this writer now writes the current format)
  * and are read by {@link MetadataFixtureTest}; never regenerate them over old ones.
  */
 public final class MetadataFixtureWriter {
   private MetadataFixtureWriter() {}
 
-  static final TopicInfo ORDERS = TopicInfo.created("orders", new Uuid(0x0123456789abcdefL, 0x0fedcba987654321L), 12,
-      Map.of("cleanup.policy", "compact", "retention.ms", "-1"));
-  static final TopicInfo UNICODE = TopicInfo.created("t\u00e9st_\u6f22", new Uuid(1L, 2L), 1, Map.of());
+  static final TopicInfo ORDERS = TopicInfo.created("orders", new Uuid(0x0123456789abcdefL, 0x0fedcba987654321L),
+      Map.of("cleanup.policy", "compact", "retention.ms", "-1"), Collections.nCopies(12, List.of(1)));
+  static final TopicInfo UNICODE = TopicInfo.created("t\u00e9st_\u6f22", new Uuid(1L, 2L), Map.of(), List.of(List.of(2)));
 
   static MetadataState state() {
-    return new MetadataState(42, "cluster-abc", 1_000_000_000_123L, Map.of(ORDERS.name(), ORDERS, UNICODE.name(), UNICODE),
-        Map.of(1, new BrokerInfo(1, "10.0.0.1", 9092), 2, new BrokerInfo(2, "broker-2.example", 19092)));
+    return new MetadataState(42, 1, "cluster-abc", 1_000_000_000_123L, Map.of(ORDERS.name(), ORDERS, UNICODE.name(), UNICODE),
+        Map.of(1, new BrokerInfo(1, "10.0.0.1", 9092), 2, new BrokerInfo(2, "broker-2.example", 19092)), Map.of());
   }
 
   static Map<String, Object> values() {

@@ -43,12 +43,19 @@ class MetadataSerializerTest {
 
   static MetadataState state() {
     // distinct leader epochs per partition, so a reader that mixes them up fails
-    var orders = new TopicInfo("orders", Uuid.randomUuid(), 12, Map.of("cleanup.policy", "compact", "retention.ms", "-1"),
-        List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, Integer.MAX_VALUE));
-    var unicode = TopicInfo.created("t\u00e9st_\u6f22", Uuid.randomUuid(), 1, Map.of());
-    return new MetadataState(42, Uuid.randomUuid().toString(), 1_000_000_000_123L,
+    // distinct replicas, leaders and epochs per partition, so a reader that mixes them up fails
+    var partitions = new java.util.ArrayList<PartitionInfo>();
+    for (int p = 0; p < 12; p++) {
+      partitions.add(new PartitionInfo(List.of(p % 3 + 1, (p + 1) % 3 + 1), p % 3 + 1, p == 11 ? Integer.MAX_VALUE : p));
+    }
+    var orders = new TopicInfo("orders", Uuid.randomUuid(), Map.of("cleanup.policy", "compact", "retention.ms", "-1"), partitions);
+    var unicode = TopicInfo.created("t\u00e9st_\u6f22", Uuid.randomUuid(), Map.of(), List.of(List.of(2)));
+    var offsets = TopicInfo.created(MetadataImage.OFFSETS_TOPIC, Uuid.randomUuid(), Map.of(), List.of(List.of(1), List.of(2)));
+    return new MetadataState(42, 7, Uuid.randomUuid().toString(), 1_000_000_000_123L,
         Map.of(orders.name(), orders, unicode.name(), unicode),
-        Map.of(1, new BrokerInfo(1, "10.0.0.1", 9092), 2, new BrokerInfo(2, "broker-2.example", 19092)));
+        Map.of(1, new BrokerInfo(1, "10.0.0.1", 9092, "rack-a", "akka://tributary@10.0.0.1:25520"),
+            2, new BrokerInfo(2, "broker-2.example", 19092)),
+        Map.of(offsets.name(), offsets));
   }
 
   static Stream<Object> messages() {
@@ -57,12 +64,16 @@ class MetadataSerializerTest {
     return Stream.of(
         state,
         MetadataState.EMPTY,
-        new Controller.CreateTopic("orders", 3, Map.of("retention.ms", "1000"), true, ref),
+        new Controller.CreateTopic("orders", 3, 1, List.of(), Map.of("retention.ms", "1000"), true, ref),
+        new Controller.CreateTopic("manual", -1, -1, List.of(List.of(1, 2), List.of(2, 3)), Map.of(), false, ref),
+        new Controller.EnsureOffsetsTopic(50, ref),
         new Controller.DeleteTopic("orders", ref),
-        new Controller.CreatePartitions("orders", 7, false, ref),
+        new Controller.CreatePartitions("orders", 7, List.of(), false, ref),
+        new Controller.CreatePartitions("orders", 9, List.of(List.of(3), List.of(1)), true, ref),
         new Controller.ReplaceTopicConfigs("orders", Map.of("segment.bytes", "1024", "k", ""), false, ref),
         new Controller.AllocateProducerIds(1000, ref),
         new Controller.RegisterBroker(new BrokerInfo(3, "host", 9093), ref),
+        new Controller.RegisterBroker(new BrokerInfo(4, "host", 9094, "rack-b", "akka://tributary@host:25521"), ref),
         new Controller.TopicDone(state.topics().get("orders"), state),
         new Controller.ProducerIdsAllocated(5000, state),
         new Controller.BrokerRegistered(state),
@@ -91,6 +102,6 @@ class MetadataSerializerTest {
     @SuppressWarnings("unchecked")
     var back = (LWWRegister<MetadataState>) serialization.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, register)).get();
     assertEquals(register.getValue(), back.getValue());
-    assertEquals(42, back.timestamp());
+    assertEquals(((long) 7 << 32) | 42, back.timestamp(), "controller epoch, then version");
   }
 }

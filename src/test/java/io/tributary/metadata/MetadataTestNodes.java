@@ -82,4 +82,10 @@ final class MetadataTestNodes {
       throw new AssertionError("not completed within " + DEADLINE, e);
     }
   }
+
+  /** Registers {@code system}'s node as broker {@code nodeId} at its cluster address, so that topics can be placed on it. */
+  static void registerSelf(ClusterMetadataService metadata, ActorSystem<?> system, int nodeId) {
+    var self = new BrokerInfo(nodeId, "127.0.0.1", 9090 + nodeId, null, ClusterView.selfAddress(system));
+    metadata.registerBroker(self).toCompletableFuture().orTimeout(DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).join();
+  }
 }

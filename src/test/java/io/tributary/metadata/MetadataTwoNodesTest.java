@@ -50,6 +50,8 @@ class MetadataTwoNodesTest {
     second = MetadataTestNodes.join(first, dataDir.resolve("node2"));
     ClusterMetadataService two = ClusterMetadataService.start(second);
     assertEquals(clusterId, await(two.ready()).clusterId());
+    MetadataTestNodes.registerSelf(one, first, 1);
+    MetadataTestNodes.registerSelf(two, second, 2);
 
     // asked on the second node, served by the Controller on the first (the oldest)
     TopicInfo orders = await(two.createTopic("orders", 4, Map.of("retention.ms", "1000"), false));
