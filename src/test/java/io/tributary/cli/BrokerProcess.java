@@ -31,20 +31,25 @@ final class BrokerProcess implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private final Process process;
+  private final int kafkaPort;
   private final int httpPort;
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
   private final Deque<String> tail = new ArrayDeque<>();
 
-  private BrokerProcess(Process process, int httpPort, Path logFile) {
+  private BrokerProcess(Process process, int kafkaPort, int httpPort, Path logFile) {
     this.process = process;
+    this.kafkaPort = kafkaPort;
     this.httpPort = httpPort;
     var pump = new Thread(() -> pump(logFile), "broker-process-" + process.pid());
     pump.setDaemon(true);
     pump.start();
   }
 
-  /** Starts {@code broker ARGS} with {@code env} added to this JVM's environment; {@code httpPort} is where the test finds its HTTP server. */
-  static BrokerProcess start(Path logFile, Map<String, String> env, List<String> jvmOptions, int httpPort,
+  /**
+   * Starts {@code broker ARGS} with {@code env} added to this JVM's environment; {@code kafkaPort} and {@code httpPort}
+   * are where the test finds its listeners (the ports that ARGS or env give it).
+   */
+  static BrokerProcess start(Path logFile, Map<String, String> env, List<String> jvmOptions, int kafkaPort, int httpPort,
                              String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -54,7 +59,7 @@ final class BrokerProcess implements AutoCloseable {
     cmd.addAll(List.of(args));
     var builder = new ProcessBuilder(cmd).directory(logFile.getParent().toFile()).redirectErrorStream(true);
     builder.environment().putAll(env);
-    return new BrokerProcess(builder.start(), httpPort, logFile);
+    return new BrokerProcess(builder.start(), kafkaPort, httpPort, logFile);
   }
 
   static int freePort() throws IOException {
@@ -104,6 +109,10 @@ final class BrokerProcess implements AutoCloseable {
       throw new AssertionError("broker " + process.pid() + " still running after " + timeout + "; last output:\n" + tail());
     }
     return process.exitValue();
+  }
+
+  String bootstrapServers() {
+    return "127.0.0.1:" + kafkaPort;
   }
 
   boolean isAlive() {

@@ -8,10 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.ops.PrometheusText;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,12 +34,13 @@ class BrokerProcessTest {
   @Test
   void configuredOnlyThroughTheEnvironmentAndStoppedGracefullyBySigterm() throws Exception {
     int http = BrokerProcess.freePort();
+    int kafka = BrokerProcess.freePort();
     Map<String, String> env = Map.of("TRIBUTARY_NODE_ID", "7", "TRIBUTARY_HOST", "127.0.0.1",
-        "TRIBUTARY_PORT", Integer.toString(BrokerProcess.freePort()), "TRIBUTARY_ADVERTISED_HOST", "localhost",
+        "TRIBUTARY_PORT", Integer.toString(kafka), "TRIBUTARY_ADVERTISED_HOST", "localhost",
         "TRIBUTARY_CLUSTER_HOST", "127.0.0.1", "TRIBUTARY_CLUSTER_PORT", Integer.toString(BrokerProcess.freePort()),
         "TRIBUTARY_SEED_NODES", "", "TRIBUTARY_DATA_DIR", dir.resolve("data").toString(),
         "TRIBUTARY_HTTP_PORT", Integer.toString(http));
-    try (var broker = BrokerProcess.start(dir.resolve("env.log"), env, List.of(), http, "--config", emptyConfig())) {
+    try (var broker = BrokerProcess.start(dir.resolve("env.log"), env, List.of(), kafka, http, "--config", emptyConfig())) {
       broker.awaitReady(START);
       assertTrue(broker.tail().contains("Tributary node 7 ready"), broker.tail());
       assertTrue(broker.tail().contains("(advertised localhost:"), broker.tail());
@@ -67,8 +71,8 @@ class BrokerProcessTest {
     }
     String seeds = "127.0.0.1:" + clusterA + ",127.0.0.1:" + clusterB;
     // quick failure detection and downing, so that the test waits seconds, not the production margins
-    List<String> fastDowning = List.of("-Dakka.cluster.failure-detector.acceptable-heartbeat-pause=2s",
-        "-Dakka.cluster.split-brain-resolver.stable-after=4s");
+    List<String> fastDowning = List.of("-Dtributary.cluster.acceptable-heartbeat-pause=2s",
+        "-Dtributary.cluster.downing-stable-after=4s");
     int httpA = BrokerProcess.freePort();
     int httpB = BrokerProcess.freePort();
     try (var a = node(1, clusterA, seeds, httpA, fastDowning); var b = nodeLater(2, clusterB, seeds, httpB, fastDowning, a)) {
@@ -78,6 +82,7 @@ class BrokerProcessTest {
           .until(() -> metrics(a), m -> m.value("tributary_cluster_members", "status", "Up") == 2);
       assertEquals(0, both.value("tributary_cluster_unreachable_members"));
       assertEquals(200, b.get("/health").statusCode());
+      partitionsAreSpreadAndLedWhereDescribeSays(a, b);
 
       b.signal("STOP");
       await("node 1 to see node 2 unreachable").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
@@ -97,6 +102,31 @@ class BrokerProcessTest {
     }
   }
 
+  /**
+   * A topic of 4 partitions created through node 1 and described through node 2: {@code topics describe} names each
+   * partition's leader, two on each node (round-robin), and each node's {@code tributary_partitions_led} agrees.
+   */
+  private static void partitionsAreSpreadAndLedWhereDescribeSays(BrokerProcess a, BrokerProcess b) throws Exception {
+    var created = CliTest.raw("topics", "create", "spread", "--partitions", "4", "--bootstrap-server", a.bootstrapServers());
+    assertEquals(0, created.exit(), created.err());
+    var described = CliTest.raw("topics", "describe", "spread", "--bootstrap-server", b.bootstrapServers());
+    assertEquals(0, described.exit(), described.err());
+    Map<Integer, Integer> led = new HashMap<>();
+    var line = Pattern.compile("\tTopic: spread\tPartition: (\\d)\tLeader: (\\d+)\tReplicas: (\\d+)\tIsr: (\\d+)");
+    for (String l : described.lines()) {
+      var m = line.matcher(l);
+      if (!m.matches()) continue;
+      assertEquals(m.group(2), m.group(3), "one replica, the leader: " + l);
+      assertEquals(m.group(2), m.group(4), "in sync: " + l);
+      led.merge(Integer.parseInt(m.group(2)), 1, Integer::sum);
+    }
+    assertEquals(Map.of(1, 2, 2, 2), led, described.out());
+    for (var node : List.of(a, b)) {
+      await("each node's gauge of the partitions it leads").atMost(Duration.ofSeconds(30))
+          .until(() -> metrics(node).value("tributary_partitions_led") == 2);
+    }
+  }
+
   /** Node 1 first: until the second seed is up it is not an Up member, so /health is DOWN. Then node 2. */
   private BrokerProcess nodeLater(int id, int clusterPort, String seeds, int http, List<String> jvm, BrokerProcess first)
       throws Exception {
@@ -108,8 +138,9 @@ class BrokerProcessTest {
   }
 
   private BrokerProcess node(int id, int clusterPort, String seeds, int http, List<String> jvm) throws Exception {
-    return BrokerProcess.start(dir.resolve("node-" + id + ".log"), Map.of(), jvm, http, "--config", emptyConfig(),
-        "--node-id", Integer.toString(id), "--host", "127.0.0.1", "--port", Integer.toString(BrokerProcess.freePort()),
+    int kafka = BrokerProcess.freePort();
+    return BrokerProcess.start(dir.resolve("node-" + id + ".log"), Map.of(), jvm, kafka, http, "--config", emptyConfig(),
+        "--node-id", Integer.toString(id), "--host", "127.0.0.1", "--port", Integer.toString(kafka),
         "--cluster-host", "127.0.0.1", "--cluster-port", Integer.toString(clusterPort), "--seed-nodes", seeds,
         "--data-dir", dir.resolve("data-" + id).toString(), "--http-port", Integer.toString(http));
   }
@@ -121,6 +152,6 @@ class BrokerProcessTest {
   }
 
   private String emptyConfig() throws Exception {
-    return java.nio.file.Files.writeString(dir.resolve("empty.conf"), "").toString();
+    return Files.writeString(dir.resolve("empty.conf"), "").toString();
   }
 }

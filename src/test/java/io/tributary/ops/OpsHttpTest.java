@@ -142,6 +142,18 @@ class OpsHttpTest {
   }
 
   @Test
+  void partitionsLedCountsWhatTheAdminClientSeesThisNodeLead() throws Exception {
+    createTopic("led-a", 3);
+    createTopic("led-b", 2);
+    var described = admin.describeTopics(admin.listTopics().names().get()).allTopicNames().get();
+    long ledHere = described.values().stream().flatMap(d -> d.partitions().stream())
+        .filter(p -> p.leader() != null && p.leader().id() == node.settings().nodeId()).count();
+    assertTrue(ledHere >= 5, "a single node leads every partition: " + described);
+    await("the gauge to count the new topics' partitions").atMost(WAIT)
+        .until(() -> scrape().value("tributary_partitions_led") == ledHere);
+  }
+
+  @Test
   void recordsApiRoundTripsBinaryKeysValuesAndHeaders() throws Exception {
     createTopic("http-t", 2);
     byte[] key = {0, 1, 2, (byte) 0xff, (byte) 0x80};
