@@ -23,13 +23,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "broker", mixinStandardHelpOptions = true, description = {
     "Start a Tributary node in the foreground.",
     "Each option also has an environment variable (in brackets). An option wins over its variable, a variable"
-        + " over the --config file."})
+        + " over the --config file."},
+    footer = {"Exit status: that of the signal after SIGTERM or SIGINT (a graceful stop); 1 the node could not start;"
+        + " 2 bad usage; 3 the cluster downed this node or removed it (start it again: it rejoins on its data directory)."})
 final class BrokerCommand implements Callable<Integer> {
 
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--config", description = "HOCON file with settings (default: conf/application.conf if present).")
+  @Option(names = "--config", paramLabel = "FILE", description = "HOCON file with settings (default: conf/application.conf if present).")
   File configFile;
 
   @Option(names = "--node-id", paramLabel = "N", description = "Broker id, unique in the cluster [TRIBUTARY_NODE_ID] (default: 1).")
