@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
  *
  * Exit codes: 0 success; 1 the cluster refused the request or could not be reached (unknown topic
  * or group, timeout, ...); 2 bad usage (unknown option, missing argument, bad value); 130
- * interrupted. Errors are one line on stderr, never a stack trace.
+ * interrupted; 3 ({@code broker}) the cluster downed or removed the node ({@link BrokerExit}). Errors are one
+ * line on stderr, never a stack trace.
  */
 @Command(name = "tributary", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "A Kafka-protocol message broker on Akka, and the tools to operate it.",

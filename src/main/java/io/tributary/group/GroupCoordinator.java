@@ -43,10 +43,10 @@ import org.slf4j.LoggerFactory;
  * the {@link GroupRegistry} of group ids kept in step with group creation and deletion, and the
  * removal of a deleted topic's offsets from every group. Thread-safe.
  *
- * <p>Coordinator placement follows Kafka: group G belongs to partition {@code abs(hash(G)) %
- * tributary.group.offsets.topic.num.partitions} of the (virtual) offsets topic, and that partition to the live node at index {@code partition %
- * nodes} of the nodes sorted by id. Cluster sharding routes a command to the group's entity
- * wherever it runs, so any node can serve a group; the rule only spreads the clients.
+ * <p>Coordinator placement follows Kafka: group G belongs to partition {@code abs(hash(G)) % partitions} of the
+ * offsets topic ({@code __consumer_offsets}, an internal topic of the metadata created over the live nodes on the
+ * first lookup), and the leader of that partition coordinates it. Its entity runs on that node only (the journal is
+ * on that node's disk); a group request that reaches another node gets NOT_COORDINATOR.
  *
  * <p>Registry consistency on this node: a request that may create a group (JoinGroup,
  * OffsetCommit) counts itself in flight for that group, then adds the id to the registry (durably)
@@ -267,7 +267,11 @@ public final class GroupCoordinator {
 
   /** The ListGroups lines of the existing groups this node coordinates; the flag is false when some group did not answer. */
   public CompletionStage<Listing> list() {
-    return offsetsTopic().thenCombine(registry.groupIds(), (topic, ids) -> ids).thenCompose(ids -> {
+    // no offsets topic yet: no group has been looked up, so this node coordinates none (listing does not create it)
+    if (metadata.current().offsetsTopic().isEmpty()) {
+      return CompletableFuture.completedFuture(new Listing(List.of(), true));
+    }
+    return registry.groupIds().thenCompose(ids -> {
       MetadataImage image = metadata.current();
       var asks = new ArrayList<CompletableFuture<ListedGroup>>();
       for (String id : ids) {

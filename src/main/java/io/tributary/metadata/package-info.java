@@ -26,19 +26,25 @@
  * <h2>Decisions</h2>
  *
  * <ul>
- *   <li>On start the Controller reads with ReadMajority and, when a majority does not answer
- *       within {@code read-timeout}, from its local (durable) replica. A singleton hand-over
- *       therefore usually costs one {@code read-timeout}: the leaving node still counts towards
- *       the majority until it is removed. Every acknowledged change was written to a majority, so
- *       the new oldest node has it.
- *   <li>A write that is not confirmed by a majority in time is kept (it is stored locally and
- *       spreads by gossip) and the caller gets REQUEST_TIMED_OUT, as Kafka does for a request
- *       that may still complete. Producer ids of such a block are never handed out again.
+ *   <li>On start the Controller reads with ReadMajority only, retrying until a majority answers (never from
+ *       its local replica alone), then takes over: it writes the state with the next controller epoch to a
+ *       majority before serving. States are ordered by (controller epoch, version), which is also the register's
+ *       timestamp, so a write a stale Controller made alone can never win over its successor's; a Controller that
+ *       sees a newer state than its own steps down and reloads.
+ *   <li>A write that is not confirmed by a majority in time gets REQUEST_TIMED_OUT (it is stored locally and may
+ *       still take effect once a majority reads it, as Kafka's answer says); the Controller then reloads from a
+ *       majority instead of serving from it. Producer ids of such a block are never handed out again.
+ *   <li>Every partition has replicas, a leader and a leader epoch ({@link io.tributary.metadata.PartitionInfo}),
+ *       placed over the live nodes by {@link io.tributary.metadata.ReplicaPlacement} as Kafka does. A node is
+ *       live while it is an Up, reachable cluster member ({@link io.tributary.metadata.ClusterView}); its
+ *       registration carries its cluster address, and a node id a live node at another address holds is refused.
+ *   <li>{@link io.tributary.metadata.NodePinnedAllocation} places sharded entities whose ids end in {@code @node}
+ *       on that node and never rebalances them: partitions and groups keep their data on their node's disk.
  *   <li>Producer ids start at 0 and are handed out in blocks; the block is durable before the
  *       reply.
  *   <li>Partition count {@code < 1} is rejected; resolving Kafka's "-1 = broker default" is the
  *       caller's job, as is validating config keys and values. A null config value is dropped.
- *   <li>Registering an identical broker again is a no-op (no new version).
+ *   <li>Every registration of a node (each start) elects its partitions again: their leader epochs grow.
  *   <li>{@code subscribe} delivers the current image at once (if loaded), then every newer one in
  *       version order, under a lock: listeners must be quick and must not block on this service.
  * </ul>

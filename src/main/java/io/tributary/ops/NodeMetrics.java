@@ -19,6 +19,7 @@ import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.tributary.group.CommittedOffsetsView;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.MetadataService;
+import io.tributary.metadata.TopicInfo;
 import io.tributary.partition.PartitionHandle;
 import io.tributary.partition.Partitions;
 import io.tributary.protocol.BrokerMetrics;
@@ -74,8 +75,10 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
   private final int opensPerScrape;
   private final long retryFailedOpenNanos;
   private volatile IntSupplier connections = () -> 0;
+  private final int nodeId;
 
   public NodeMetrics(ActorSystem<?> system, int nodeId, boolean jvm) {
+    this.nodeId = nodeId;
     registry.config().commonTags("node", Integer.toString(nodeId));
     int maxId = 0;
     for (ApiKeys api : ApiKeys.values()) maxId = Math.max(maxId, api.id);
@@ -112,8 +115,9 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
       Gauge.builder("tributary.cluster.members", cluster, c -> countMembers(c, status))
           .tag("status", status).description("Akka cluster members by status, as this node sees them").register(registry);
     }
-    Gauge.builder("tributary.cluster.members.unreachable", cluster, c -> c.state().getUnreachable().size())
-        .description("Cluster members this node's failure detector marks unreachable").register(registry);
+    Gauge.builder("tributary.cluster.unreachable.members", cluster, c -> c.state().getUnreachable().size())
+        .description("Cluster members that some member's failure detector marks unreachable, as this node sees them")
+        .register(registry);
     if (jvm) {
       new JvmMemoryMetrics().bindTo(registry);
       gc = new JvmGcMetrics();
@@ -145,6 +149,20 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
     Gauge.builder("tributary.partitions.offline", partitions, p -> p.offlinePartitions().size())
         .description("Partitions a failed write or fsync took offline since the node started (KAFKA_STORAGE_ERROR)")
         .register(registry);
+    Gauge.builder("tributary.partitions.led", metadata, m -> partitionsLed(m.current(), nodeId))
+        .description("Partitions of topics (not of the internal offsets topic) whose leader is this node, in its metadata")
+        .register(registry);
+  }
+
+  /** How many partitions of {@code image}'s topics {@code nodeId} leads. */
+  static int partitionsLed(MetadataImage image, int nodeId) {
+    int led = 0;
+    for (TopicInfo topic : image.topics().values()) {
+      for (int p = 0; p < topic.partitionCount(); p++) {
+        if (topic.leader(p) == nodeId) led++;
+      }
+    }
+    return led;
   }
 
   /** A deleted topic's counters leave the scrape (a topic created again under that name starts at zero). */

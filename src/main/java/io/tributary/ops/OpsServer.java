@@ -4,6 +4,8 @@ import io.tributary.concurrent.Failures;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
+import akka.cluster.MemberStatus;
+import akka.cluster.typed.Cluster;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.model.ContentTypes;
@@ -32,8 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The node's HTTP server (akka-http): {@code /health}, {@code /ready}, {@code /metrics} and the
  * JSON records API under {@code /v1}. It starts before the Kafka listener, so that {@code /health}
- * answers during a long startup while {@code /ready} says 503 until the node is ready, and again
- * from the moment a shutdown begins.
+ * answers during a long startup (503 until the node is an Up cluster member) while {@code /ready} says 503
+ * until the node is ready, and again from the moment a shutdown begins.
  */
 public final class OpsServer extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(OpsServer.class);
@@ -112,7 +114,7 @@ public final class OpsServer extends AllDirectives {
 
   Route routes() {
     return concat(
-        path("health", () -> get(() -> json(StatusCodes.OK, health()))),
+        path("health", () -> get(this::health)),
         path("ready", () -> get(() -> ready ? json(StatusCodes.OK, status("READY"))
             : json(StatusCodes.SERVICE_UNAVAILABLE, status("NOT_READY")))),
         path("metrics", () -> get(() -> metrics == null
@@ -164,14 +166,19 @@ public final class OpsServer extends AllDirectives {
   }
 
   /**
-   * UP, or DEGRADED with the partitions a failed write or fsync took offline. Still 200: the process is alive and
-   * its other partitions work (as a Kafka broker with an offline log directory keeps running), and a restart by
-   * a liveness probe would not mend the disk.
+   * UP while this node is an Up (or WeaklyUp) member of the cluster, else 503 DOWN: a node still joining, leaving,
+   * or downed serves no partitions, and one that stays so should be restarted. An Up node whose failed write or
+   * fsync took partitions offline is DEGRADED, still with 200: its other partitions work (as a Kafka broker with an
+   * offline log directory keeps running), and a restart by a liveness probe would not mend the disk.
    */
-  private ObjectNode health() {
+  private Route health() {
+    MemberStatus member = Cluster.get(system).selfMember().status();
+    if (!isServingMember(member)) {
+      return json(StatusCodes.SERVICE_UNAVAILABLE, status("DOWN").put("member_status", member.toString()));
+    }
     var offline = offlinePartitions.get();
-    if (offline.isEmpty()) return status("UP");
-    var body = status("DEGRADED");
+    if (offline.isEmpty()) return json(StatusCodes.OK, status("UP").put("member_status", member.toString()));
+    var body = status("DEGRADED").put("member_status", member.toString());
     var list = body.putArray("offline_partitions");
     for (var p : offline) {
       list.addObject()
@@ -180,7 +187,12 @@ public final class OpsServer extends AllDirectives {
           .put("error", Errors.KAFKA_STORAGE_ERROR.name())
           .put("reason", p.reason());
     }
-    return body;
+    return json(StatusCodes.OK, body);
+  }
+
+  /** Up, or WeaklyUp (up on this side of a partition that keeps the leader from moving members to Up). */
+  static boolean isServingMember(MemberStatus status) {
+    return status == MemberStatus.up() || status == MemberStatus.weaklyUp();
   }
 
   private Route json(StatusCode status, ObjectNode body) {

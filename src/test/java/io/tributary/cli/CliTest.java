@@ -119,6 +119,10 @@ class CliTest {
     assertTrue(described.out().contains("PartitionCount: 3"), described.out());
     assertTrue(described.out().contains("retention.ms=60000"), described.out());
     assertEquals(4, described.lines().size(), described.out()); // the topic line and one per partition
+    for (int p = 0; p < 3; p++) {
+      assertTrue(described.lines().contains("\tTopic: cli-topics\tPartition: " + p + "\tLeader: 1\tReplicas: 1\tIsr: 1"),
+          "each partition's leader, replicas and ISR (node 1): " + described.out());
+    }
 
     assertOk(run("topics", "alter", "cli-topics", "--partitions", "4", "--config", "retention.ms=120000"));
     var altered = run("topics", "describe", "cli-topics");

@@ -178,4 +178,93 @@ class MetadataChangesTest {
     var grown = decide(moved.next(), new CreatePartitions("t", 3, List.of(), false, null)).next();
     assertEquals(List.of(3, 3, 0), epochs(grown, "t"));
   }
+
+  private static final BrokerInfo NODE_2 = new BrokerInfo(2, "localhost", 9093, null, "akka://tributary@n2:25520");
+  private static final BrokerInfo NODE_3 = new BrokerInfo(3, "localhost", 9094, null, "akka://tributary@n3:25520");
+  private static final MetadataChanges.Membership ALL_LIVE = new MetadataChanges.Membership(
+      Set.of(NODE_1.clusterAddress(), NODE_2.clusterAddress(), NODE_3.clusterAddress()), new Random(11));
+
+  private MetadataState threeNodes() {
+    return initial.withBroker(NODE_2).withBroker(NODE_3);
+  }
+
+  @Test
+  void newPartitionsArePlacedOverTheLiveNodesOnly() {
+    Outcome o = MetadataChanges.decide(threeNodes(), new CreateTopic("spread", 12, 1, List.of(), Map.of(), false, null), ALL_LIVE);
+    var leaders = new java.util.HashMap<Integer, Integer>();
+    ((TopicDone) o.reply()).topic().partitions().forEach(p -> leaders.merge(p.leader(), 1, Integer::sum));
+    assertEquals(Map.of(1, 4, 2, 4, 3, 4), leaders);
+    // node 3 is registered but not live: nothing goes there
+    var twoLive = new MetadataChanges.Membership(Set.of(NODE_1.clusterAddress(), NODE_2.clusterAddress()), new Random(1));
+    Outcome grown = MetadataChanges.decide(o.next(), new CreatePartitions("spread", 18, List.of(), false, null), twoLive);
+    var added = grown.next().topics().get("spread").partitions().subList(12, 18);
+    assertTrue(added.stream().allMatch(p -> p.leader() == 1 || p.leader() == 2), added.toString());
+    assertEquals(o.next().topics().get("spread").partitions(), grown.next().topics().get("spread").partitions().subList(0, 12));
+  }
+
+  @Test
+  void aReplicationFactorAboveTheLiveNodesIsRefusedWithKafkasMessage() {
+    assertRejected(decide(initial, new CreateTopic("big", 3, 2, List.of(), Map.of(), false, null)), initial,
+        Errors.INVALID_REPLICATION_FACTOR, "Unable to replicate the partition 2 time(s): The target replication factor "
+            + "of 2 cannot be reached because only 1 broker(s) are registered.");
+  }
+
+  @Test
+  void manualAssignmentsAreHonouredAndChecked() {
+    MetadataState s = threeNodes();
+    Outcome o = MetadataChanges.decide(s, new CreateTopic("manual", -1, -1, List.of(List.of(3), List.of(1)), Map.of(), false, null), ALL_LIVE);
+    var topic = ((TopicDone) o.reply()).topic();
+    assertEquals(List.of(3, 1), topic.partitions().stream().map(PartitionInfo::leader).toList());
+    assertRejected(MetadataChanges.decide(s, new CreateTopic("bad", -1, -1, List.of(List.of(9)), Map.of(), false, null), ALL_LIVE),
+        s, Errors.INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes broker 9, but no such broker is registered.");
+    Outcome grown = MetadataChanges.decide(o.next(), new CreatePartitions("manual", 3, List.of(List.of(2)), false, null), ALL_LIVE);
+    assertEquals(2, grown.next().topics().get("manual").leader(2));
+    assertRejected(MetadataChanges.decide(o.next(), new CreatePartitions("manual", 4, List.of(List.of(2)), false, null), ALL_LIVE),
+        o.next(), Errors.INVALID_REPLICA_ASSIGNMENT, "Attempted to add 2 additional partition(s), but only 1 assignment(s) were specified.");
+  }
+
+  @Test
+  void aNodeIdHeldByAnotherLiveNodeIsRefusedAndARestartAtTheSameAddressIsNot() {
+    MetadataState s = threeNodes();
+    var impostor = new BrokerInfo(2, "elsewhere", 9999, null, "akka://tributary@n9:25520");
+    assertRejected(MetadataChanges.decide(s, new RegisterBroker(impostor, null), ALL_LIVE), s,
+        Errors.DUPLICATE_BROKER_REGISTRATION, "Node id 2 is already in use by the live node at akka://tributary@n2:25520.");
+    // node 2 is gone (not live): a node with its id at another address takes its place
+    var twoGone = new MetadataChanges.Membership(Set.of(NODE_1.clusterAddress(), NODE_3.clusterAddress()), new Random(1));
+    assertEquals(impostor, MetadataChanges.decide(s, new RegisterBroker(impostor, null), twoGone).next().brokers().get(2));
+    // the same node restarted at its address
+    assertEquals(NODE_2, MetadataChanges.decide(s, new RegisterBroker(NODE_2, null), ALL_LIVE).next().brokers().get(2));
+  }
+
+  @Test
+  void aRegistrationReelectsOnlyTheNodesOwnPartitions() {
+    MetadataState s = MetadataChanges.decide(threeNodes(),
+        new CreateTopic("t", -1, -1, List.of(List.of(1), List.of(2), List.of(3)), Map.of(), false, null), ALL_LIVE).next();
+    MetadataState again = MetadataChanges.decide(s, new RegisterBroker(NODE_2, null), ALL_LIVE).next();
+    assertEquals(List.of(0, 1, 0), epochs(again, "t"));
+  }
+
+  @Test
+  void partitionsStoredBeforeAssignmentsAreAdoptedByTheFirstNodeToRegister() {
+    var old = new TopicInfo("old", Uuid.randomUuid(), Map.of(), List.of(
+        new PartitionInfo(List.of(), PartitionInfo.NO_LEADER, 4), new PartitionInfo(List.of(), PartitionInfo.NO_LEADER, 4)));
+    MetadataState s = MetadataState.initial("c").withTopic(old);
+    MetadataState adopted = decide(s, new RegisterBroker(NODE_1, null)).next();
+    var topic = adopted.topics().get("old");
+    assertEquals(List.of(1, 1), topic.partitions().stream().map(PartitionInfo::leader).toList());
+    assertEquals(List.of(List.of(1), List.of(1)), topic.partitions().stream().map(PartitionInfo::replicas).toList());
+    assertEquals(List.of(5, 5), epochs(adopted, "old"));
+  }
+
+  @Test
+  void theOffsetsTopicIsCreatedOnceOverTheLiveNodes() {
+    Outcome o = MetadataChanges.decide(threeNodes(), new Controller.EnsureOffsetsTopic(50, null), ALL_LIVE);
+    TopicInfo offsets = o.next().internalTopics().get(MetadataImage.OFFSETS_TOPIC);
+    assertEquals(50, offsets.partitionCount());
+    assertEquals(3, offsets.partitions().stream().map(PartitionInfo::leader).distinct().count());
+    assertTrue(o.next().topics().isEmpty(), "not a topic clients see");
+    Outcome again = MetadataChanges.decide(o.next(), new Controller.EnsureOffsetsTopic(50, null), ALL_LIVE);
+    assertSame(o.next(), again.next());
+    assertEquals(offsets, ((TopicDone) again.reply()).topic());
+  }
 }

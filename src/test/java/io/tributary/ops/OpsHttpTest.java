@@ -86,6 +86,7 @@ class OpsHttpTest {
     var health = get("/health");
     assertEquals(200, health.statusCode());
     assertEquals("UP", JSON.readTree(health.body()).get("status").asText());
+    assertEquals("Up", JSON.readTree(health.body()).get("member_status").asText(), "a single node is an Up member of its own cluster");
     var ready = get("/ready");
     assertEquals(200, ready.statusCode());
     assertEquals("READY", JSON.readTree(ready.body()).get("status").asText());
@@ -131,10 +132,25 @@ class OpsHttpTest {
     assertTrue(after.value("tributary_kafka_requests_seconds_bucket", "api", "Produce", "le", "+Inf") >= records);
     assertEquals("histogram", after.types.get("tributary_kafka_requests_seconds"));
     assertEquals(1, after.value("tributary_cluster_members", "status", "Up"));
+    assertEquals(0, after.value("tributary_cluster_members", "status", "Joining"));
+    assertTrue(after.has("tributary_cluster_unreachable_members"));
+    assertEquals(0, after.value("tributary_cluster_unreachable_members"));
     assertTrue(after.has("tributary_kafka_connections_active"));
     assertTrue(after.value("tributary_kafka_connections_active") >= 1, "the test's admin client is connected");
     assertTrue(after.has("jvm_memory_used_bytes"));
     assertTrue(after.has("jvm_gc_pause_seconds_count") || after.has("jvm_gc_memory_allocated_bytes_total"));
+  }
+
+  @Test
+  void partitionsLedCountsWhatTheAdminClientSeesThisNodeLead() throws Exception {
+    createTopic("led-a", 3);
+    createTopic("led-b", 2);
+    var described = admin.describeTopics(admin.listTopics().names().get()).allTopicNames().get();
+    long ledHere = described.values().stream().flatMap(d -> d.partitions().stream())
+        .filter(p -> p.leader() != null && p.leader().id() == node.settings().nodeId()).count();
+    assertTrue(ledHere >= 5, "a single node leads every partition: " + described);
+    await("the gauge to count the new topics' partitions").atMost(WAIT)
+        .until(() -> scrape().value("tributary_partitions_led") == ledHere);
   }
 
   @Test

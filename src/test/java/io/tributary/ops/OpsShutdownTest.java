@@ -2,9 +2,13 @@ package io.tributary.ops;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.Done;
 import akka.actor.CoordinatedShutdown;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Leave;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.it.TestBrokers;
 import io.tributary.node.BrokerNode;
 import java.net.URI;
@@ -29,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Metrics and probes across a node's stop and start. Once shutdown begins, {@code /ready} answers 503 (orchestrators stop routing to the node) while {@code
- * /health} still answers 200 (the process is alive and draining), until the HTTP server stops.
+ * /health} still answers 200 (the process is alive, draining, and still an Up cluster member), until the HTTP server stops.
+ * A node that leaves the cluster is DOWN.
  */
 class OpsShutdownTest {
   @TempDir
@@ -64,6 +69,37 @@ class OpsShutdownTest {
 
     assertEquals(503, readyDuringShutdown.get(30, TimeUnit.SECONDS));
     assertEquals(200, healthDuringShutdown.get(30, TimeUnit.SECONDS));
+  }
+
+  /** A node that leaves the cluster (here told to by the cluster API, as an operator or another node would) is DOWN from then on. */
+  @Test
+  void healthIsDownOnceTheNodeLeavesTheCluster() throws Exception {
+    BrokerNode node = TestBrokers.start(dataDir, "tributary.http.port = 0");
+    var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    String health = "http://127.0.0.1:" + node.httpPort() + "/health";
+    assertEquals(200, status(http, health).get(30, TimeUnit.SECONDS));
+
+    var duringShutdown = new CompletableFuture<HttpResponse<String>>();
+    // the node's shutdown starts when the cluster has moved it to Exiting; the HTTP server stops at service-stop
+    CoordinatedShutdown.get(node.system()).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "probe-health",
+        () -> http.sendAsync(HttpRequest.newBuilder(URI.create(health)).timeout(Duration.ofSeconds(20)).GET().build(),
+                HttpResponse.BodyHandlers.ofString())
+            .handle((response, error) -> {
+              if (error != null) duringShutdown.completeExceptionally(error);
+              else duringShutdown.complete(response);
+              return Done.getInstance();
+            }));
+    var cluster = Cluster.get(node.system());
+    cluster.manager().tell(Leave.create(cluster.selfMember().address()));
+    try {
+      var response = duringShutdown.get(60, TimeUnit.SECONDS);
+      assertEquals(503, response.statusCode(), response.body());
+      var body = new ObjectMapper().readTree(response.body());
+      assertEquals("DOWN", body.get("status").asText());
+      assertTrue(List.of("Leaving", "Exiting", "Removed").contains(body.get("member_status").asText()), response.body());
+    } finally {
+      node.close();
+    }
   }
 
   @Test

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * HELP/TYPE comments, samples {@code name{label="value",...} value [timestamp]}. Throws on any line
  * that does not parse, on a sample without a TYPE for its family, and on duplicate series.
  */
-final class PrometheusText {
+public final class PrometheusText {
   private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
   private static final Pattern TYPE = Pattern.compile("# TYPE (" + NAME.pattern() + ") (counter|gauge|histogram|summary|untyped)");
   private static final Pattern HELP = Pattern.compile("# HELP (" + NAME.pattern() + ")( .*)?");
@@ -27,7 +27,7 @@ final class PrometheusText {
   final Map<String, String> types = new HashMap<>();
   final Map<Series, Double> samples = new LinkedHashMap<>();
 
-  static PrometheusText parse(String text) {
+  public static PrometheusText parse(String text) {
     var p = new PrometheusText();
     int lineNo = 0;
     for (String line : text.split("\n", -1)) {
@@ -80,7 +80,7 @@ final class PrometheusText {
   }
 
   /** The value of the series with this name whose labels include {@code labels} (k, v, k, v...); 0 if there is none. */
-  double value(String name, String... labels) {
+  public double value(String name, String... labels) {
     Double found = null;
     for (var e : samples.entrySet()) {
       if (matches(e.getKey(), name, labels)) {
@@ -92,7 +92,7 @@ final class PrometheusText {
   }
 
   /** Whether some series with this name has labels including {@code labels} (k, v, k, v...). */
-  boolean has(String name, String... labels) {
+  public boolean has(String name, String... labels) {
     return samples.keySet().stream().anyMatch(s -> matches(s, name, labels));
   }
 
