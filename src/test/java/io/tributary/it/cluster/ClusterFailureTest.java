@@ -57,6 +57,10 @@ class ClusterFailureTest {
     loads.forEach(PartitionLoad::close);
   }
 
+  /**
+   * The first seed node is killed and restarted by its supervisor within seconds, before the cluster downs it: its
+   * new incarnation must replace the old one and find the running cluster.
+   */
   @Test
   void killMinus9OfANode() throws Exception {
     var loadsByLeader = startLoad();
