@@ -134,13 +134,22 @@ public final class ClusterMetadataService implements MetadataService, Extension 
     return out;
   }
 
+  /**
+   * The node hosting the Controller while it is live; otherwise (it is unreachable and not yet downed, so the
+   * singleton has not moved) the lowest live node id, as Kafka in KRaft mode names any live broker: every node
+   * takes admin requests and forwards them to the Controller. -1 when no node is live.
+   */
   @Override
   public int controllerId() {
+    Map<Integer, BrokerInfo> live = liveBrokers();
     var oldest = ClusterView.oldestUp(system);
-    if (oldest.isEmpty()) return -1;
-    String address = oldest.get().toString();
-    return image.brokers().values().stream().filter(b -> b.clusterAddress().equals(address))
-        .mapToInt(BrokerInfo::nodeId).findFirst().orElse(-1);
+    if (oldest.isPresent()) {
+      String address = oldest.get().toString();
+      for (BrokerInfo b : live.values()) {
+        if (b.clusterAddress().equals(address)) return b.nodeId();
+      }
+    }
+    return live.keySet().stream().min(Integer::compare).orElse(-1);
   }
 
   @Override

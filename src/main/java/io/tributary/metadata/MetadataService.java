@@ -52,7 +52,7 @@ public interface MetadataService {
   /** The registered nodes that are live now (Up cluster members this node reaches), by node id. */
   Map<Integer, BrokerInfo> liveBrokers();
 
-  /** The node id of the node hosting the Controller (the oldest member), or -1 when not known. */
+  /** The node id of the node hosting the Controller (the oldest member) while it is live, else the lowest live node id; -1 if none. */
   int controllerId();
 
   /** Replaces the topic's whole override map (the caller computed it from the incremental ops). */
