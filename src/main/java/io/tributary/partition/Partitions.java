@@ -37,9 +37,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's partitions as the protocol layer sees them: {@link #handle} returns the open
- * {@link PartitionHandle} of a partition, asking its sharded {@link PartitionEntity} (which starts
- * it) only when no open handle is known here. It also follows metadata changes: a deleted topic's
+ * The node's partitions as the protocol layer sees them (Kafka's replica manager): {@link #handle} returns the open
+ * {@link PartitionHandle} of a partition this node leads, asking its sharded {@link PartitionEntity} (which starts
+ * it, on this node) only when no open handle is known here; a partition led by another node is refused with
+ * NOT_LEADER_OR_FOLLOWER. Handles live only in this node-local registry: no message carries one. It also follows metadata changes: a deleted topic's
  * logs are deleted, an altered config reaches the open logs. It also knows which partitions a failed
  * write or fsync took offline: those answer {@code KAFKA_STORAGE_ERROR} until the node restarts (or their
  * topic is deleted), while every other partition keeps working. Thread-safe.

@@ -1,7 +1,6 @@
 package io.tributary.protocol;
 
 import io.tributary.concurrent.Failures;
-import io.tributary.metadata.MetadataImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -43,24 +42,22 @@ final class AdminSupport {
   }
 
   /**
-   * Kafka's checks of one manual replica assignment (empty, unregistered broker, broker twice, a
-   * replica count different from the other partitions'), then Tributary's own: a partition has a
+   * Kafka's checks of one manual replica assignment (empty, broker twice, a replica count different from
+   * the other partitions'; unregistered brokers are the Controller's to refuse), then Tributary's own: a partition has a
    * single replica, since this broker does not replicate yet.
    *
    * @param replicationFactor the replica count of the other partitions, or -1 if none is known yet
    */
-  static void validateAssignment(List<Integer> brokerIds, int replicationFactor, MetadataImage image) {
+  static void validateAssignment(List<Integer> brokerIds, int replicationFactor) {
     if (brokerIds.isEmpty()) {
       throw new InvalidReplicaAssignmentException("The manual partition assignment includes an empty replica list.");
     }
     var sorted = new ArrayList<>(brokerIds);
     sorted.sort(Integer::compare);
     Integer previous = null;
+    // whether each broker is registered is the Controller's check: this node's image may not show a node that has
+    // just registered through another node
     for (Integer id : sorted) {
-      if (!image.brokers().containsKey(id)) {
-        throw new InvalidReplicaAssignmentException("The manual partition assignment includes broker " + id
-            + ", but no such broker is registered.");
-      }
       if (id.equals(previous)) {
         throw new InvalidReplicaAssignmentException("The manual partition assignment includes the broker " + previous
             + " more than once.");

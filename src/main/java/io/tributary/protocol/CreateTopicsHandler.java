@@ -169,7 +169,7 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
           throw new InvalidReplicaAssignmentException("Found multiple manual partition assignments for partition "
               + assignment.partitionIndex());
         }
-        AdminSupport.validateAssignment(assignment.brokerIds(), replicationFactor, image);
+        AdminSupport.validateAssignment(assignment.brokerIds(), replicationFactor);
         replicationFactor = assignment.brokerIds().size();
       }
       for (int i = 0; i < indexes.size(); i++) {

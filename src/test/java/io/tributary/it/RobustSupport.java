@@ -25,7 +25,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Shared helpers of the robustness integration tests: in-JVM nodes, client settings, waiting on conditions. */
-final class RobustSupport {
+public final class RobustSupport {
   private RobustSupport() {}
 
   /** Starts an in-JVM node on an ephemeral Kafka port and an ephemeral Akka port, data in {@code dataDir}. */
@@ -38,7 +38,7 @@ final class RobustSupport {
     return BrokerNode.start(ConfigFactory.parseMap(all));
   }
 
-  static Properties producerProps(String bootstrap) {
+  public static Properties producerProps(String bootstrap) {
     var p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -48,11 +48,11 @@ final class RobustSupport {
     return p;
   }
 
-  static KafkaProducer<String, String> producer(Properties props) {
+  public static KafkaProducer<String, String> producer(Properties props) {
     return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
   }
 
-  static Properties consumerProps(String bootstrap) {
+  public static Properties consumerProps(String bootstrap) {
     var p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -62,11 +62,11 @@ final class RobustSupport {
     return p;
   }
 
-  static KafkaConsumer<String, String> consumer(Properties props) {
+  public static KafkaConsumer<String, String> consumer(Properties props) {
     return new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
   }
 
-  static Properties adminProps(String bootstrap) {
+  public static Properties adminProps(String bootstrap) {
     var p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);

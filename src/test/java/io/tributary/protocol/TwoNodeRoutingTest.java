@@ -49,6 +49,7 @@ import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,11 @@ class TwoNodeRoutingTest {
     try (var admin = Admin.create(Map.of("bootstrap.servers", one.bootstrapServers()))) {
       // partition 0 on node 1, partition 1 on node 2: an explicit assignment is honoured
       admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, List.of(1), 1, List.of(2))))).all().get(60, TimeUnit.SECONDS);
+    }
+    // a change reaches the node that did not ask for it by replication (gossip): wait until both show everything
+    for (BrokerNode node : List.of(one, two)) {
+      Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+          node.metadata().liveBrokers().keySet().equals(Set.of(1, 2)) && node.metadata().current().topic(TOPIC).isPresent());
     }
   }
 

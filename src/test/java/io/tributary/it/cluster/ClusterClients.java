@@ -3,6 +3,7 @@ package io.tributary.it.cluster;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tributary.it.RobustSupport;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,10 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -41,8 +40,6 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.ResponseHeader;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Real kafka-clients settings and small admin/read helpers shared by the cluster tests. */
 final class ClusterClients {
@@ -52,42 +49,29 @@ final class ClusterClients {
   record ClusterView(Set<String> brokers, int controllerId) {}
 
   /** An idempotent acks=all producer, the configuration the issue asks to work against any single node. */
+  /** The robustness tests' producer settings, idempotent, with a short linger. */
   static Properties producerProps(String bootstrap) {
-    var p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    var p = RobustSupport.producerProps(bootstrap);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000);
     return p;
   }
 
   static KafkaProducer<String, String> producer(Properties props) {
-    return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+    return RobustSupport.producer(props);
   }
 
   static Properties consumerProps(String bootstrap) {
-    var p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
-    p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000);
-    return p;
+    return RobustSupport.consumerProps(bootstrap);
   }
 
   static KafkaConsumer<String, String> consumer(Properties props) {
-    return new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
+    return RobustSupport.consumer(props);
   }
 
   static Properties adminProps(String bootstrap) {
-    var p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000);
-    return p;
+    return RobustSupport.adminProps(bootstrap);
   }
 
   static void createTopic(Admin admin, String topic, int partitions) throws Exception {
