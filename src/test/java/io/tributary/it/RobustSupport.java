@@ -78,7 +78,7 @@ public final class RobustSupport {
    * Reads every partition from its beginning up to the end offset the broker reports when the read
    * starts (assign + seekToBeginning), failing if that takes longer than {@code timeout}.
    */
-  static Map<TopicPartition, List<ConsumerRecord<String, String>>> readAll(
+  public static Map<TopicPartition, List<ConsumerRecord<String, String>>> readAll(
       String bootstrap, Collection<TopicPartition> partitions, Duration timeout) {
     try (var consumer = consumer(consumerProps(bootstrap))) {
       consumer.assign(partitions);

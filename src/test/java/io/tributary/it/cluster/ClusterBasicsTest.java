@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tributary.it.RobustSupport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -98,7 +99,7 @@ class ClusterBasicsTest {
     }
 
     // consumer bootstrapped to node 2 only
-    var read = ClusterClients.readAll(cluster.node(2).bootstrap(), ClusterClients.topicPartitions(topic, PARTITIONS),
+    var read = RobustSupport.readAll(cluster.node(2).bootstrap(), ClusterClients.topicPartitions(topic, PARTITIONS),
         TestCluster.DEADLINE);
     var values = new ArrayList<String>();
     read.forEach((tp, records) -> records.forEach(r -> {

@@ -11,8 +11,6 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -26,7 +24,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -179,37 +176,6 @@ final class ClusterClients {
     var brokers = new TreeSet<String>();
     cluster.kafkaPorts().forEach((id, port) -> brokers.add(id + "@127.0.0.1:" + port));
     return brokers;
-  }
-
-  /**
-   * Reads every partition from its beginning up to the end offsets the broker reports when the read starts
-   * (assign + seekToBeginning), failing if that takes longer than {@code timeout}.
-   */
-  static Map<TopicPartition, List<ConsumerRecord<String, String>>> readAll(
-      String bootstrap, Collection<TopicPartition> partitions, Duration timeout) {
-    try (var consumer = consumer(consumerProps(bootstrap))) {
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      Map<TopicPartition, List<ConsumerRecord<String, String>>> out = new HashMap<>();
-      partitions.forEach(tp -> out.put(tp, new ArrayList<>()));
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (!reached(consumer, end)) {
-        if (System.nanoTime() > deadline) {
-          Map<TopicPartition, Long> at = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
-          partitions.forEach(tp -> at.put(tp, consumer.position(tp)));
-          throw new AssertionError("Reading did not reach the end offsets " + end + " within " + timeout + "; positions " + at);
-        }
-        for (var r : consumer.poll(Duration.ofMillis(500))) {
-          out.get(new TopicPartition(r.topic(), r.partition())).add(r);
-        }
-      }
-      return out;
-    }
-  }
-
-  private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
-    return end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
   }
 
   static List<TopicPartition> topicPartitions(String topic, int partitions) {

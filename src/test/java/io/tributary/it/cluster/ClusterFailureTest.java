@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tributary.it.RobustSupport;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.ArrayList;
@@ -218,7 +219,7 @@ class ClusterFailureTest {
     log("the failed node's producer had " + victimErrors.size() + " failed sends (allowed), e.g. "
         + victimErrors.subList(0, Math.min(3, victimErrors.size())));
 
-    var read = ClusterClients.readAll(cluster.allBootstrap(), ClusterClients.topicPartitions(TOPIC, PARTITIONS),
+    var read = RobustSupport.readAll(cluster.allBootstrap(), ClusterClients.topicPartitions(TOPIC, PARTITIONS),
         TestCluster.DEADLINE);
     var atOffset = new HashMap<TopicPartition, Map<Long, String>>();
     var counts = new HashMap<String, Integer>();

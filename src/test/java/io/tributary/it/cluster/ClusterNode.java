@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -126,15 +127,17 @@ final class ClusterNode {
   }
 
   /** Waits until the current life has logged that it is ready; fails with its last lines if it does not. */
-  void awaitReady(Duration timeout) throws InterruptedException {
+  /** Waits until the node is ready; empty when it is, else why it is not (with its last output). */
+  Optional<String> awaitReady(Duration timeout) throws InterruptedException {
     var current = life;
     try {
       current.ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return Optional.empty();
     } catch (ExecutionException e) {
       current.process.waitFor(10, TimeUnit.SECONDS);
-      throw new AssertionError("node " + nodeId + " exited (" + exitCode() + ") before it was ready; last output:\n" + tail());
+      return Optional.of("node " + nodeId + " exited (" + exitCode() + ") before it was ready; last output:\n" + tail());
     } catch (TimeoutException e) {
-      throw new AssertionError("node " + nodeId + " not ready within " + timeout + "; last output:\n" + tail());
+      return Optional.of("node " + nodeId + " not ready within " + timeout + "; last output:\n" + tail());
     }
   }
 

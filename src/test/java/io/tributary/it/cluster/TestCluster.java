@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -150,17 +151,15 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEa
     System.out.println("Starting nodes in the order " + order.stream().map(n -> n.nodeId).toList() + " in " + dir);
     for (var node : order) node.launch();
     long deadline = System.nanoTime() + START_DEADLINE.toNanos();
-    try {
-      for (var node : order) {
-        node.awaitReady(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+    for (var node : order) {
+      Optional<String> notReady = node.awaitReady(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+      if (notReady.isPresent()) {
+        failed = true;
+        String tails = logTails();
+        System.err.println(tails);
+        shutdown();
+        throw new AssertionError("The cluster did not start: " + notReady.get().lines().findFirst().orElse("") + "\n" + tails);
       }
-    } catch (AssertionError e) {
-      failed = true;
-      String tails = logTails();
-      System.err.println(tails);
-      shutdown();
-      throw new AssertionError("The cluster did not start: " + e.getMessage().lines().findFirst().orElse("")
-          + "\n" + tails);
     }
     System.out.printf("Cluster ready after %.1f s: %s%n",
         (System.nanoTime() - deadline + START_DEADLINE.toNanos()) / 1e9, nodes);
@@ -230,7 +229,9 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEa
   void restart(ClusterNode node) throws IOException, InterruptedException {
     System.out.println("Restarting " + node);
     node.launch();
-    node.awaitReady(START_DEADLINE);
+    node.awaitReady(START_DEADLINE).ifPresent(reason -> {
+      throw new AssertionError(reason);
+    });
     System.out.println("Restarted " + node);
   }
 
