@@ -140,7 +140,7 @@ public final class BrokerNode implements AutoCloseable {
     var dispatcher = new RequestDispatcher(registry, brokerMetrics);
     var context = new BrokerContext(system, settings.nodeId(), metadata, partitions, logDefaults,
         new ProducerIds(metadata, settings.producerIdBlockSize()), settings.autoCreateTopics(), settings.defaultPartitions(), io, groups, brokerMetrics);
-    KafkaApis.registerAll(registry, context, settings.fetchSessions());
+    KafkaApis.registerAll(registry, context, settings.fetchSessions(), settings.fetchReadChunkBytes());
     registry.freeze();
 
     var server = join(KafkaServer.bind(system, settings.kafka(), dispatcher).toCompletableFuture(), timeoutMs, "Kafka listener");

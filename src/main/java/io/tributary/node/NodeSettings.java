@@ -11,7 +11,8 @@ import java.time.Duration;
 public record NodeSettings(int nodeId, String rack, Path dataDir, Duration shutdownDrainTimeout, Duration startupTimeout,
                            Duration terminationTimeout, KafkaServer.Settings kafka, String advertisedHost,
                            int advertisedPort, boolean autoCreateTopics, int defaultPartitions,
-                           Partitions.Settings partition, FetchSessions.Settings fetchSessions, int producerIdBlockSize) {
+                           Partitions.Settings partition, FetchSessions.Settings fetchSessions, int producerIdBlockSize,
+                           int fetchReadChunkBytes) {
 
   public static NodeSettings from(Config config) {
     Config t = config.getConfig("tributary");
@@ -48,6 +49,7 @@ public record NodeSettings(int nodeId, String rack, Path dataDir, Duration shutd
             partition.getInt("stash-capacity")),
         new FetchSessions.Settings(kafka.getInt("max.incremental.fetch.session.cache.slots"),
             kafka.getDuration("fetch-session-evictable-after")),
-        t.getInt("producer-id-block-size"));
+        t.getInt("producer-id-block-size"),
+        kafka.getInt("fetch-read-chunk-bytes"));
   }
 }

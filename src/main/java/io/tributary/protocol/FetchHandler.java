@@ -15,7 +15,9 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.BaseRecords;
 import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import scala.concurrent.ExecutionContext;
@@ -34,10 +36,12 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
   private final BrokerContext broker;
   private final FetchSessions sessions;
   private final ExecutionContext io;
+  private final int readChunkBytes;
 
-  public FetchHandler(BrokerContext broker, FetchSessions sessions) {
+  public FetchHandler(BrokerContext broker, FetchSessions sessions, int readChunkBytes) {
     this.broker = broker;
     this.sessions = sessions;
+    this.readChunkBytes = readChunkBytes;
     this.io = ExecutionContext.fromExecutor(broker.io());
   }
 
@@ -99,13 +103,17 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     if (metrics == BrokerMetrics.NONE) return;
     for (var answer : answers) {
       var records = answer.data().records();
-      if (records == null || records.sizeInBytes() == 0 || !(records instanceof MemoryRecords memory)) continue;
+      if (records == null || records.sizeInBytes() == 0) continue;
+      Iterable<? extends RecordBatch> batches;
+      if (records instanceof MemoryRecords memory) batches = memory.batches();
+      else if (records instanceof FetchedRecords fetched) batches = fetched.batches();
+      else continue;
       int count = 0;
-      for (var batch : memory.batches()) {
+      for (var batch : batches) {
         Integer n = batch.countOrNull();
         count += n == null ? 1 : n;
       }
-      metrics.fetched(answer.topic(), memory.sizeInBytes(), count);
+      metrics.fetched(answer.topic(), records.sizeInBytes(), count);
     }
   }
 
@@ -178,8 +186,8 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
       }
       try {
         int limit = Math.max(0, Math.min(slot.maxBytes, budget));
-        var read = slot.handle.read(slot.fetchOffset, limit, first);
-        MemoryRecords records = read.records();
+        var read = readPieces(slot, limit, first);
+        BaseRecords records = read.records();
         long hw = slot.handle.highWatermark();
         out.setErrorCode(Errors.NONE.code())
             .setHighWatermark(hw)
@@ -201,6 +209,40 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
       answers.add(new FetchSessions.Answer(slot.topic, slot.topicId, out));
     }
     return answers;
+  }
+
+  /** What one partition's read gave: its batches (one or several pieces) and the log start offset. */
+  private record Read(BaseRecords records, long logStartOffset) {}
+
+  /**
+   * Reads up to {@code limit} bytes of whole batches (at least one batch when {@code minOneBatch}) in pieces of at
+   * most {@code readChunkBytes}, each of whole batches (a batch larger than a piece is one piece): see
+   * {@link FetchedRecords}.
+   */
+  private Read readPieces(Slot slot, int limit, boolean minOneBatch) throws java.io.IOException {
+    List<MemoryRecords> pieces = new ArrayList<>(2);
+    long offset = slot.fetchOffset;
+    int left = limit;
+    long logStart = -1;
+    while (true) {
+      int want = Math.min(left, readChunkBytes);
+      // a batch larger than a piece but within what is left comes whole, as one piece
+      boolean whole = pieces.isEmpty() ? minOneBatch || left > readChunkBytes : left > readChunkBytes;
+      var read = slot.handle.read(offset, want, whole);
+      if (logStart < 0) logStart = read.logStartOffset();
+      MemoryRecords piece = read.records();
+      int size = piece.sizeInBytes();
+      if (size == 0 || (size > left && !(pieces.isEmpty() && minOneBatch))) break;
+      pieces.add(piece);
+      left -= size;
+      long last = -1;
+      for (var batch : piece.batches()) last = batch.lastOffset();
+      offset = last + 1;
+      if (left <= 0 || offset >= slot.handle.highWatermark()) break; // the budget is used up, or the data
+    }
+    BaseRecords records = pieces.isEmpty() ? MemoryRecords.EMPTY
+        : pieces.size() == 1 ? pieces.get(0) : new FetchedRecords(pieces);
+    return new Read(records, logStart);
   }
 
   private static PartitionData error(PartitionData out, Errors error) {

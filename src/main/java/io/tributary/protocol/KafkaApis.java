@@ -10,10 +10,11 @@ import org.apache.kafka.common.protocol.ApiKeys;
 public final class KafkaApis {
   private KafkaApis() {}
 
-  public static void registerAll(ApiRegistry registry, BrokerContext broker, FetchSessions.Settings fetchSessions) {
+  public static void registerAll(ApiRegistry registry, BrokerContext broker, FetchSessions.Settings fetchSessions,
+                                 int fetchReadChunkBytes) {
     registry.register(ApiKeys.METADATA, 0, new MetadataHandler(broker));
     registry.register(ApiKeys.PRODUCE, 3, new ProduceHandler(broker));
-    registry.register(ApiKeys.FETCH, 4, new FetchHandler(broker, new FetchSessions(fetchSessions)));
+    registry.register(ApiKeys.FETCH, 4, new FetchHandler(broker, new FetchSessions(fetchSessions), fetchReadChunkBytes));
     registry.register(ApiKeys.LIST_OFFSETS, 1, new ListOffsetsHandler(broker));
     registry.register(ApiKeys.INIT_PRODUCER_ID, 0, new InitProducerIdHandler(broker));
     registry.register(ApiKeys.CREATE_TOPICS, 0, new CreateTopicsHandler(broker));
