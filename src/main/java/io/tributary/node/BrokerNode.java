@@ -19,6 +19,7 @@ import io.tributary.ops.NodeMetrics;
 import io.tributary.ops.OpsServer;
 import io.tributary.ops.OpsSettings;
 import io.tributary.partition.Partitions;
+import io.tributary.partition.ReplicaFetchers;
 import io.tributary.protocol.ApiRegistry;
 import io.tributary.protocol.BrokerMetrics;
 import io.tributary.protocol.BrokerContext;
@@ -150,8 +151,11 @@ public final class BrokerNode implements AutoCloseable {
     var self = new BrokerInfo(settings.nodeId(), host, port, settings.rack(), ClusterView.selfAddress(system));
     join(metadata.registerBroker(self).toCompletableFuture(), timeoutMs, "broker registration");
 
+    // followers fetch only once this node's listener runs and it is registered: leaders are other nodes' listeners
+    var replicaFetchers = new ReplicaFetchers(system, settings.nodeId(), metadata, partitions, settings.replication());
+    replicaFetchers.start();
     var node = new BrokerNode(system, settings, server, partitions, metadata, groups, lock, ops, metrics);
-    node.registerShutdownTasks();
+    node.registerShutdownTasks(replicaFetchers);
     if (metrics != null) {
       metrics.bind(partitions, server::openConnections, CommittedOffsetsView.get(system), metadata);
     }
@@ -161,8 +165,12 @@ public final class BrokerNode implements AutoCloseable {
     return node;
   }
 
-  private void registerShutdownTasks() {
+  private void registerShutdownTasks(ReplicaFetchers replicaFetchers) {
     var shutdown = CoordinatedShutdown.get(system);
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "replica-fetchers-stop", () -> {
+      replicaFetchers.stop();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
     if (ops != null) {
       shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-not-ready", () -> {
         ops.notReady();

@@ -2,6 +2,7 @@ package io.tributary.node;
 
 import com.typesafe.config.Config;
 import io.tributary.partition.Partitions;
+import io.tributary.partition.ReplicaFetcher;
 import io.tributary.protocol.FetchSessions;
 import io.tributary.protocol.KafkaServer;
 import java.nio.file.Path;
@@ -12,7 +13,7 @@ public record NodeSettings(int nodeId, String rack, Path dataDir, Duration shutd
                            Duration terminationTimeout, KafkaServer.Settings kafka, String advertisedHost,
                            int advertisedPort, boolean autoCreateTopics, int defaultPartitions,
                            Partitions.Settings partition, FetchSessions.Settings fetchSessions, int producerIdBlockSize,
-                           int fetchReadChunkBytes) {
+                           ReplicaFetcher.Settings replication, int fetchReadChunkBytes) {
 
   public static NodeSettings from(Config config) {
     Config t = config.getConfig("tributary");
@@ -46,10 +47,25 @@ public record NodeSettings(int nodeId, String rack, Path dataDir, Duration shutd
             partition.getDuration("idle-check-interval"),
             Duration.ofMillis(t.getLong("log.retention.check.interval.ms")),
             partition.getDuration("ask-timeout"),
-            partition.getInt("stash-capacity")),
+            partition.getInt("stash-capacity"),
+            t.getDuration("replication.replica-lag-time-max")),
         new FetchSessions.Settings(kafka.getInt("max.incremental.fetch.session.cache.slots"),
             kafka.getDuration("fetch-session-evictable-after")),
         t.getInt("producer-id-block-size"),
+        replication(t.getConfig("replication")),
         kafka.getInt("fetch-read-chunk-bytes"));
+  }
+
+  private static ReplicaFetcher.Settings replication(Config r) {
+    return new ReplicaFetcher.Settings(
+        r.getDuration("fetch-max-wait"),
+        r.getInt("fetch-min-bytes"),
+        r.getInt("fetch-response-max-bytes"),
+        r.getInt("fetch-max-bytes"),
+        r.getDuration("fetch-backoff"),
+        r.getDuration("connect-timeout"),
+        r.getDuration("request-timeout"),
+        r.getInt("fetch-response-max-bytes") + 1024 * 1024,
+        r.getDuration("replica-lag-time-max"));
   }
 }

@@ -177,8 +177,8 @@ public final class PartitionEntity {
       }
       var config = partitions.logDefaults().withOverrides(topic.configs());
       var partitionLog = PartitionLog.open(dir, config, System::currentTimeMillis, partitions.channels());
-      return new PartitionHandle(tp, topic.topicId(), () -> partitions.leaderEpoch(tp, topic.topicId()), partitionLog, partitions::newPipeline,
-          partitions::markOffline);
+      return new PartitionHandle(tp, topic.topicId(), partitions.nodeId(), () -> partitions.partitionInfo(tp, topic.topicId()),
+          partitionLog, partitions::newPipeline, partitions::markOffline);
     } catch (java.io.IOException e) {
       throw new KafkaStorageException("I/O error opening " + tp + ": " + e.getMessage(), e);
     }

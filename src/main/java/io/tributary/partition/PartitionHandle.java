@@ -15,7 +15,13 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import io.tributary.metadata.PartitionInfo;
+import io.tributary.storage.EpochEndOffset;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.KafkaStorageException;
@@ -33,11 +39,18 @@ import org.apache.kafka.common.record.MemoryRecords;
 public final class PartitionHandle {
   private final TopicPartition topicPartition;
   private final Uuid topicId;
-  /** The partition's leader epoch in the node's current metadata: it grows while the log is open. */
-  private final IntSupplier leaderEpoch;
+  private final int nodeId;
+  /** The partition's assignment in the node's current metadata (null once this topic incarnation is gone). */
+  private final Supplier<PartitionInfo> assignment;
   private final PartitionLog log;
   private final AppendPipeline pipeline;
+  /** Woken when the high watermark moves (consumer fetches, acks=all produce). */
   private final Set<Runnable> waiters = ConcurrentHashMap.newKeySet();
+  /** Woken when the log end moves (followers' fetches wait for new data, not for the high watermark). */
+  private final Set<Runnable> logEndWaiters = ConcurrentHashMap.newKeySet();
+  private final FollowerStates followers = new FollowerStates();
+  /** The leader epoch this node last led the partition in, -1 while it follows: a new epoch resets the followers. */
+  private int ledEpoch = -1; // guarded by this
   private volatile long highWatermark;
   private volatile long lastUsedNanos = System.nanoTime();
   private volatile boolean open = true;
@@ -48,13 +61,18 @@ public final class PartitionHandle {
     AppendPipeline create(PartitionLog log, Runnable onWritten, Consumer<KafkaStorageException> onOffline);
   }
 
-  PartitionHandle(TopicPartition topicPartition, Uuid topicId, IntSupplier leaderEpoch, PartitionLog log,
-                  PipelineFactory pipelineFactory, BiConsumer<PartitionHandle, KafkaStorageException> onOffline) {
+  PartitionHandle(TopicPartition topicPartition, Uuid topicId, int nodeId, Supplier<PartitionInfo> assignment,
+                  PartitionLog log, PipelineFactory pipelineFactory,
+                  BiConsumer<PartitionHandle, KafkaStorageException> onOffline) {
     this.topicPartition = topicPartition;
     this.topicId = topicId;
-    this.leaderEpoch = leaderEpoch;
+    this.nodeId = nodeId;
+    this.assignment = assignment;
     this.log = log;
-    this.highWatermark = log.logEndOffset();
+    // a replicated log's tail may not be committed: the high watermark is learnt again from the replicas
+    // (followers' fetches on the leader, the leader's answers on a follower); a single replica's log is all committed
+    PartitionInfo info = assignment.get();
+    this.highWatermark = info != null && info.replicas().size() > 1 ? log.logStartOffset() : log.logEndOffset();
     this.pipeline = pipelineFactory.create(log, this::onWritten, failure -> {
       onOffline.accept(this, failure);
       wakeAll(); // waiting fetches answer now, with the storage error
@@ -73,7 +91,10 @@ public final class PartitionHandle {
 
   public TopicPartition topicPartition() { return topicPartition; }
   public Uuid topicId() { return topicId; }
-  public int leaderEpoch() { return leaderEpoch.getAsInt(); }
+  public int leaderEpoch() {
+    PartitionInfo info = assignment.get();
+    return info == null ? RecordBatch.NO_PARTITION_LEADER_EPOCH : info.leaderEpoch();
+  }
   public boolean isOpen() { return open; }
   public long highWatermark() { touch(); return highWatermark; }
   /** The high watermark without counting as use (passivation), for metrics. */
@@ -89,7 +110,7 @@ public final class PartitionHandle {
     return pipeline.submit(new AppendPipeline.LogOp<>() {
       @Override
       AppendResult apply(PartitionLog l) throws IOException {
-        return l.append(records, leaderEpoch.getAsInt());
+        return l.append(records, leaderEpoch());
       }
     });
   }
@@ -139,6 +160,170 @@ public final class PartitionHandle {
     }));
   }
 
+  // ------------------------------------------------------------------------------------ replication
+
+  /** The partition's assignment as this node's metadata has it now; null once this topic incarnation is gone. */
+  public PartitionInfo assignment() {
+    return assignment.get();
+  }
+
+  /** Whether this node leads the partition in its current metadata. */
+  public boolean isLeader() {
+    PartitionInfo info = assignment.get();
+    return info != null && info.leader() == nodeId;
+  }
+
+  /** The in-sync replicas now (1 for a partition metadata does not have yet: this node alone). */
+  public int inSyncReplicaCount() {
+    PartitionInfo info = assignment.get();
+    return info == null ? 1 : info.isr().size();
+  }
+
+  /** The topic's min.insync.replicas. */
+  public int minInsyncReplicas() {
+    return log.config().minInsyncReplicas();
+  }
+
+  /** Appends batches fetched from the leader, with the leader's offsets and epochs. */
+  public CompletionStage<AppendResult> appendAsFollower(MemoryRecords records) {
+    touch();
+    return pipeline.submit(new AppendPipeline.LogOp<>() {
+      @Override
+      AppendResult apply(PartitionLog l) throws IOException {
+        return l.appendAsFollower(records);
+      }
+    });
+  }
+
+  /** Drops the log from {@code offset} on (a follower whose log diverged from its leader's); the high watermark follows. */
+  public CompletionStage<Long> truncateTo(long offset) {
+    touch();
+    return pipeline.submit(AppendPipeline.noFlush(l -> {
+      l.truncateTo(offset);
+      synchronized (this) {
+        if (highWatermark > l.logEndOffset()) highWatermark = l.logEndOffset();
+      }
+      return l.logEndOffset();
+    }));
+  }
+
+  /** Reads for a follower: up to the log end, not only the committed part. */
+  public ReadResult readForReplica(long offset, int maxBytes, boolean minOneBatch) throws IOException {
+    touch();
+    ensureOnline();
+    return log.read(offset, maxBytes, log.logEndOffset(), minOneBatch);
+  }
+
+  /** The last offset (exclusive) of {@code epoch} in this log and the epoch it belongs to (Kafka's OffsetForLeaderEpoch). */
+  public EpochEndOffset endOffsetForEpoch(int epoch) {
+    touch();
+    ensureOnline();
+    return log.endOffsetForEpoch(epoch);
+  }
+
+  /** The latest leader epoch of this log's batches, -1 if none. */
+  public int latestEpoch() {
+    return log.latestEpoch();
+  }
+
+  /**
+   * On the leader: a follower fetched from {@code fetchOffset}, i.e. its log ends there. The high watermark may move.
+   *
+   * @return whether the follower is now eligible to (re)join the ISR: not in it, a replica, and caught up to the
+   *     high watermark
+   */
+  public boolean followerFetched(int replica, long fetchOffset) {
+    touch();
+    followers.update(replica, fetchOffset, log.logEndOffset(), System.currentTimeMillis());
+    maybeAdvanceHighWatermark();
+    PartitionInfo info = assignment.get();
+    return info != null && info.leader() == nodeId && info.replicas().contains(replica) && !info.isr().contains(replica)
+        && fetchOffset >= highWatermark;
+  }
+
+  /** On the leader: ISR members that have not caught up since {@code cutoffMs}. */
+  public List<Integer> laggingFollowers(long cutoffMs) {
+    PartitionInfo info = assignment.get();
+    if (info == null || info.leader() != nodeId) return List.of();
+    return followers.laggingSince(info.isr(), nodeId, cutoffMs);
+  }
+
+  /** On a follower: the leader's high watermark, capped by what this replica has. */
+  public void followerHighWatermark(long leaderHighWatermark) {
+    long hw = Math.min(leaderHighWatermark, log.logEndOffset());
+    boolean moved;
+    synchronized (this) {
+      moved = hw != highWatermark;
+      highWatermark = hw;
+    }
+    if (moved) wake(waiters);
+  }
+
+  /**
+   * The node's metadata changed: on becoming leader (a new leader epoch), the followers' offsets are unknown again
+   * and the epoch starts at the log end; an ISR change may move the high watermark; whoever waits for it looks again
+   * (an acks=all produce fails when this node no longer leads).
+   */
+  void assignmentChanged() {
+    PartitionInfo info = assignment.get();
+    boolean newlyLeading = false;
+    synchronized (this) {
+      if (info != null && info.leader() == nodeId) {
+        if (info.leaderEpoch() != ledEpoch) {
+          ledEpoch = info.leaderEpoch();
+          followers.reset(info.replicas(), nodeId, System.currentTimeMillis());
+          newlyLeading = true;
+        }
+      } else {
+        ledEpoch = -1;
+      }
+    }
+    if (newlyLeading) {
+      int epoch = info.leaderEpoch();
+      pipeline.submit(AppendPipeline.noFlush(l -> {
+        l.assignLeaderEpoch(epoch);
+        return Done.getInstance();
+      }));
+    }
+    if (info == null || info.leader() == nodeId) maybeAdvanceHighWatermark();
+    wake(waiters);
+    wake(logEndWaiters);
+  }
+
+  /**
+   * Completes when the high watermark reaches {@code offset} (acks=all); fails with NOT_LEADER_OR_FOLLOWER when this
+   * node stops leading the partition first, or the handle closes.
+   */
+  public CompletableFuture<Void> awaitHighWatermark(long offset) {
+    var done = new CompletableFuture<Void>();
+    Runnable check = new Runnable() {
+      @Override
+      public void run() {
+        if (highWatermark >= offset) {
+          done.complete(null);
+        } else if (!open || !isLeader()) {
+          done.completeExceptionally(new NotLeaderOrFollowerException(
+              "Node " + nodeId + " is no longer the leader of " + topicPartition + "."));
+        } else {
+          waiters.add(this);
+          // the watermark may have moved between the check and the registration
+          if ((highWatermark >= offset || !open || !isLeader()) && waiters.remove(this)) run();
+        }
+      }
+    };
+    check.run();
+    return done;
+  }
+
+  /** Registers a callback run once, when the log end moves (a follower's fetch waiting for new data). */
+  public void addLogEndWaiter(Runnable waiter) {
+    logEndWaiters.add(waiter);
+  }
+
+  public void removeLogEndWaiter(Runnable waiter) {
+    logEndWaiters.remove(waiter);
+  }
+
   /** Registers a callback run (once per registration, on the writer's thread) when the high watermark moves. */
   public void addWaiter(Runnable waiter) {
     waiters.add(waiter);
@@ -149,7 +334,7 @@ public final class PartitionHandle {
   }
 
   long idleNanos() {
-    return waiters.isEmpty() ? System.nanoTime() - lastUsedNanos : 0;
+    return waiters.isEmpty() && logEndWaiters.isEmpty() ? System.nanoTime() - lastUsedNanos : 0;
   }
 
   private void touch() {
@@ -157,12 +342,36 @@ public final class PartitionHandle {
   }
 
   private void onWritten() {
-    long end = log.logEndOffset();
-    if (end != highWatermark) {
-      highWatermark = end;
-      for (Runnable waiter : waiters) {
-        if (waiters.remove(waiter)) waiter.run();
+    wake(logEndWaiters);
+    if (isLeader() || assignment.get() == null) maybeAdvanceHighWatermark();
+  }
+
+  /**
+   * The leader's high watermark: the lowest log end offset over the in-sync replicas (its own included), never moving
+   * back. A replica that has not fetched since this node became leader holds it where it is.
+   */
+  private void maybeAdvanceHighWatermark() {
+    long candidate = log.logEndOffset();
+    PartitionInfo info = assignment.get();
+    if (info != null) {
+      for (int replica : info.isr()) {
+        if (replica != nodeId) candidate = Math.min(candidate, followers.logEndOffset(replica));
       }
+    }
+    boolean moved = false;
+    synchronized (this) {
+      if (candidate > highWatermark) {
+        highWatermark = candidate;
+        moved = true;
+      }
+    }
+    // outside the monitor: waiters complete futures whose continuations run on this thread
+    if (moved) wake(waiters);
+  }
+
+  private static void wake(Set<Runnable> set) {
+    for (Runnable waiter : set) {
+      if (set.remove(waiter)) waiter.run();
     }
   }
 
@@ -218,9 +427,8 @@ public final class PartitionHandle {
   }
 
   private void wakeAll() {
-    for (Runnable waiter : waiters) {
-      if (waiters.remove(waiter)) waiter.run();
-    }
+    wake(waiters);
+    wake(logEndWaiters);
   }
 
   @Override

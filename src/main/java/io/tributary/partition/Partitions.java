@@ -8,6 +8,7 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.stream.Materializer;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.MetadataService;
+import io.tributary.metadata.PartitionInfo;
 import io.tributary.metadata.TopicInfo;
 import io.tributary.storage.FileChannelOpener;
 import io.tributary.storage.LogConfig;
@@ -27,7 +28,6 @@ import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
@@ -51,7 +51,7 @@ public final class Partitions {
   /** Settings from {@code tributary.partition}. */
   public record Settings(int appendQueueSize, int maxWriteBatch, Duration passivateIdleAfter,
                          Duration idleCheckInterval, Duration retentionCheckInterval, Duration askTimeout,
-                         int stashCapacity) {}
+                         int stashCapacity, Duration replicaLagTimeMax) {}
 
   private record Open(PartitionHandle handle, TopicInfo topic) {}
 
@@ -76,6 +76,7 @@ public final class Partitions {
   private final Map<TopicPartition, OfflinePartition> offline = new ConcurrentHashMap<>();
   private volatile MetadataImage lastImage;
   private volatile boolean draining;
+  private final IsrUpdates isrUpdates;
 
   /** {@code channels} opens the segment files ({@link FileChannelOpener#DEFAULT}: the file system's own). */
   public Partitions(ActorSystem<?> system, int nodeId, MetadataService metadata, Path dataDir, LogConfig logDefaults,
@@ -90,6 +91,7 @@ public final class Partitions {
     this.settings = settings;
     this.materializer = Materializer.matFromSystem(system);
     this.lastImage = metadata.current();
+    this.isrUpdates = new IsrUpdates(nodeId, metadata, settings.replicaLagTimeMax());
   }
 
   /** Starts sharding for partitions, deletes logs of topics that no longer exist, follows metadata. */
@@ -97,6 +99,18 @@ public final class Partitions {
     PartitionEntity.init(system, this);
     deleteOrphans(metadata.current());
     metadata.subscribe(this::onMetadata);
+    // Kafka checks every half of replica.lag.time.max.ms, so a follower is dropped at most 1.5 times it late
+    var every = settings.replicaLagTimeMax().dividedBy(2);
+    system.scheduler().scheduleWithFixedDelay(every, every, () -> isrUpdates.shrinkLagging(openPartitions()),
+        system.executionContext());
+  }
+
+  /**
+   * On the leader: follower {@code replica} fetched {@code handle}'s partition from {@code fetchOffset}; the high
+   * watermark may move, and a follower that caught up is proposed for the ISR.
+   */
+  public void followerFetched(PartitionHandle handle, int replica, long fetchOffset) {
+    if (handle.followerFetched(replica, fetchOffset)) isrUpdates.expand(handle, replica);
   }
 
   /**
@@ -114,6 +128,11 @@ public final class Partitions {
       return CompletableFuture.failedFuture(new NotLeaderOrFollowerException(
           "Node " + nodeId + " is not the leader of " + tp + "; its leader is node " + leader + "."));
     }
+    return openLocal(tp);
+  }
+
+  /** The partition's handle on this node, asking its entity to open the log unless it is open. */
+  private CompletionStage<PartitionHandle> openLocal(TopicPartition tp) {
     var down = offline.get(tp);
     if (down != null) {
       return CompletableFuture.failedFuture(new KafkaStorageException(
@@ -138,6 +157,20 @@ public final class Partitions {
           }
           return now.handle();
         });
+  }
+
+  /**
+   * The open log of a partition this node holds a replica of, leader or follower, starting it if needed (the replica
+   * fetchers append to it); UNKNOWN_TOPIC_OR_PARTITION when this node holds no replica of it.
+   */
+  public CompletionStage<PartitionHandle> replicaHandle(TopicPartition tp) {
+    TopicInfo topic = metadata.current().topics().get(tp.topic());
+    if (topic == null || tp.partition() < 0 || tp.partition() >= topic.partitionCount()
+        || !topic.replicas(tp.partition()).contains(nodeId)) {
+      return CompletableFuture.failedFuture(new UnknownTopicOrPartitionException(
+          "Node " + nodeId + " holds no replica of " + tp + "."));
+    }
+    return openLocal(tp);
   }
 
   /** Partitions a storage failure took offline since the node started (their topics still exist). */
@@ -193,16 +226,18 @@ public final class Partitions {
   MetadataService metadata() { return metadata; }
 
   /**
-   * {@code tp}'s leader epoch in the node's current metadata, read on every use so that a handle opened before a
-   * leader election answers with the new epoch at once; -1 once that incarnation of the topic is gone.
+   * {@code tp}'s assignment in the node's current metadata, read on every use so that a handle opened before a
+   * leader election answers with the new epoch and ISR at once; null once that incarnation of the topic is gone.
    */
-  int leaderEpoch(TopicPartition tp, Uuid topicId) {
+  PartitionInfo partitionInfo(TopicPartition tp, Uuid topicId) {
     TopicInfo topic = metadata.current().topics().get(tp.topic());
     if (topic == null || !topic.topicId().equals(topicId) || tp.partition() >= topic.partitionCount()) {
-      return RecordBatch.NO_PARTITION_LEADER_EPOCH;
+      return null;
     }
-    return topic.leaderEpoch(tp.partition());
+    return topic.partition(tp.partition());
   }
+
+  int nodeId() { return nodeId; }
 
   Path dataDir() { return dataDir; }
   LogConfig logDefaults() { return logDefaults; }
@@ -226,6 +261,7 @@ public final class Partitions {
   void register(PartitionHandle handle, TopicInfo topic) {
     open.put(handle.topicPartition(), new Open(handle, topic));
     closedHighWatermarks.remove(handle.topicPartition());
+    handle.assignmentChanged();
   }
 
   void unregister(PartitionHandle handle) {
@@ -247,9 +283,12 @@ public final class Partitions {
       var ref = sharding.entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp, nodeId));
       if (now.isEmpty() || !now.get().topicId().equals(o.handle().topicId())) {
         ref.tell(new PartitionEntity.Delete());
-      } else if (!now.get().configs().equals(o.topic().configs())) {
-        ref.tell(new PartitionEntity.ConfigChanged());
-        open.computeIfPresent(tp, (k, v) -> new Open(v.handle(), now.get()));
+      } else {
+        if (!now.get().configs().equals(o.topic().configs())) {
+          ref.tell(new PartitionEntity.ConfigChanged());
+          open.computeIfPresent(tp, (k, v) -> new Open(v.handle(), now.get()));
+        }
+        o.handle().assignmentChanged();
       }
     }
     closedHighWatermarks.entrySet().removeIf(e -> image.topic(e.getKey().topic())

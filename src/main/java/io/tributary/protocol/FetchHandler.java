@@ -53,16 +53,19 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     final long fetchOffset;
     final int maxBytes;
     final int currentLeaderEpoch;
+    final int lastFetchedEpoch;
     Errors error = Errors.NONE;
     PartitionHandle handle;
 
-    Slot(String topic, Uuid topicId, int partition, long fetchOffset, int maxBytes, int currentLeaderEpoch) {
+    Slot(String topic, Uuid topicId, int partition, long fetchOffset, int maxBytes, int currentLeaderEpoch,
+         int lastFetchedEpoch) {
       this.topic = topic;
       this.topicId = topicId;
       this.partition = partition;
       this.fetchOffset = fetchOffset;
       this.maxBytes = maxBytes;
       this.currentLeaderEpoch = currentLeaderEpoch;
+      this.lastFetchedEpoch = lastFetchedEpoch;
     }
   }
 
@@ -75,6 +78,8 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
       return CompletableFuture.completedFuture(new FetchResponseData()
           .setErrorCode(session.error().code()).setSessionId(0).setThrottleTimeMs(0));
     }
+    // a follower's fetch (Kafka's replica fetch): reads up to the log end and reports the follower's progress
+    int replicaId = request.replicaId();
     List<Slot> slots = resolve(session.partitions(), version);
     List<CompletableFuture<Void>> opening = new ArrayList<>();
     for (Slot slot : slots) {
@@ -90,9 +95,9 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     int maxResponseBytes = version >= 3 ? data.maxBytes() : Integer.MAX_VALUE;
     boolean readCommitted = data.isolationLevel() == 1;
     return CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new))
-        .thenComposeAsync(x -> readOrWait(slots, data.minBytes(), maxResponseBytes, deadline, readCommitted, version), broker.io())
+        .thenComposeAsync(x -> readOrWait(slots, data.minBytes(), maxResponseBytes, deadline, readCommitted, replicaId), broker.io())
         .thenApply(responses -> {
-          countFetched(responses);
+          if (replicaId < 0) countFetched(responses);
           return sessions.respond(session, responses, version);
         });
   }
@@ -124,7 +129,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
       var topic = version >= 13 ? image.topicById(r.topicId()) : image.topic(r.topic());
       String name = topic.map(t -> t.name()).orElse(r.topic());
       var slot = new Slot(name, topic.map(t -> t.topicId()).orElse(r.topicId()), r.partition(), r.fetchOffset(),
-          r.maxBytes(), r.currentLeaderEpoch());
+          r.maxBytes(), r.currentLeaderEpoch(), r.lastFetchedEpoch());
       if (topic.isEmpty()) {
         slot.error = version >= 13 ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
       } else if (r.partition() < 0 || r.partition() >= topic.get().partitionCount()) {
@@ -136,42 +141,51 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
   }
 
   private CompletionStage<List<FetchSessions.Answer>> readOrWait(List<Slot> slots, int minBytes, int maxResponseBytes,
-                                                                 long deadline, boolean readCommitted, short version) {
-    var answers = readAll(slots, maxResponseBytes, readCommitted);
+                                                                 long deadline, boolean readCommitted, int replicaId) {
+    var answers = readAll(slots, maxResponseBytes, readCommitted, replicaId);
     long bytes = answers.stream().mapToLong(a -> a.data().records() == null ? 0 : a.data().records().sizeInBytes()).sum();
     boolean anyError = answers.stream().anyMatch(a -> a.data().errorCode() != Errors.NONE.code());
     long remainingNanos = deadline - System.nanoTime();
     if (bytes >= minBytes || anyError || remainingNanos <= 0 || broker.partitions().draining()) {
       return CompletableFuture.completedFuture(answers);
     }
-    return awaitNewData(slots, answers, remainingNanos)
-        .thenComposeAsync(x -> readOrWait(slots, minBytes, maxResponseBytes, deadline, readCommitted, version), broker.io());
+    return awaitNewData(slots, answers, remainingNanos, replicaId >= 0)
+        .thenComposeAsync(x -> readOrWait(slots, minBytes, maxResponseBytes, deadline, readCommitted, replicaId), broker.io());
   }
 
-  /** Completes when any partition's high watermark moves past what was just read, or after {@code nanos}. */
-  private CompletableFuture<Void> awaitNewData(List<Slot> slots, List<FetchSessions.Answer> answers, long nanos) {
+  /**
+   * Completes when any partition's high watermark (a follower: its log end) moves past what was just read, or after
+   * {@code nanos}.
+   */
+  private CompletableFuture<Void> awaitNewData(List<Slot> slots, List<FetchSessions.Answer> answers, long nanos,
+                                               boolean follower) {
     var wake = new CompletableFuture<Void>();
     Runnable waiter = () -> wake.complete(null);
     for (Slot slot : slots) {
-      if (slot.handle != null) slot.handle.addWaiter(waiter);
+      if (slot.handle == null) continue;
+      if (follower) slot.handle.addLogEndWaiter(waiter);
+      else slot.handle.addWaiter(waiter);
     }
     // data that arrived between the read and the registration must not be slept through
     for (int i = 0; i < slots.size(); i++) {
       Slot slot = slots.get(i);
-      if (slot.handle != null && slot.handle.highWatermark() > answers.get(i).data().highWatermark()) {
-        wake.complete(null);
-      }
+      if (slot.handle == null) continue;
+      boolean moved = follower ? slot.handle.logEndOffset() > slot.fetchOffset
+          : slot.handle.highWatermark() > answers.get(i).data().highWatermark();
+      if (moved) wake.complete(null);
     }
     Cancellable timeout = broker.system().scheduler().scheduleOnce(Duration.ofNanos(nanos), waiter, io);
     return wake.whenComplete((x, e) -> {
       timeout.cancel();
       for (Slot slot : slots) {
-        if (slot.handle != null) slot.handle.removeWaiter(waiter);
+        if (slot.handle == null) continue;
+        slot.handle.removeWaiter(waiter);
+        slot.handle.removeLogEndWaiter(waiter);
       }
     });
   }
 
-  private List<FetchSessions.Answer> readAll(List<Slot> slots, int maxResponseBytes, boolean readCommitted) {
+  private List<FetchSessions.Answer> readAll(List<Slot> slots, int maxResponseBytes, boolean readCommitted, int replicaId) {
     List<FetchSessions.Answer> answers = new ArrayList<>(slots.size());
     int budget = maxResponseBytes;
     boolean first = true;
@@ -185,8 +199,20 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         continue;
       }
       try {
+        if (replicaId >= 0) {
+          var info = slot.handle.assignment();
+          if (info == null || !info.replicas().contains(replicaId)) {
+            answers.add(new FetchSessions.Answer(slot.topic, slot.topicId, error(out, Errors.NOT_LEADER_OR_FOLLOWER)));
+            continue;
+          }
+          if (slot.lastFetchedEpoch >= 0 && diverged(slot, out)) {
+            answers.add(new FetchSessions.Answer(slot.topic, slot.topicId, out));
+            continue;
+          }
+        }
         int limit = Math.max(0, Math.min(slot.maxBytes, budget));
-        var read = readPieces(slot, limit, first);
+        var read = readPieces(slot, limit, first, replicaId >= 0);
+        if (replicaId >= 0) broker.partitions().followerFetched(slot.handle, replicaId, slot.fetchOffset);
         BaseRecords records = read.records();
         long hw = slot.handle.highWatermark();
         out.setErrorCode(Errors.NONE.code())
@@ -217,9 +243,9 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
   /**
    * Reads up to {@code limit} bytes of whole batches (at least one batch when {@code minOneBatch}) in pieces of at
    * most {@code readChunkBytes}, each of whole batches (a batch larger than a piece is one piece): see
-   * {@link FetchedRecords}.
+   * {@link FetchedRecords}. A follower reads up to the log end, a consumer up to the high watermark.
    */
-  private Read readPieces(Slot slot, int limit, boolean minOneBatch) throws java.io.IOException {
+  private Read readPieces(Slot slot, int limit, boolean minOneBatch, boolean follower) throws java.io.IOException {
     List<MemoryRecords> pieces = new ArrayList<>(2);
     long offset = slot.fetchOffset;
     int left = limit;
@@ -228,7 +254,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
       int want = Math.min(left, readChunkBytes);
       // a batch larger than a piece but within what is left comes whole, as one piece
       boolean whole = pieces.isEmpty() ? minOneBatch || left > readChunkBytes : left > readChunkBytes;
-      var read = slot.handle.read(offset, want, whole);
+      var read = follower ? slot.handle.readForReplica(offset, want, whole) : slot.handle.read(offset, want, whole);
       if (logStart < 0) logStart = read.logStartOffset();
       MemoryRecords piece = read.records();
       int size = piece.sizeInBytes();
@@ -238,11 +264,31 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
       long last = -1;
       for (var batch : piece.batches()) last = batch.lastOffset();
       offset = last + 1;
-      if (left <= 0 || offset >= slot.handle.highWatermark()) break; // the budget is used up, or the data
+      long readable = follower ? slot.handle.logEndOffset() : slot.handle.highWatermark();
+      if (left <= 0 || offset >= readable) break; // the budget is used up, or the data
     }
     BaseRecords records = pieces.isEmpty() ? MemoryRecords.EMPTY
         : pieces.size() == 1 ? pieces.get(0) : new FetchedRecords(pieces);
     return new Read(records, logStart);
+  }
+
+  /**
+   * Kafka's check of a follower's fetch (KIP-595): when this log's end of the follower's last fetched epoch is below
+   * that epoch or below the fetch offset, the follower's log diverged; the answer names this log's epoch and end
+   * offset instead of records, and the follower truncates before fetching again.
+   */
+  private static boolean diverged(Slot slot, PartitionData out) {
+    var end = slot.handle.endOffsetForEpoch(slot.lastFetchedEpoch);
+    if (end.leaderEpoch() >= slot.lastFetchedEpoch && end.endOffset() >= slot.fetchOffset) return false;
+    long hw = slot.handle.highWatermark();
+    out.setErrorCode(Errors.NONE.code())
+        .setHighWatermark(hw)
+        .setLastStableOffset(hw)
+        .setLogStartOffset(slot.handle.logStartOffset())
+        .setPreferredReadReplica(-1)
+        .setRecords(MemoryRecords.EMPTY)
+        .setDivergingEpoch(new FetchResponseData.EpochEndOffset().setEpoch(end.leaderEpoch()).setEndOffset(end.endOffset()));
+    return true;
   }
 
   private static PartitionData error(PartitionData out, Errors error) {

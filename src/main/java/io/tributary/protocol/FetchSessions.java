@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
@@ -26,7 +27,8 @@ import org.apache.kafka.common.requests.FetchMetadata;
 public final class FetchSessions {
 
   /** One partition as a request (or the session) names it. */
-  public record Requested(String topic, Uuid topicId, int partition, long fetchOffset, int maxBytes, int currentLeaderEpoch) {}
+  public record Requested(String topic, Uuid topicId, int partition, long fetchOffset, int maxBytes, int currentLeaderEpoch,
+                          int lastFetchedEpoch) {}
 
   /** One partition's answer. */
   public record Answer(String topic, Uuid topicId, PartitionData data) {}
@@ -180,7 +182,8 @@ public final class FetchSessions {
     for (var topic : data.topics()) {
       for (var p : topic.partitions()) {
         out.add(new Requested(version >= 13 ? null : topic.topic(), version >= 13 ? topic.topicId() : Uuid.ZERO_UUID,
-            p.partition(), p.fetchOffset(), p.partitionMaxBytes(), p.currentLeaderEpoch()));
+            p.partition(), p.fetchOffset(), p.partitionMaxBytes(), p.currentLeaderEpoch(),
+            version >= 12 ? p.lastFetchedEpoch() : RecordBatch.NO_PARTITION_LEADER_EPOCH));
       }
     }
     return out;

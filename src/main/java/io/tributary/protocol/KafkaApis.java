@@ -16,6 +16,8 @@ public final class KafkaApis {
     registry.register(ApiKeys.PRODUCE, 3, new ProduceHandler(broker));
     registry.register(ApiKeys.FETCH, 4, new FetchHandler(broker, new FetchSessions(fetchSessions), fetchReadChunkBytes));
     registry.register(ApiKeys.LIST_OFFSETS, 1, new ListOffsetsHandler(broker));
+    // v3 is the first with a replica id; clients use it to validate their position after a leader change
+    registry.register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 3, new OffsetForLeaderEpochHandler(broker));
     registry.register(ApiKeys.INIT_PRODUCER_ID, 0, new InitProducerIdHandler(broker));
     registry.register(ApiKeys.CREATE_TOPICS, 0, new CreateTopicsHandler(broker));
     registry.register(ApiKeys.DELETE_TOPICS, 0, new DeleteTopicsHandler(broker));

@@ -5,7 +5,12 @@ import io.tributary.partition.PartitionHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidRequiredAcksException;
@@ -22,9 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Produce (v3+, magic v2 batches): each partition's batch goes to that partition's single writer;
- * the response waits until every partition has answered. On one node acks=1 and acks=all are
- * the same (the leader is the only replica); acks=0 gets no response, and, as Kafka does, an
- * error closes the connection since the client would never read an error response.
+ * the response waits until every partition has answered. acks=1 is answered once the leader wrote the batch,
+ * acks=all once the in-sync replicas have it (with min.insync.replicas enforced, as Kafka does); acks=0 gets no
+ * response, and, as Kafka does, an error closes the connection since the client would never read an error response.
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequest> {
   private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
@@ -80,7 +85,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     var connection = ctx.connection();
     var submitted = connection.produceOrder.thenCombine(handles, (a, b) -> {
       for (Append append : appends) {
-        pending.add(submit(append, broker.metrics()));
+        pending.add(submit(append, acks, data.timeoutMs(), broker.metrics()));
       }
       return (Void) null;
     });
@@ -101,10 +106,16 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
   private record Append(TopicPartition tp, MemoryRecords records, PartitionProduceResponse response,
                         CompletableFuture<PartitionHandle> handle) {}
 
-  private static CompletableFuture<?> submit(Append append, BrokerMetrics metrics) {
+  private static CompletableFuture<?> submit(Append append, short acks, int timeoutMs, BrokerMetrics metrics) {
     var out = append.response();
     return append.handle()
-        .thenCompose(h -> h.append(append.records()))
+        .thenCompose(h -> {
+          if (acks == -1 && h.inSyncReplicaCount() < h.minInsyncReplicas()) {
+            throw new NotEnoughReplicasException(notEnough(h));
+          }
+          var appended = h.append(append.records()).toCompletableFuture();
+          return acks == -1 ? appended.thenCompose(result -> replicated(h, result, result.lastOffset(), timeoutMs)) : appended;
+        })
         .handle((result, error) -> {
           if (error != null) {
             Throwable cause = Failures.unwrap(error);
@@ -118,6 +129,33 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
           }
           return null;
         });
+  }
+
+  /**
+   * acks=all: the answer waits until the in-sync replicas have the batch (the high watermark passed it), as Kafka's
+   * delayed produce does; if the ISR is then below min.insync.replicas the batch is written but the producer is told
+   * NOT_ENOUGH_REPLICAS_AFTER_APPEND; after the request's timeout, REQUEST_TIMED_OUT.
+   */
+  private static <T> CompletableFuture<T> replicated(PartitionHandle h, T result, long lastOffset, int timeoutMs) {
+    return h.awaitHighWatermark(lastOffset + 1)
+        .orTimeout(Math.max(0, timeoutMs), TimeUnit.MILLISECONDS)
+        .handle((x, error) -> {
+          if (error != null) {
+            Throwable cause = Failures.unwrap(error);
+            if (cause instanceof java.util.concurrent.TimeoutException) {
+              throw new TimeoutException("The in-sync replicas did not all acknowledge the batch within " + timeoutMs + " ms.");
+            }
+            throw new CompletionException(cause);
+          }
+          if (h.inSyncReplicaCount() < h.minInsyncReplicas()) throw new NotEnoughReplicasAfterAppendException(notEnough(h));
+          return result;
+        });
+  }
+
+  private static String notEnough(PartitionHandle h) {
+    var info = h.assignment();
+    return "The size of the current ISR " + (info == null ? "[]" : info.isr()) + " is insufficient to satisfy the min.isr requirement of "
+        + h.minInsyncReplicas() + " for partition " + h.topicPartition();
   }
 
   /** Clients may not write control batches (Kafka's rule); transactions are not supported yet. */

@@ -98,6 +98,9 @@ import org.apache.kafka.common.requests.OffsetDeleteResponse;
 import org.apache.kafka.common.requests.OffsetFetchResponse;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.SyncGroupResponse;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -126,6 +129,7 @@ final class VersionScenarios {
     scenarios.put(ApiKeys.PRODUCE, this::produce);
     scenarios.put(ApiKeys.FETCH, this::fetch);
     scenarios.put(ApiKeys.LIST_OFFSETS, this::listOffsets);
+    scenarios.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, this::offsetForLeaderEpoch);
     scenarios.put(ApiKeys.INIT_PRODUCER_ID, this::initProducerId);
     scenarios.put(ApiKeys.CREATE_TOPICS, this::createTopics);
     scenarios.put(ApiKeys.DELETE_TOPICS, this::deleteTopics);
@@ -308,6 +312,34 @@ final class VersionScenarios {
 
   private static ListOffsetsPartitionResponse single(ListOffsetsResponse response) {
     return response.data().topics().get(0).partitions().get(0);
+  }
+
+  private OffsetForLeaderEpochResponseData.EpochEndOffset endOffset(short v, int partition, int currentLeaderEpoch,
+                                                                   int leaderEpoch) throws Exception {
+    var topics = new OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection();
+    topics.add(new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(SweepFixture.TOPIC).setPartitions(List.of(
+        new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition().setPartition(partition)
+            .setCurrentLeaderEpoch(currentLeaderEpoch).setLeaderEpoch(leaderEpoch))));
+    OffsetsForLeaderEpochResponse response = wire.send(ApiKeys.OFFSET_FOR_LEADER_EPOCH, v,
+        new OffsetForLeaderEpochRequestData().setReplicaId(-1).setTopics(topics));
+    return response.data().topics().find(SweepFixture.TOPIC).partitions().get(0);
+  }
+
+  /** The fixture's records were written in epoch 0, before the restart that made the current epoch. */
+  private void offsetForLeaderEpoch(short v) throws Exception {
+    var current = endOffset(v, 0, fixture.leaderEpoch, fixture.leaderEpoch);
+    assertError(Errors.NONE, current.errorCode());
+    assertEquals(fixture.leaderEpoch, current.leaderEpoch());
+    assertEquals(SweepFixture.RECORDS_PER_PARTITION, current.endOffset(), "the current epoch ends at the log end");
+    var first = endOffset(v, 0, -1, 0);
+    assertError(Errors.NONE, first.errorCode());
+    assertEquals(0, first.leaderEpoch());
+    assertEquals(SweepFixture.RECORDS_PER_PARTITION, first.endOffset(), "epoch 0 ends where the next began");
+    assertError(Errors.FENCED_LEADER_EPOCH, endOffset(v, 0, fixture.leaderEpoch - 1, 0).errorCode());
+    assertError(Errors.UNKNOWN_LEADER_EPOCH, endOffset(v, 0, fixture.leaderEpoch + 1, 0).errorCode());
+    var unknown = endOffset(v, 9, -1, 0);
+    assertError(Errors.UNKNOWN_TOPIC_OR_PARTITION, unknown.errorCode());
+    assertEquals(-1L, unknown.endOffset());
   }
 
   private void listOffsets(short v) throws Exception {

@@ -36,6 +36,8 @@ final class PartitionLoad implements AutoCloseable {
   private final Queue<Acked> acked = new ConcurrentLinkedQueue<>();
   private final Queue<String> errors = new ConcurrentLinkedQueue<>();
   private final Map<Integer, AtomicLong> ackedPerPartition = new ConcurrentHashMap<>();
+  /** Per partition: when the last acknowledgement came, and the longest wait between two since {@link #markGaps}. */
+  private final Map<Integer, long[]> ackTimes = new ConcurrentHashMap<>();
   private final Thread sender;
   private volatile boolean running = true;
 
@@ -45,6 +47,7 @@ final class PartitionLoad implements AutoCloseable {
     this.partitions = List.copyOf(partitions);
     this.maxRecords = maxRecords;
     partitions.forEach(p -> ackedPerPartition.put(p, new AtomicLong()));
+    partitions.forEach(p -> ackTimes.put(p, new long[] {System.nanoTime(), 0}));
     var props = ClusterClients.producerProps(bootstrap);
     props.put("client.id", name);
     this.producer = ClusterClients.producer(props);
@@ -65,6 +68,12 @@ final class PartitionLoad implements AutoCloseable {
           if (error == null) {
             acked.add(new Acked(partition, meta.offset(), value));
             ackedPerPartition.get(partition).incrementAndGet();
+            long[] times = ackTimes.get(partition);
+            synchronized (times) {
+              long now = System.nanoTime();
+              times[1] = Math.max(times[1], now - times[0]);
+              times[0] = now;
+            }
           } else {
             errors.add(value + ": " + error);
           }
@@ -94,6 +103,27 @@ final class PartitionLoad implements AutoCloseable {
   /** True when every partition has at least {@code extra} more acknowledged records than in {@code before}. */
   boolean progressedSince(Map<Integer, Long> before, long extra) {
     return partitions.stream().allMatch(p -> acked(p) >= before.getOrDefault(p, 0L) + extra);
+  }
+
+  /** Starts measuring the longest wait between acknowledgements anew (e.g. when a fault begins). */
+  void markGaps() {
+    ackTimes.values().forEach(times -> {
+      synchronized (times) {
+        times[1] = 0;
+      }
+    });
+  }
+
+  /** Per partition: the longest time without an acknowledgement since {@link #markGaps}, counting the current wait. */
+  Map<Integer, Duration> longestGaps() {
+    var out = new TreeMap<Integer, Duration>();
+    long now = System.nanoTime();
+    ackTimes.forEach((p, times) -> {
+      synchronized (times) {
+        out.put(p, Duration.ofNanos(Math.max(times[1], now - times[0])));
+      }
+    });
+    return out;
   }
 
   List<Acked> acknowledged() {

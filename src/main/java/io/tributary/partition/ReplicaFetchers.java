@@ -1,0 +1,108 @@
+package io.tributary.partition;
+
+import akka.actor.AddressFromURIString;
+import akka.actor.typed.ActorSystem;
+import io.tributary.metadata.BrokerInfo;
+import io.tributary.metadata.MetadataImage;
+import io.tributary.metadata.MetadataService;
+import io.tributary.metadata.PartitionInfo;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's follower side (Kafka's replica fetcher manager): it watches the metadata and keeps one
+ * {@link ReplicaFetcher} per leader node, fetching exactly the partitions this node follows from it. A partition
+ * whose leader moves goes to that leader's fetcher; a fetcher left with nothing to fetch stops and closes its
+ * connection. Thread-safe.
+ */
+public final class ReplicaFetchers {
+  private static final Logger log = LoggerFactory.getLogger(ReplicaFetchers.class);
+
+  private final ActorSystem<?> system;
+  private final int nodeId;
+  private final MetadataService metadata;
+  private final Partitions partitions;
+  private final ReplicaFetcher.Settings settings;
+  private final ReplicaConnection.Factory connections;
+  private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>(); // guarded by this
+  private boolean stopped; // guarded by this
+
+  public ReplicaFetchers(ActorSystem<?> system, int nodeId, MetadataService metadata, Partitions partitions,
+                         ReplicaFetcher.Settings settings) {
+    this.system = system;
+    this.nodeId = nodeId;
+    this.metadata = metadata;
+    this.partitions = partitions;
+    this.settings = settings;
+    this.connections = ReplicaConnection.factory(system, "tributary-replica-" + nodeId, settings.connectTimeout(),
+        settings.requestTimeout(), settings.maxResponseBytes());
+  }
+
+  public void start() {
+    metadata.subscribe(this::onMetadata);
+    onMetadata(metadata.current());
+  }
+
+  /** Stops every fetcher (node shutdown). */
+  public synchronized void stop() {
+    stopped = true;
+    fetchers.values().forEach(ReplicaFetcher::stop);
+    fetchers.clear();
+  }
+
+  private synchronized void onMetadata(MetadataImage image) {
+    if (stopped) return;
+    Map<Integer, Map<TopicPartition, ReplicaFetcher.Target>> byLeader = new HashMap<>();
+    for (var topic : image.topics().values()) {
+      for (int p = 0; p < topic.partitionCount(); p++) {
+        PartitionInfo info = topic.partition(p);
+        if (info.leader() < 0 || info.leader() == nodeId || !info.replicas().contains(nodeId)) continue;
+        byLeader.computeIfAbsent(info.leader(), l -> new HashMap<>())
+            .put(new TopicPartition(topic.name(), p), new ReplicaFetcher.Target(topic.topicId(), info.leaderEpoch()));
+      }
+    }
+    for (var it = fetchers.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (!byLeader.containsKey(e.getKey()) || !image.brokers().containsKey(e.getKey())) {
+        log.debug("Node {} no longer follows anything led by node {}", nodeId, e.getKey());
+        e.getValue().stop();
+        it.remove();
+      }
+    }
+    byLeader.forEach((leader, followed) -> {
+      var broker = image.brokers().get(leader);
+      if (broker == null) return;
+      var fetcher = fetchers.computeIfAbsent(leader, l -> {
+        log.info("Node {} follows {} partition(s) led by node {} at {}", nodeId, followed.size(), l, replicationAddress(broker));
+        return new ReplicaFetcher(nodeId, l, partitions, connections, settings, this::after);
+      });
+      fetcher.assign(followed, replicationAddress(broker));
+      fetcher.start();
+    });
+  }
+
+  /**
+   * Where followers reach a leader's Kafka listener: the host its cluster (Artery) address names, which the other
+   * nodes reach by definition, and its Kafka port. The advertised host is for clients and may not resolve between
+   * nodes (in docker/docker-compose.yml it is the Docker host's localhost).
+   */
+  static String replicationAddress(BrokerInfo broker) {
+    String host = broker.host();
+    if (broker.clusterAddress() != null && !broker.clusterAddress().isEmpty()) {
+      var address = AddressFromURIString.parse(broker.clusterAddress());
+      if (address.getHost().isPresent()) host = address.getHost().get();
+    }
+    return host + ":" + broker.port();
+  }
+
+  private CompletableFuture<Void> after(Duration delay) {
+    var done = new CompletableFuture<Void>();
+    system.scheduler().scheduleOnce(delay, () -> done.complete(null), system.executionContext());
+    return done;
+  }
+}
