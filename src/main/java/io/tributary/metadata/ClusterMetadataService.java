@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
@@ -162,6 +163,13 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   public CompletionStage<Long> allocateProducerIds(int count) {
     return ask(replyTo -> new Controller.AllocateProducerIds(count, replyTo),
         reply -> ((Controller.ProducerIdsAllocated) reply).firstId());
+  }
+
+  @Override
+  public CompletionStage<PartitionInfo> alterPartition(String topic, Uuid topicId, int partition, int leaderId, int leaderEpoch,
+                                                       int partitionEpoch, List<Integer> newIsr) {
+    return ask(replyTo -> new Controller.AlterPartition(topic, topicId, partition, leaderId, leaderEpoch, partitionEpoch, newIsr, replyTo),
+        reply -> ((Controller.PartitionAltered) reply).partition());
   }
 
   @Override

@@ -7,11 +7,13 @@ import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.StashBuffer;
+import akka.cluster.ClusterEvent;
 import akka.cluster.ddata.LWWRegister;
 import akka.cluster.ddata.SelfUniqueAddress;
 import akka.cluster.ddata.typed.javadsl.Replicator;
 import akka.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Subscribe;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,12 @@ import org.apache.kafka.common.protocol.Errors;
  * restart. Requests that arrive during a write are stashed.
  *
  * <p>Replies carry the resulting state so that the asking node can show it right away.
+ *
+ * <p>It also watches cluster membership itself: when the live members change it runs the elections of {@link
+ * MetadataChanges#electLeaders} over every partition (new leaders from the ISR, ISRs without the nodes that are not
+ * live) and writes the result in one majority write. Membership events only mark the elections due; one {@code
+ * Reevaluate} at a time is queued behind them, so a burst of events costs one evaluation and one write. After a
+ * takeover the elections always run once, since membership may have changed while no Controller watched it.
  */
 public final class Controller {
 
@@ -79,6 +87,19 @@ public final class Controller {
 
   public record RegisterBroker(BrokerInfo broker, ActorRef<Reply> replyTo) implements Request {}
 
+  /**
+   * Kafka's AlterPartition: the leader {@code leaderId} of a partition, at {@code leaderEpoch} and {@code
+   * partitionEpoch}, asks for its ISR to become {@code newIsr}. The topic is found by {@code topicId} unless that is
+   * null or zero, then by {@code topic}. Answered with {@link PartitionAltered} or, refused, with Kafka's error (see
+   * {@link MetadataChanges#alterPartition}).
+   */
+  public record AlterPartition(String topic, Uuid topicId, int partition, int leaderId, int leaderEpoch, int partitionEpoch,
+                               List<Integer> newIsr, ActorRef<Reply> replyTo) implements Request {
+    public AlterPartition {
+      newIsr = List.copyOf(newIsr);
+    }
+  }
+
   /** The Controller's answer to a {@link Request}. */
   public sealed interface Reply extends MetadataSerializable {}
 
@@ -97,6 +118,9 @@ public final class Controller {
   /** The broker is registered. */
   public record BrokerRegistered(MetadataState state) implements Accepted {}
 
+  /** The partition after an {@link AlterPartition}: its new ISR and partition epoch (or as it was, if unchanged). */
+  public record PartitionAltered(PartitionInfo partition, MetadataState state) implements Accepted {}
+
   /** The request failed with this Kafka error (see {@link Errors#exception(String)}). */
   public record Rejected(short errorCode, String message) implements Reply {
     static Rejected of(Errors error, String message) {
@@ -113,13 +137,24 @@ public final class Controller {
   private record Observed(Replicator.SubscribeResponse<LWWRegister<MetadataState>> response)
       implements Command, NoSerializationVerificationNeeded {}
 
+  /** A change of cluster membership or reachability, as this node sees it. */
+  private record MembershipChanged(ClusterEvent.ClusterDomainEvent event) implements Command, NoSerializationVerificationNeeded {}
+
+  /** Time to run the elections over the membership as it is now (one at a time, however many changes came). */
+  private enum Reevaluate implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
   /** The Controller's behaviour; {@code replicator} is the node-local metadata Replicator. */
   public static Behavior<Command> create(ActorRef<Replicator.Command> replicator, MetadataSettings settings) {
     Behavior<Command> controller = Behaviors.setup(ctx -> Behaviors.withStash(settings.stashCapacity(), stash -> {
       var adapter = new ReplicatorMessageAdapter<Command, LWWRegister<MetadataState>>(ctx, replicator, settings.replicatorAskTimeout());
       adapter.subscribe(MetadataStore.KEY, Observed::new);
-      var self = new SelfUniqueAddress(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress());
-      return new Controller(ctx, stash, adapter, self, settings).loading();
+      Cluster cluster = Cluster.get(ctx.getSystem());
+      cluster.subscriptions().tell(Subscribe.create(
+          ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new), ClusterEvent.MemberEvent.class));
+      cluster.subscriptions().tell(Subscribe.create(
+          ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, MembershipChanged::new), ClusterEvent.ReachabilityEvent.class));
+      var self = new SelfUniqueAddress(cluster.selfMember().uniqueAddress());
+      return new Controller(ctx, stash, adapter, self, settings, LiveMembers.of(cluster.state())).loading();
     }));
     return Behaviors.supervise(controller)
         .onFailure(SupervisorStrategy.restartWithBackoff(
@@ -133,18 +168,26 @@ public final class Controller {
   private final MetadataSettings settings;
   /** Picks the start of each new topic's round-robin placement, as Kafka does. */
   private final Random random = new Random();
+  /** The members as this Controller's own membership events showed them, in order. */
+  private LiveMembers members;
+  /** Membership changed since the last elections (or a takeover happened): elections are due. */
+  private boolean electionsDue = true;
+  /** A {@link Reevaluate} is on its way to this actor: membership events do not send another. */
+  private boolean reevaluateQueued;
 
   private Controller(
       ActorContext<Command> ctx,
       StashBuffer<Command> stash,
       ReplicatorMessageAdapter<Command, LWWRegister<MetadataState>> replicator,
       SelfUniqueAddress self,
-      MetadataSettings settings) {
+      MetadataSettings settings,
+      LiveMembers members) {
     this.ctx = ctx;
     this.stash = stash;
     this.replicator = replicator;
     this.self = self;
     this.settings = settings;
+    this.members = members;
   }
 
   // ---- loading: read the state before serving ----
@@ -159,6 +202,8 @@ public final class Controller {
     return Behaviors.receive(Command.class)
         .onMessage(Loaded.class, this::onLoaded)
         .onMessage(Request.class, this::stashRequest)
+        .onMessage(MembershipChanged.class, this::onMembershipChanged)
+        .onMessage(Reevaluate.class, r -> notNow())
         .onAnyMessage(m -> Behaviors.same()) // Observed, stale Written: the read answers for them
         .build();
   }
@@ -168,6 +213,7 @@ public final class Controller {
     if (rsp instanceof Replicator.GetSuccess<LWWRegister<MetadataState>> found) {
       MetadataState state = found.get(MetadataStore.KEY).getValue();
       MetadataState takeover = state.withNextControllerEpoch();
+      electionsDue = true; // membership may have changed while no Controller watched it
       ctx.getLog().info("Metadata Controller taking over cluster {} at version {} with controller epoch {}",
           state.clusterId(), state.version(), takeover.controllerEpoch());
       return writing(takeover, null, null);
@@ -182,17 +228,28 @@ public final class Controller {
 
   // ---- serving: one request at a time ----
 
+  /** Serves {@code state}: the requests stashed meanwhile first, then the elections if membership changed. */
+  private Behavior<Command> serve(MetadataState state) {
+    queueElectionsIfDue();
+    return stash.unstashAll(serving(state));
+  }
+
   private Behavior<Command> serving(MetadataState state) {
     return Behaviors.receive(Command.class)
         .onMessage(Request.class, request -> onRequest(state, request))
         .onMessage(Observed.class, observed -> onObserved(state, observed))
+        .onMessage(MembershipChanged.class, this::onMembershipChanged)
+        .onMessage(Reevaluate.class, r -> onReevaluate(state))
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
 
+  private MetadataChanges.Membership membership() {
+    return new MetadataChanges.Membership(members.addresses(), random, settings.uncleanLeaderElection());
+  }
+
   private Behavior<Command> onRequest(MetadataState state, Request request) {
-    var membership = new MetadataChanges.Membership(ClusterView.liveAddresses(ctx.getSystem()), random);
-    MetadataChanges.Outcome outcome = MetadataChanges.decide(state, request, membership);
+    MetadataChanges.Outcome outcome = MetadataChanges.decide(state, request, membership());
     if (outcome.next() == state) {
       request.replyTo().tell(outcome.reply());
       return Behaviors.same();
@@ -217,6 +274,59 @@ public final class Controller {
     return Behaviors.same();
   }
 
+  // ---- elections: on membership changes, coalesced ----
+
+  /**
+   * Membership events come in bursts (a node's unreachability is seen by each observer, a restart is several
+   * transitions): each one only marks the elections due, and at most one {@link Reevaluate} is queued behind them,
+   * so the elections run once over the membership as it is by then.
+   */
+  private Behavior<Command> onMembershipChanged(MembershipChanged changed) {
+    LiveMembers next = members.after(changed.event());
+    if (!next.addresses().equals(members.addresses())) electionsDue = true;
+    members = next;
+    queueElectionsIfDue();
+    return Behaviors.same();
+  }
+
+  private void queueElectionsIfDue() {
+    if (electionsDue && !reevaluateQueued) {
+      reevaluateQueued = true;
+      ctx.getSelf().tell(Reevaluate.INSTANCE);
+    }
+  }
+
+  /** While loading or writing: the elections stay due and are queued again once serving. */
+  private Behavior<Command> notNow() {
+    reevaluateQueued = false;
+    return Behaviors.same();
+  }
+
+  /** Runs the elections over every partition; writes the result, if any, to a majority (one write for all). */
+  private Behavior<Command> onReevaluate(MetadataState state) {
+    reevaluateQueued = false;
+    if (!electionsDue) return Behaviors.same();
+    electionsDue = false;
+    MetadataState next = MetadataChanges.electLeaders(state, membership());
+    if (next == state) return Behaviors.same();
+    ctx.getLog().info("Live nodes now {}: {} partition(s) get a new leader or ISR (metadata version {})",
+        membership().liveIds(state), changedPartitions(state, next), next.version());
+    return writing(next, null, null);
+  }
+
+  private static long changedPartitions(MetadataState before, MetadataState after) {
+    long changed = 0;
+    for (var maps : List.of(List.of(before.topics(), after.topics()), List.of(before.internalTopics(), after.internalTopics()))) {
+      for (TopicInfo topic : maps.get(1).values()) {
+        TopicInfo old = maps.get(0).get(topic.name());
+        for (int p = 0; p < topic.partitionCount(); p++) {
+          if (old == null || p >= old.partitionCount() || old.partition(p) != topic.partition(p)) changed++;
+        }
+      }
+    }
+    return changed;
+  }
+
   // ---- writing: persist a change, then reply ----
 
   /** {@code request} and {@code reply} are null for the Controller's own writes (the initial state, a takeover). */
@@ -230,6 +340,8 @@ public final class Controller {
     return Behaviors.receive(Command.class)
         .onMessage(Written.class, written -> onWritten(written.response(), next, request, reply))
         .onMessage(Request.class, this::stashRequest)
+        .onMessage(MembershipChanged.class, this::onMembershipChanged)
+        .onMessage(Reevaluate.class, r -> notNow())
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
@@ -238,7 +350,7 @@ public final class Controller {
       Replicator.UpdateResponse<LWWRegister<MetadataState>> rsp, MetadataState next, Request request, Reply reply) {
     if (rsp instanceof Replicator.UpdateSuccess) {
       if (request != null) request.replyTo().tell(reply);
-      return stash.unstashAll(serving(next));
+      return serve(next);
     }
     if (rsp instanceof Replicator.UpdateTimeout) {
       // No majority confirmed it: never serve from it alone. It is stored here and may still spread (and take effect)

@@ -1,11 +1,13 @@
 package io.tributary.metadata;
 
 import io.tributary.metadata.Controller.AllocateProducerIds;
+import io.tributary.metadata.Controller.AlterPartition;
 import io.tributary.metadata.Controller.BrokerRegistered;
 import io.tributary.metadata.Controller.CreatePartitions;
 import io.tributary.metadata.Controller.CreateTopic;
 import io.tributary.metadata.Controller.DeleteTopic;
 import io.tributary.metadata.Controller.EnsureOffsetsTopic;
+import io.tributary.metadata.Controller.PartitionAltered;
 import io.tributary.metadata.Controller.ProducerIdsAllocated;
 import io.tributary.metadata.Controller.RegisterBroker;
 import io.tributary.metadata.Controller.Rejected;
@@ -18,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.internals.Topic;
@@ -34,15 +37,29 @@ final class MetadataChanges {
 
   /**
    * What the Controller knows of the cluster when it decides: the cluster addresses of the live members (a
-   * registered node is live when its address is among them), and the randomness of new placements.
+   * registered node is live when its address is among them), the randomness of new placements, and the broker
+   * default of {@code unclean.leader.election.enable}.
    */
-  record Membership(Set<String> liveAddresses, Random random) {
+  record Membership(Set<String> liveAddresses, Random random, boolean uncleanLeaderElection) {
+    Membership(Set<String> liveAddresses, Random random) {
+      this(liveAddresses, random, false);
+    }
+
     /** The registered nodes that are live, as placement candidates. */
     List<ReplicaPlacement.Node> liveNodes(MetadataState state) {
       return state.brokers().values().stream()
           .filter(b -> liveAddresses.contains(b.clusterAddress()))
           .map(b -> new ReplicaPlacement.Node(b.nodeId(), b.rack()))
           .toList();
+    }
+
+    /** The ids of the registered nodes that are live. */
+    Set<Integer> liveIds(MetadataState state) {
+      var ids = new TreeSet<Integer>();
+      state.brokers().values().forEach(b -> {
+        if (liveAddresses.contains(b.clusterAddress())) ids.add(b.nodeId());
+      });
+      return ids;
     }
   }
 
@@ -56,6 +73,7 @@ final class MetadataChanges {
     if (request instanceof AllocateProducerIds r) return allocateProducerIds(state, r);
     if (request instanceof RegisterBroker r) return registerBroker(state, r, membership);
     if (request instanceof EnsureOffsetsTopic r) return ensureOffsetsTopic(state, r, membership);
+    if (request instanceof AlterPartition r) return alterPartition(state, r, membership);
     throw new IllegalArgumentException("Unknown request " + request);
   }
 
@@ -86,7 +104,7 @@ final class MetadataChanges {
       if (placed.isEmpty()) return tooFewNodes(state, membership, r.replicationFactor());
       replicas = placed.get();
     }
-    var topic = TopicInfo.created(r.name(), freshTopicId(state), r.configs(), replicas);
+    var topic = TopicInfo.created(r.name(), freshTopicId(state), r.configs(), replicas, membership.liveIds(state));
     return done(topic, r.validateOnly() ? state : state.withTopic(topic));
   }
 
@@ -123,7 +141,7 @@ final class MetadataChanges {
       if (placed.isEmpty()) return tooFewNodes(state, membership, factor);
       replicas = placed.get();
     }
-    var grown = topic.withNewPartitions(replicas);
+    var grown = topic.withNewPartitions(replicas, membership.liveIds(state));
     return done(grown, r.validateOnly() ? state : state.withTopic(grown));
   }
 
@@ -149,10 +167,12 @@ final class MetadataChanges {
   }
 
   /**
-   * A node (re)starts: it is registered and leads its partitions anew, so their leader epochs grow, as when KRaft
-   * unfences a restarted broker and elects it again. Partitions stored before assignments existed (no leader) are
-   * adopted by the first node that registers, which is the node that held them. A node id that a live node at
-   * another cluster address holds is refused: two nodes must never claim the same partitions.
+   * A node (re)starts: it is registered, and the partitions it leads are elected again, so their leader epochs grow,
+   * as when KRaft fences a restarted broker and unfences it. Partitions stored before assignments existed (no
+   * replicas, no leader) are adopted by the first node that registers, which is the node that held them. Then the
+   * elections run ({@link #electLeaders}): the node, now live, leads the leaderless partitions whose ISR it is in,
+   * but it takes no partition from a leader elected while it was away. A node id that a live node at another
+   * cluster address holds is refused: two nodes must never claim the same partitions.
    */
   static Outcome registerBroker(MetadataState state, RegisterBroker r, Membership membership) {
     BrokerInfo existing = state.brokers().get(r.broker().nodeId());
@@ -161,9 +181,120 @@ final class MetadataChanges {
       return reject(state, Errors.DUPLICATE_BROKER_REGISTRATION, "Node id " + r.broker().nodeId()
           + " is already in use by the live node at " + existing.clusterAddress() + ".");
     }
-    MetadataState next = state.withBroker(r.broker());
-    next = next.withEveryTopic(t -> t.withLeaderReelected(r.broker().nodeId()));
+    int nodeId = r.broker().nodeId();
+    MetadataState next = state.withBroker(r.broker())
+        .withEveryTopic(t -> t.withEveryPartition(p -> registered(p, nodeId)));
+    next = electLeaders(next, membership);
     return new Outcome(next, new BrokerRegistered(next));
+  }
+
+  /** {@code p} once node {@code nodeId} registered anew: adopted, elected again, or as it was. */
+  static PartitionInfo registered(PartitionInfo p, int nodeId) {
+    if (p.replicas().isEmpty() && !p.hasLeader()) {
+      return new PartitionInfo(List.of(nodeId), nodeId, p.leaderEpoch() + 1, List.of(nodeId), p.partitionEpoch() + 1);
+    }
+    return p.leader() == nodeId ? p.withLeader(nodeId, p.isr()) : p;
+  }
+
+  // ---- elections (Kafka's PartitionChangeBuilder with an ONLINE or UNCLEAN election, without ELR) ----
+
+  /**
+   * Every partition after a change of the live nodes, each by {@link #elect} (unclean per the topic's {@code
+   * unclean.leader.election.enable}, else the broker default); one version step for all, or the same state when
+   * nothing changes.
+   */
+  static MetadataState electLeaders(MetadataState state, Membership membership) {
+    Set<Integer> live = membership.liveIds(state);
+    return state.withEveryTopic(topic -> {
+      boolean unclean = topic.uncleanLeaderElection(membership.uncleanLeaderElection());
+      return topic.withEveryPartition(p -> elect(p, live, unclean));
+    });
+  }
+
+  /**
+   * One partition while the {@code live} nodes are up; the same instance when nothing changes.
+   *
+   * <ul>
+   *   <li>A live leader in the ISR stays; the ISR members that are not live leave the ISR at once (partition epoch
+   *       +1): an unreachable follower must not hold back the high watermark until a session expires, as it does in
+   *       Kafka.
+   *   <li>Otherwise the first replica in assignment order that is in the ISR and live leads, and the ISR keeps only
+   *       its live members (both epochs +1).
+   *   <li>When no ISR member is live: with an unclean election the first live replica leads alone (ISR [it]; records
+   *       only the old ISR had may be lost); else the partition has no leader ({@link PartitionInfo#NO_LEADER}, both
+   *       epochs +1 once) and the ISR stays as it is, never empty, so that only one of its members can lead again.
+   * </ul>
+   */
+  static PartitionInfo elect(PartitionInfo p, Set<Integer> live, boolean unclean) {
+    if (p.replicas().isEmpty()) return p; // stored before assignments: adopted on registration
+    List<Integer> liveIsr = p.isr().stream().filter(live::contains).toList();
+    if (p.hasLeader() && live.contains(p.leader()) && p.isr().contains(p.leader())) {
+      return liveIsr.size() == p.isr().size() ? p : p.withIsr(liveIsr);
+    }
+    Optional<Integer> clean = p.replicas().stream().filter(liveIsr::contains).findFirst();
+    if (clean.isPresent()) return p.withLeader(clean.get(), liveIsr);
+    if (unclean) {
+      Optional<Integer> any = p.replicas().stream().filter(live::contains).findFirst();
+      if (any.isPresent()) return p.withLeader(any.get(), List.of(any.get()));
+    }
+    return p.hasLeader() ? p.withLeader(PartitionInfo.NO_LEADER, p.isr()) : p;
+  }
+
+  // ---- AlterPartition (Kafka's ReplicationControlManager.validateAlterPartitionData) ----
+
+  /**
+   * The leader's request to change the ISR, checked in Kafka's order: the topic ({@code UNKNOWN_TOPIC_ID} when asked
+   * by id, else {@code UNKNOWN_TOPIC_OR_PARTITION}) and partition; epochs newer than the Controller's ({@code
+   * NOT_CONTROLLER}: this state is stale); an older leader epoch ({@code FENCED_LEADER_EPOCH}); a sender that is not
+   * the leader ({@code INVALID_REQUEST}); an older partition epoch ({@code INVALID_UPDATE_VERSION}); an ISR that is not
+   * a set of replicas or lacks the leader ({@code INVALID_REQUEST}); an ISR member that is not a registered, live
+   * node ({@code INELIGIBLE_REPLICA}). An accepted ISR equal to the current one writes nothing; any other grows the
+   * partition epoch.
+   */
+  static Outcome alterPartition(MetadataState state, AlterPartition r, Membership membership) {
+    boolean byId = r.topicId() != null && !r.topicId().equals(Uuid.ZERO_UUID);
+    Optional<TopicInfo> found = byId ? state.topicById(r.topicId()) : state.anyTopic(r.topic());
+    if (found.isEmpty()) {
+      return byId ? reject(state, Errors.UNKNOWN_TOPIC_ID, "No topic with id " + r.topicId() + ".") : unknownTopic(state);
+    }
+    TopicInfo topic = found.get();
+    if (r.partition() < 0 || r.partition() >= topic.partitionCount()) return unknownTopic(state);
+    PartitionInfo p = topic.partition(r.partition());
+    String tp = topic.name() + "-" + r.partition();
+    if (r.leaderEpoch() > p.leaderEpoch() || r.partitionEpoch() > p.partitionEpoch()) {
+      return reject(state, Errors.NOT_CONTROLLER, "Leader epoch " + r.leaderEpoch() + " and partition epoch " + r.partitionEpoch()
+          + " of " + tp + " are newer than the controller's " + p.leaderEpoch() + " and " + p.partitionEpoch() + ".");
+    }
+    if (r.leaderEpoch() < p.leaderEpoch()) {
+      return reject(state, Errors.FENCED_LEADER_EPOCH, "Leader epoch " + r.leaderEpoch() + " of " + tp
+          + " is older than the current leader epoch " + p.leaderEpoch() + ".");
+    }
+    if (r.leaderId() != p.leader()) {
+      return reject(state, Errors.INVALID_REQUEST, "Node " + r.leaderId() + " is not the leader of " + tp
+          + "; its leader is " + p.leader() + ".");
+    }
+    if (r.partitionEpoch() < p.partitionEpoch()) {
+      return reject(state, Errors.INVALID_UPDATE_VERSION, "Partition epoch " + r.partitionEpoch() + " of " + tp
+          + " is older than the current partition epoch " + p.partitionEpoch() + ".");
+    }
+    if (r.newIsr().stream().anyMatch(id -> !p.replicas().contains(id)) || Set.copyOf(r.newIsr()).size() != r.newIsr().size()) {
+      return reject(state, Errors.INVALID_REQUEST, "The ISR " + r.newIsr() + " of " + tp + " is not a set of its replicas "
+          + p.replicas() + ".");
+    }
+    if (!r.newIsr().contains(p.leader())) {
+      return reject(state, Errors.INVALID_REQUEST, "The ISR " + r.newIsr() + " of " + tp + " does not include its leader "
+          + p.leader() + ".");
+    }
+    Set<Integer> live = membership.liveIds(state);
+    List<Integer> ineligible = r.newIsr().stream().filter(id -> !live.contains(id)).toList();
+    if (!ineligible.isEmpty()) {
+      return reject(state, Errors.INELIGIBLE_REPLICA, "The ISR " + r.newIsr() + " of " + tp + " includes node(s) "
+          + ineligible + " that are not registered or not live.");
+    }
+    if (r.newIsr().equals(p.isr())) return new Outcome(state, new PartitionAltered(p, state));
+    PartitionInfo altered = p.withIsr(r.newIsr());
+    MetadataState next = state.withChangedTopic(topic.withPartition(r.partition(), altered));
+    return new Outcome(next, new PartitionAltered(altered, next));
   }
 
   /**
@@ -179,7 +310,7 @@ final class MetadataChanges {
     }
     var placed = place(state, membership, r.partitions(), 1, 0);
     if (placed.isEmpty()) return reject(state, Errors.COORDINATOR_NOT_AVAILABLE, "No live node can host the offsets topic yet.");
-    var topic = TopicInfo.created(MetadataImage.OFFSETS_TOPIC, freshTopicId(state), Map.of(), placed.get());
+    var topic = TopicInfo.created(MetadataImage.OFFSETS_TOPIC, freshTopicId(state), Map.of(), placed.get(), membership.liveIds(state));
     MetadataState next = state.withInternalTopic(topic);
     return new Outcome(next, new TopicDone(topic, next));
   }

@@ -6,11 +6,13 @@ import akka.actor.typed.ActorRefResolver;
 import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.SerializerWithStringManifest;
 import io.tributary.metadata.Controller.AllocateProducerIds;
+import io.tributary.metadata.Controller.AlterPartition;
 import io.tributary.metadata.Controller.BrokerRegistered;
 import io.tributary.metadata.Controller.CreatePartitions;
 import io.tributary.metadata.Controller.CreateTopic;
 import io.tributary.metadata.Controller.DeleteTopic;
 import io.tributary.metadata.Controller.EnsureOffsetsTopic;
+import io.tributary.metadata.Controller.PartitionAltered;
 import io.tributary.metadata.Controller.ProducerIdsAllocated;
 import io.tributary.metadata.Controller.RegisterBroker;
 import io.tributary.metadata.Controller.Rejected;
@@ -59,6 +61,8 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
    * broker's rack and cluster address; the internal topics after the brokers.
    */
   private static final byte STATE_FORMAT_V3 = 3;
+  /** Format 4: each partition's ISR and partition epoch after its leader epoch. */
+  private static final byte STATE_FORMAT_V4 = 4;
 
   private static final String STATE = "S";
   private static final String DELETE_TOPIC = "DT";
@@ -69,6 +73,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   private static final String CREATE_PARTITIONS = "CP2";
   private static final String REGISTER_BROKER = "RB2";
   private static final String ENSURE_OFFSETS_TOPIC = "EO";
+  private static final String ALTER_PARTITION = "AL";
   // the older shapes of those: read only, from nodes of an older version
   private static final String CREATE_TOPIC_V1 = "CT";
   private static final String CREATE_PARTITIONS_V1 = "CP";
@@ -81,10 +86,15 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   private static final String TOPIC_DONE_V2 = "TD2";
   private static final String PIDS_ALLOCATED_V2 = "PA2";
   private static final String BROKER_REGISTERED_V2 = "BR2";
-  // format 3 replies: assignments, controller epoch
-  private static final String TOPIC_DONE = "TD3";
-  private static final String PIDS_ALLOCATED = "PA3";
-  private static final String BROKER_REGISTERED = "BR3";
+  // format 3 replies: assignments, controller epoch; read only
+  private static final String TOPIC_DONE_V3 = "TD3";
+  private static final String PIDS_ALLOCATED_V3 = "PA3";
+  private static final String BROKER_REGISTERED_V3 = "BR3";
+  // format 4 replies: ISRs and partition epochs
+  private static final String TOPIC_DONE = "TD4";
+  private static final String PIDS_ALLOCATED = "PA4";
+  private static final String BROKER_REGISTERED = "BR4";
+  private static final String PARTITION_ALTERED = "AD";
   private static final String REJECTED = "RJ";
 
   private final ExtendedActorSystem system;
@@ -109,9 +119,11 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     if (o instanceof AllocateProducerIds) return ALLOCATE_PIDS;
     if (o instanceof RegisterBroker) return REGISTER_BROKER;
     if (o instanceof EnsureOffsetsTopic) return ENSURE_OFFSETS_TOPIC;
+    if (o instanceof AlterPartition) return ALTER_PARTITION;
     if (o instanceof TopicDone) return TOPIC_DONE;
     if (o instanceof ProducerIdsAllocated) return PIDS_ALLOCATED;
     if (o instanceof BrokerRegistered) return BROKER_REGISTERED;
+    if (o instanceof PartitionAltered) return PARTITION_ALTERED;
     if (o instanceof Rejected) return REJECTED;
     throw new IllegalArgumentException("Cannot serialize " + o.getClass().getName());
   }
@@ -140,7 +152,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
 
   private void write(Object o, DataOutputStream out) throws IOException {
     if (o instanceof MetadataState s) {
-      out.writeByte(STATE_FORMAT_V3);
+      out.writeByte(STATE_FORMAT_V4);
       writeState(s, out);
     } else if (o instanceof CreateTopic c) {
       writeString(c.name(), out);
@@ -173,6 +185,19 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     } else if (o instanceof EnsureOffsetsTopic c) {
       out.writeInt(c.partitions());
       writeRef(c.replyTo(), out);
+    } else if (o instanceof AlterPartition c) {
+      writeString(c.topic(), out);
+      out.writeBoolean(c.topicId() != null);
+      if (c.topicId() != null) {
+        out.writeLong(c.topicId().getMostSignificantBits());
+        out.writeLong(c.topicId().getLeastSignificantBits());
+      }
+      out.writeInt(c.partition());
+      out.writeInt(c.leaderId());
+      out.writeInt(c.leaderEpoch());
+      out.writeInt(c.partitionEpoch());
+      writeInts(c.newIsr(), out);
+      writeRef(c.replyTo(), out);
     } else if (o instanceof TopicDone r) {
       writeTopic(r.topic(), out);
       writeState(r.state(), out);
@@ -180,6 +205,9 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       out.writeLong(r.firstId());
       writeState(r.state(), out);
     } else if (o instanceof BrokerRegistered r) {
+      writeState(r.state(), out);
+    } else if (o instanceof PartitionAltered r) {
+      writePartition(r.partition(), out);
       writeState(r.state(), out);
     } else if (o instanceof Rejected r) {
       out.writeShort(r.errorCode());
@@ -197,6 +225,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
           case STATE_FORMAT_V1 -> readState(in, STATE_FORMAT_V1);
           case STATE_FORMAT_V2 -> readState(in, STATE_FORMAT_V2);
           case STATE_FORMAT_V3 -> readState(in, STATE_FORMAT_V3);
+          case STATE_FORMAT_V4 -> readState(in, STATE_FORMAT_V4);
           // written by a newer version: refuse rather than misread (a downgrade is not supported)
           default -> throw new IOException("unknown metadata state format " + format);
         };
@@ -212,9 +241,15 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       case REGISTER_BROKER -> new RegisterBroker(readBroker(in, STATE_FORMAT_V3), readRef(in));
       case REGISTER_BROKER_V1 -> new RegisterBroker(readBroker(in, STATE_FORMAT_V2), readRef(in));
       case ENSURE_OFFSETS_TOPIC -> new EnsureOffsetsTopic(in.readInt(), readRef(in));
-      case TOPIC_DONE -> new TopicDone(readTopic(in, STATE_FORMAT_V3), readState(in, STATE_FORMAT_V3));
-      case PIDS_ALLOCATED -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V3));
-      case BROKER_REGISTERED -> new BrokerRegistered(readState(in, STATE_FORMAT_V3));
+      case ALTER_PARTITION -> new AlterPartition(readString(in), in.readBoolean() ? new Uuid(in.readLong(), in.readLong()) : null,
+          in.readInt(), in.readInt(), in.readInt(), in.readInt(), readInts(in), readRef(in));
+      case TOPIC_DONE -> new TopicDone(readTopic(in, STATE_FORMAT_V4), readState(in, STATE_FORMAT_V4));
+      case PIDS_ALLOCATED -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V4));
+      case BROKER_REGISTERED -> new BrokerRegistered(readState(in, STATE_FORMAT_V4));
+      case PARTITION_ALTERED -> new PartitionAltered(readPartition(in, STATE_FORMAT_V4), readState(in, STATE_FORMAT_V4));
+      case TOPIC_DONE_V3 -> new TopicDone(readTopic(in, STATE_FORMAT_V3), readState(in, STATE_FORMAT_V3));
+      case PIDS_ALLOCATED_V3 -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V3));
+      case BROKER_REGISTERED_V3 -> new BrokerRegistered(readState(in, STATE_FORMAT_V3));
       case TOPIC_DONE_V2 -> new TopicDone(readTopic(in, STATE_FORMAT_V2), readState(in, STATE_FORMAT_V2));
       case PIDS_ALLOCATED_V2 -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V2));
       case BROKER_REGISTERED_V2 -> new BrokerRegistered(readState(in, STATE_FORMAT_V2));
@@ -228,7 +263,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
 
   // ---- values ----
 
-  /** The current format (3). */
+  /** The current format (4). */
   private static void writeState(MetadataState s, DataOutputStream out) throws IOException {
     out.writeLong(s.version());
     out.writeInt(s.controllerEpoch());
@@ -279,11 +314,25 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     out.writeLong(t.topicId().getLeastSignificantBits());
     out.writeInt(t.partitionCount());
     writeConfigs(t.configs(), out);
-    for (PartitionInfo p : t.partitions()) {
-      writeInts(p.replicas(), out);
-      out.writeInt(p.leader());
-      out.writeInt(p.leaderEpoch());
-    }
+    for (PartitionInfo p : t.partitions()) writePartition(p, out);
+  }
+
+  /** The current format (4). */
+  private static void writePartition(PartitionInfo p, DataOutputStream out) throws IOException {
+    writeInts(p.replicas(), out);
+    out.writeInt(p.leader());
+    out.writeInt(p.leaderEpoch());
+    writeInts(p.isr(), out);
+    out.writeInt(p.partitionEpoch());
+  }
+
+  /** A partition of format 3 or later; format 3 had no ISR and no partition epoch (see PartitionInfo's 3-argument constructor). */
+  private static PartitionInfo readPartition(DataInputStream in, byte format) throws IOException {
+    List<Integer> replicas = readInts(in);
+    int leader = in.readInt();
+    int leaderEpoch = in.readInt();
+    if (format < STATE_FORMAT_V4) return new PartitionInfo(replicas, leader, leaderEpoch);
+    return new PartitionInfo(replicas, leader, leaderEpoch, readInts(in), in.readInt());
   }
 
   /**
@@ -301,7 +350,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     var partitions = new ArrayList<PartitionInfo>(count);
     for (int i = 0; i < count; i++) {
       if (format >= STATE_FORMAT_V3) {
-        partitions.add(new PartitionInfo(readInts(in), in.readInt(), in.readInt()));
+        partitions.add(readPartition(in, format));
       } else {
         int epoch = format == STATE_FORMAT_V2 ? in.readInt() : 0;
         partitions.add(new PartitionInfo(List.of(), PartitionInfo.NO_LEADER, epoch));

@@ -4,6 +4,7 @@ import akka.Done;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.Uuid;
 
 /**
  * The node-local face of cluster metadata: a read view that is always up to date with the
@@ -12,7 +13,8 @@ import java.util.concurrent.CompletionStage;
  *
  * Failures complete the stage exceptionally with the Kafka ApiException a Kafka broker would
  * use: TopicExistsException, UnknownTopicOrPartitionException, InvalidTopicException,
- * InvalidPartitionsException, InvalidReplicationFactorException, TimeoutException.
+ * InvalidPartitionsException, InvalidReplicationFactorException, TimeoutException; and for
+ * {@link #alterPartition} those of Kafka's AlterPartition.
  *
  * CONTRACT (skeleton): the metadata helper implements it.
  */
@@ -60,6 +62,20 @@ public interface MetadataService {
 
   /** Reserves {@code count} producer ids that no other call, on any node, before or after a restart, gets; returns the first. */
   CompletionStage<Long> allocateProducerIds(int count);
+
+  /**
+   * Kafka's AlterPartition: the leader {@code leaderId} of {@code topic}-{@code partition} (found by {@code topicId}
+   * unless it is null or zero, else by name), which knows it at {@code leaderEpoch} and {@code partitionEpoch}, asks
+   * the Controller to make {@code newIsr} the ISR. Completes with the partition as the Controller now has it (a new
+   * partition epoch, unless the ISR was already {@code newIsr}), once a majority stored it. Refusals, as Kafka's
+   * controller answers them: UnknownTopicIdException / UnknownTopicOrPartitionException; NotControllerException
+   * (epochs newer than the Controller's: retry); FencedLeaderEpochException (an older leader epoch: this leader is
+   * fenced); InvalidRequestException (the sender is not the leader, or the ISR is not a set of replicas holding the
+   * leader); InvalidUpdateVersionException (an older partition epoch: refresh and retry); IneligibleReplicaException
+   * (an ISR member that is not a registered, live node); TimeoutException.
+   */
+  CompletionStage<PartitionInfo> alterPartition(String topic, Uuid topicId, int partition, int leaderId,
+                                                int leaderEpoch, int partitionEpoch, List<Integer> newIsr);
 
   /** Registers (or refreshes) a live node's advertised listener. */
   CompletionStage<Done> registerBroker(BrokerInfo broker);

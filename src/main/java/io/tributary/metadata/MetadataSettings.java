@@ -10,6 +10,8 @@ import java.time.Duration;
  * @param replicatorConfig the settings of the metadata's own Replicator: {@code
  *     tributary.metadata.replicator} over {@code akka.cluster.distributed-data}, with {@code
  *     durable.lmdb.dir} set from {@code tributary.metadata.ddata-dir} when that is not empty
+ * @param uncleanLeaderElection the broker default of {@code unclean.leader.election.enable} ({@code
+ *     tributary.log.unclean.leader.election.enable}), which a topic's override replaces
  */
 public record MetadataSettings(
     String ddataDir,
@@ -21,7 +23,10 @@ public record MetadataSettings(
     Duration restartMinBackoff,
     Duration restartMaxBackoff,
     double restartRandomFactor,
-    Config replicatorConfig) {
+    Config replicatorConfig,
+    boolean uncleanLeaderElection) {
+
+  private static final String UNCLEAN_LEADER_ELECTION = "tributary.log.unclean.leader.election.enable";
 
   public static MetadataSettings fromConfig(Config root) {
     Config c = root.getConfig("tributary.metadata");
@@ -40,7 +45,8 @@ public record MetadataSettings(
         c.getDuration("restart-backoff.min"),
         c.getDuration("restart-backoff.max"),
         c.getDouble("restart-backoff.random-factor"),
-        replicator);
+        replicator,
+        root.hasPath(UNCLEAN_LEADER_ELECTION) && root.getBoolean(UNCLEAN_LEADER_ELECTION));
   }
 
   /** How long the Controller waits for any Replicator answer; the Replicator itself answers within the read/write timeouts. */

@@ -4,6 +4,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.apache.kafka.common.Uuid;
 
 /**
  * The Controller's whole state, as stored (durably) in Distributed Data: what {@link MetadataImage} shows plus the
@@ -83,13 +85,41 @@ public record MetadataState(
     return new MetadataState(version + 1, controllerEpoch, clusterId, nextProducerId, topics, next, internalTopics);
   }
 
-  /** Every topic (internal ones too) changed by {@code change}; one version step. */
+  /** Every topic (internal ones too) changed by {@code change}; one version step, or this state when none changes. */
   MetadataState withEveryTopic(UnaryOperator<TopicInfo> change) {
+    boolean any = false;
     var nextTopics = new HashMap<String, TopicInfo>();
-    topics.forEach((name, topic) -> nextTopics.put(name, change.apply(topic)));
+    for (TopicInfo topic : topics.values()) {
+      TopicInfo changed = change.apply(topic);
+      any |= changed != topic;
+      nextTopics.put(changed.name(), changed);
+    }
     var nextInternal = new HashMap<String, TopicInfo>();
-    internalTopics.forEach((name, topic) -> nextInternal.put(name, change.apply(topic)));
+    for (TopicInfo topic : internalTopics.values()) {
+      TopicInfo changed = change.apply(topic);
+      any |= changed != topic;
+      nextInternal.put(changed.name(), changed);
+    }
+    if (!any) return this;
     return new MetadataState(version + 1, controllerEpoch, clusterId, nextProducerId, nextTopics, brokers, nextInternal);
+  }
+
+  /** The topic, or internal topic, whose id is {@code id}. */
+  Optional<TopicInfo> topicById(Uuid id) {
+    return Stream.concat(topics.values().stream(), internalTopics.values().stream())
+        .filter(t -> t.topicId().equals(id)).findFirst();
+  }
+
+  /** The topic, or internal topic, named {@code name}. */
+  Optional<TopicInfo> anyTopic(String name) {
+    TopicInfo topic = topics.get(name);
+    return Optional.ofNullable(topic != null ? topic : internalTopics.get(name));
+  }
+
+  /** With {@code topic} replaced where it is, among the topics or the internal topics. */
+  MetadataState withChangedTopic(TopicInfo topic) {
+    return internalTopics.containsKey(topic.name()) && !topics.containsKey(topic.name())
+        ? withInternalTopic(topic) : withTopic(topic);
   }
 
   MetadataState withNextProducerId(long next) {

@@ -34,8 +34,13 @@
  *   <li>A write that is not confirmed by a majority in time gets REQUEST_TIMED_OUT (it is stored locally and may
  *       still take effect once a majority reads it, as Kafka's answer says); the Controller then reloads from a
  *       majority instead of serving from it. Producer ids of such a block are never handed out again.
- *   <li>Every partition has replicas, a leader and a leader epoch ({@link io.tributary.metadata.PartitionInfo}),
- *       placed over the live nodes by {@link io.tributary.metadata.ReplicaPlacement} as Kafka does. A node is
+ *   <li>Every partition has replicas, a leader, a leader epoch, an ISR and a partition epoch ({@link
+ *       io.tributary.metadata.PartitionInfo}), placed over the live nodes by {@link io.tributary.metadata.ReplicaPlacement}
+ *       as Kafka does. The Controller elects leaders from the ISR and drops nodes that are not live from ISRs as soon
+ *       as its membership events show it (no session timeout), in one majority write per membership change; a
+ *       partition whose ISR has no live member has no leader (unless its topic allows unclean election) until one
+ *       returns. Leaders change the ISR through AlterPartition, checked against the leader and partition epochs as
+ *       Kafka's controller does, so a leader cut off from the Controller cannot shrink the ISR alone. A node is
  *       live while it is an Up, reachable cluster member ({@link io.tributary.metadata.ClusterView}); its
  *       registration carries its cluster address, and a node id a live node at another address holds is refused.
  *   <li>{@link io.tributary.metadata.NodePinnedAllocation} places sharded entities whose ids end in {@code @node}
@@ -44,7 +49,8 @@
  *       reply.
  *   <li>Partition count {@code < 1} is rejected; resolving Kafka's "-1 = broker default" is the
  *       caller's job, as is validating config keys and values. A null config value is dropped.
- *   <li>Every registration of a node (each start) elects its partitions again: their leader epochs grow.
+ *   <li>Every registration of a node (each start) elects the partitions it leads again (their leader epochs grow)
+ *       and makes it leader of the leaderless partitions whose ISR it is in; it takes none from another leader.
  *   <li>{@code subscribe} delivers the current image at once (if loaded), then every newer one in
  *       version order, under a lock: listeners must be quick and must not block on this service.
  * </ul>

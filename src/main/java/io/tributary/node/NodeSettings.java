@@ -1,6 +1,7 @@
 package io.tributary.node;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import io.tributary.partition.Partitions;
 import io.tributary.partition.ReplicaFetcher;
 import io.tributary.protocol.FetchSessions;
@@ -8,12 +9,25 @@ import io.tributary.protocol.KafkaServer;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** The node's settings, read once from the {@code tributary} config section. Immutable. */
+/**
+ * The node's settings, read once from the {@code tributary} config section. Immutable.
+ *
+ * @param defaultReplicationFactor Kafka's default.replication.factor ({@code tributary.default.replication.factor}),
+ *     at least 1 (the Kafka API handlers read it from the config; it is checked here so that a bad value stops the
+ *     node at start)
+ */
 public record NodeSettings(int nodeId, String rack, Path dataDir, Duration shutdownDrainTimeout, Duration startupTimeout,
                            Duration terminationTimeout, KafkaServer.Settings kafka, String advertisedHost,
-                           int advertisedPort, boolean autoCreateTopics, int defaultPartitions,
+                           int advertisedPort, boolean autoCreateTopics, int defaultPartitions, int defaultReplicationFactor,
                            Partitions.Settings partition, FetchSessions.Settings fetchSessions, int producerIdBlockSize,
                            ReplicaFetcher.Settings replication, int fetchReadChunkBytes) {
+
+  public NodeSettings {
+    if (defaultReplicationFactor < 1 || defaultReplicationFactor > Short.MAX_VALUE) {
+      throw new ConfigException.BadValue("tributary.default.replication.factor",
+          "must be between 1 and " + Short.MAX_VALUE + ", not " + defaultReplicationFactor);
+    }
+  }
 
   public static NodeSettings from(Config config) {
     Config t = config.getConfig("tributary");
@@ -40,6 +54,7 @@ public record NodeSettings(int nodeId, String rack, Path dataDir, Duration shutd
         kafka.getInt("advertised-port"),
         t.getBoolean("auto.create.topics.enable"),
         t.getInt("num.partitions"),
+        t.getInt("default.replication.factor"),
         new Partitions.Settings(
             partition.getInt("append-queue-size"),
             partition.getInt("max-write-batch"),

@@ -39,6 +39,9 @@ final class AdminConfigs {
 
   private static final Map<String, TopicKey> TOPIC_KEYS = new HashMap<>();
 
+  /** Kafka's default.replication.factor, under its Tributary path. */
+  private static final String DEFAULT_REPLICATION_FACTOR = "tributary.default.replication.factor";
+
   private static void topicKey(String name, ConfigType type, String brokerName, String doc) {
     TOPIC_KEYS.put(name, new TopicKey(type, brokerName, doc));
   }
@@ -90,7 +93,8 @@ final class AdminConfigs {
           "The default number of log partitions per topic."),
       new BrokerKey("auto.create.topics.enable", ConfigType.BOOLEAN, "tributary.auto.create.topics.enable",
           c -> String.valueOf(c.broker.autoCreateTopics()), "Enable auto creation of topic on the server."),
-      new BrokerKey("default.replication.factor", ConfigType.INT, null, c -> "1",
+      new BrokerKey("default.replication.factor", ConfigType.INT, DEFAULT_REPLICATION_FACTOR,
+          c -> String.valueOf(defaultReplicationFactor(c.broker)),
           "The replication factor for automatically created topics, and for topics created with -1 as the replication factor."),
       new BrokerKey("delete.topic.enable", ConfigType.BOOLEAN, null, c -> "true",
           "Enables delete topic. Tributary always allows it."),
@@ -110,6 +114,14 @@ final class AdminConfigs {
   AdminConfigs(BrokerContext broker) {
     this.broker = broker;
     this.config = broker.system().settings().config();
+  }
+
+  /**
+   * Kafka's default.replication.factor: the replicas of an auto-created topic and of a CreateTopics topic whose
+   * replication factor is -1. Read from the node's config (NodeSettings checks it at start).
+   */
+  static short defaultReplicationFactor(BrokerContext broker) {
+    return (short) broker.system().settings().config().getInt(DEFAULT_REPLICATION_FACTOR);
   }
 
   /** Kafka's list-typed topic configs, the only ones APPEND and SUBTRACT apply to. */

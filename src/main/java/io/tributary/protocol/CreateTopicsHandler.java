@@ -47,9 +47,6 @@ import org.slf4j.LoggerFactory;
  * nothing, otherwise a topic not created in time answers REQUEST_TIMED_OUT (it may still appear,
  * as in Kafka). v5+ results carry the partition count, replication factor, topic id (v7) and the
  * topic's effective configs.
- *
- * <p>Differs from Kafka: a replication factor above 1 is rejected even when enough brokers are
- * registered (Tributary does not replicate partitions yet).
  */
 public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
   private static final Logger log = LoggerFactory.getLogger(CreateTopicsHandler.class);
@@ -100,22 +97,22 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
                                                          int timeoutMs) {
     String name = topic.name();
     Map<String, String> creationConfigs;
-    int partitions;
+    Shape shape;
     try {
       validateName(name, image);
       if (image.topic(name).isPresent()) {
         throw new TopicExistsException("Topic '" + name + "' already exists.");
       }
       creationConfigs = validateConfigs(topic);
-      partitions = partitionCount(topic, image);
+      shape = shape(topic);
     } catch (ApiException e) {
       return CompletableFuture.completedFuture(error(name, Errors.forException(e), e.getMessage()));
     }
     // manual assignments, in partition order; empty: the controller places the partitions over the live nodes
     var manual = new TreeMap<Integer, List<Integer>>();
     topic.assignments().forEach(a -> manual.put(a.partitionIndex(), List.copyOf(a.brokerIds())));
-    return AdminSupport.within(broker.metadata().createTopic(name, partitions, 1, List.copyOf(manual.values()),
-            creationConfigs, validateOnly), timeoutMs)
+    return AdminSupport.within(broker.metadata().createTopic(name, shape.partitions(), shape.replicationFactor(),
+            List.copyOf(manual.values()), creationConfigs, validateOnly), timeoutMs)
         .handle((created, failure) -> {
           if (failure != null) {
             Throwable cause = Failures.unwrap(failure);
@@ -153,8 +150,11 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
     return map;
   }
 
-  /** The partition count to create, after Kafka's checks of counts, replication factor and manual assignments. */
-  private int partitionCount(CreatableTopic topic, MetadataImage image) {
+  /** The partition count and replication factor to create (the factor is -1 with manual assignments). */
+  private record Shape(int partitions, int replicationFactor) {}
+
+  /** The partitions and replicas to create, after Kafka's checks of counts, replication factor and manual assignments. */
+  private Shape shape(CreatableTopic topic) {
     if (!topic.assignments().isEmpty()) {
       if (topic.replicationFactor() != -1) {
         throw new InvalidRequestException("A manual partition assignment was specified, but replication factor was not set to -1.");
@@ -177,7 +177,7 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
           throw new InvalidReplicaAssignmentException("partitions should be a consecutive 0-based integer sequence");
         }
       }
-      return indexes.size();
+      return new Shape(indexes.size(), -1);
     }
     if (topic.replicationFactor() < -1 || topic.replicationFactor() == 0) {
       throw new InvalidReplicationFactorException("Replication factor must be larger than 0, or -1 to use the default value.");
@@ -186,18 +186,16 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
       throw new InvalidPartitionsException("Number of partitions was set to an invalid non-positive value.");
     }
     int partitions = topic.numPartitions() == -1 ? broker.defaultPartitions() : topic.numPartitions();
-    short replicationFactor = topic.replicationFactor() == -1 ? 1 : topic.replicationFactor();
-    int brokers = image.brokers().size();
+    short replicationFactor = topic.replicationFactor() == -1
+        ? AdminConfigs.defaultReplicationFactor(broker) : topic.replicationFactor();
+    // Kafka counts the unfenced brokers: here the live ones (the Controller checks again when it places them)
+    int brokers = broker.metadata().liveBrokers().size();
     if (replicationFactor > brokers) {
       throw new InvalidReplicationFactorException("Unable to replicate the partition " + replicationFactor
           + " time(s): The target replication factor of " + replicationFactor
           + " cannot be reached because only " + brokers + " broker(s) are registered.");
     }
-    if (replicationFactor > 1) {
-      throw new InvalidReplicationFactorException("Unable to replicate the partition " + replicationFactor
-          + " time(s): this broker keeps exactly one replica of each partition.");
-    }
-    return partitions;
+    return new Shape(partitions, replicationFactor);
   }
 
   private void validateTotalPartitions(CreateTopicsRequestData data) {
@@ -222,7 +220,7 @@ public final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest
         .setErrorCode(Errors.NONE.code())
         .setErrorMessage(null)
         .setNumPartitions(created.partitionCount())
-        .setReplicationFactor((short) 1)
+        .setReplicationFactor((short) created.replicationFactor())
         .setTopicConfigErrorCode(Errors.NONE.code());
     List<CreatableTopicConfigs> list = configs.topic(creationConfigs).stream()
         .map(e -> new CreatableTopicConfigs()

@@ -20,9 +20,10 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.MetadataRequest;
 
 /**
- * Metadata: brokers, cluster id, controller, and topics with ids and partitions. A topic that
- * does not exist is created when the request allows it and {@code auto.create.topics.enable} is
- * on, with {@code num.partitions} partitions, and is answered in the same response.
+ * Metadata: brokers, cluster id, controller, and topics with ids and partitions (replicas, ISR,
+ * offline replicas). A topic that does not exist is created when the request allows it and {@code
+ * auto.create.topics.enable} is on, with {@code num.partitions} partitions of {@code
+ * default.replication.factor} replicas, and is answered in the same response.
  */
 public final class MetadataHandler implements ApiHandler<MetadataRequest> {
   private static final int AUTHORIZED_OPERATIONS_OMITTED = Integer.MIN_VALUE;
@@ -41,13 +42,13 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
     boolean allTopics = data.topics() == null || (version == 0 && data.topics().isEmpty());
     if (allTopics) {
       Set<Integer> live = broker.metadata().liveBrokers().keySet();
-      var topics = image.topics().values().stream().map(t -> topic(t, Errors.NONE, live)).toList();
+      var topics = image.topics().values().stream().map(t -> topic(t, Errors.NONE, live, version)).toList();
       return CompletableFuture.completedFuture(response(image, topics));
     }
     boolean mayCreate = broker.autoCreateTopics() && (version < 4 || data.allowAutoTopicCreation());
     List<CompletableFuture<MetadataResponseTopic>> answers = new ArrayList<>();
     for (MetadataRequestTopic requested : data.topics()) {
-      answers.add(answer(image, requested, mayCreate).toCompletableFuture());
+      answers.add(answer(image, requested, mayCreate, version).toCompletableFuture());
     }
     return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(x -> {
       var topics = answers.stream().map(CompletableFuture::join).toList();
@@ -55,54 +56,64 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
     });
   }
 
-  private CompletionStage<MetadataResponseTopic> answer(MetadataImage image, MetadataRequestTopic requested, boolean mayCreate) {
+  private CompletionStage<MetadataResponseTopic> answer(MetadataImage image, MetadataRequestTopic requested, boolean mayCreate,
+                                                       short version) {
     String name = requested.name();
     Uuid id = requested.topicId() == null ? Uuid.ZERO_UUID : requested.topicId();
     if (!id.equals(Uuid.ZERO_UUID) || name == null) {
       // by topic id (v12+; the Java AdminClient sends an empty name with the id)
-      return CompletableFuture.completedFuture(image.topicById(id).map(t -> topic(t, Errors.NONE))
+      return CompletableFuture.completedFuture(image.topicById(id).map(t -> topic(t, Errors.NONE, version))
           .orElseGet(() -> unknown(null, id, Errors.UNKNOWN_TOPIC_ID)));
     }
     var existing = image.topic(name);
     if (existing.isPresent()) {
-      return CompletableFuture.completedFuture(topic(existing.get(), Errors.NONE));
+      return CompletableFuture.completedFuture(topic(existing.get(), Errors.NONE, version));
     }
     if (!mayCreate) {
       return CompletableFuture.completedFuture(unknown(name, Uuid.ZERO_UUID, Errors.UNKNOWN_TOPIC_OR_PARTITION));
     }
-    return broker.metadata().createTopic(name, broker.defaultPartitions(), java.util.Map.of(), false)
+    return broker.metadata().createTopic(name, broker.defaultPartitions(), AdminConfigs.defaultReplicationFactor(broker), List.of(),
+            java.util.Map.of(), false)
         .handle((created, error) -> {
-          if (error == null) return topic(created, Errors.NONE);
+          if (error == null) return topic(created, Errors.NONE, version);
           Throwable cause = Failures.unwrap(error);
           if (cause instanceof TopicExistsException) {
-            return broker.metadata().current().topic(name).map(t -> topic(t, Errors.NONE))
+            return broker.metadata().current().topic(name).map(t -> topic(t, Errors.NONE, version))
                 .orElseGet(() -> unknown(name, Uuid.ZERO_UUID, Errors.LEADER_NOT_AVAILABLE));
           }
           return unknown(name, Uuid.ZERO_UUID, Errors.forException(cause));
         });
   }
 
-  private MetadataResponseTopic topic(TopicInfo t, Errors error) {
-    return topic(t, error, broker.metadata().liveBrokers().keySet());
+  private MetadataResponseTopic topic(TopicInfo t, Errors error, short version) {
+    return topic(t, error, broker.metadata().liveBrokers().keySet(), version);
   }
 
   /**
-   * A topic with each partition's assignment. A partition whose leader is not live has leader -1 and
-   * LEADER_NOT_AVAILABLE, and its replicas that are not live are listed offline, as Kafka shows them.
+   * A topic with each partition's assignment, as Kafka's KRaftMetadataCache answers: replicas and ISR as the
+   * controller keeps them, the replicas on nodes that are not live as offline. A partition whose leader is not live
+   * (or that has none) has leader -1 and LEADER_NOT_AVAILABLE. Version 0 lists only the live replicas and ISR members
+   * and answers REPLICA_NOT_AVAILABLE when it leaves some out.
    */
-  private MetadataResponseTopic topic(TopicInfo t, Errors error, Set<Integer> live) {
+  private MetadataResponseTopic topic(TopicInfo t, Errors error, Set<Integer> live, short version) {
+    boolean onlyLive = version == 0;
     var partitions = new ArrayList<MetadataResponsePartition>(t.partitionCount());
     for (int p = 0; p < t.partitionCount(); p++) {
       PartitionInfo info = t.partition(p);
-      boolean leaderLive = live.contains(info.leader());
+      boolean leaderLive = info.hasLeader() && live.contains(info.leader());
       List<Integer> offline = info.replicas().stream().filter(r -> !live.contains(r)).toList();
+      List<Integer> replicas = onlyLive ? info.replicas().stream().filter(live::contains).toList() : info.replicas();
+      List<Integer> isr = onlyLive ? info.isr().stream().filter(live::contains).toList() : info.isr();
+      Errors partitionError = !leaderLive ? Errors.LEADER_NOT_AVAILABLE
+          : replicas.size() < info.replicas().size() || isr.size() < info.isr().size() ? Errors.REPLICA_NOT_AVAILABLE
+          : Errors.NONE;
       partitions.add(new MetadataResponsePartition()
-          .setErrorCode(leaderLive ? Errors.NONE.code() : Errors.LEADER_NOT_AVAILABLE.code())
+          .setErrorCode(partitionError.code())
           .setPartitionIndex(p)
           .setLeaderId(leaderLive ? info.leader() : PartitionInfo.NO_LEADER)
           .setLeaderEpoch(info.leaderEpoch())
-          .setReplicaNodes(info.replicas())
-          .setIsrNodes(leaderLive ? List.of(info.leader()) : List.of())
+          .setReplicaNodes(replicas)
+          .setIsrNodes(isr)
           .setOfflineReplicas(offline));
     }
     return new MetadataResponseTopic()

@@ -18,9 +18,15 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.FencedLeaderEpochException;
+import org.apache.kafka.common.errors.IneligibleReplicaException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.InvalidUpdateVersionException;
+import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -189,5 +195,27 @@ class ClusterMetadataServiceTest {
         assertTrue(versions.get(i) > versions.get(i - 1), "versions grow: " + versions);
       }
     }
+  }
+
+  @Test
+  void alterPartitionGoesToTheControllerAndFailsWithKafkasExceptions() {
+    // node 8 is registered but never live: a replica of the topic, not in its ISR
+    await(metadata.registerBroker(new BrokerInfo(8, "127.0.0.1", 19098, null, "akka://ClusterMetadataServiceTest@127.0.0.1:1")));
+    TopicInfo t = await(metadata.createTopic("altered", -1, -1, List.of(List.of(1, 8)), Map.of(), false));
+    PartitionInfo p = t.partition(0);
+    assertEquals(new PartitionInfo(List.of(1, 8), 1, 0, List.of(1), 0), p);
+    long version = metadata.current().version();
+
+    assertEquals(p, await(metadata.alterPartition("altered", t.topicId(), 0, 1, 0, 0, List.of(1))), "the same ISR: unchanged");
+    assertInstanceOf(IneligibleReplicaException.class, failure(metadata.alterPartition("altered", t.topicId(), 0, 1, 0, 0, List.of(1, 8))));
+    assertInstanceOf(FencedLeaderEpochException.class, failure(metadata.alterPartition("altered", t.topicId(), 0, 1, -1, 0, List.of(1))));
+    assertInstanceOf(InvalidUpdateVersionException.class, failure(metadata.alterPartition("altered", t.topicId(), 0, 1, 0, -1, List.of(1))));
+    assertInstanceOf(NotControllerException.class, failure(metadata.alterPartition("altered", t.topicId(), 0, 1, 5, 0, List.of(1))));
+    assertInstanceOf(InvalidRequestException.class, failure(metadata.alterPartition("altered", t.topicId(), 0, 8, 0, 0, List.of(8))));
+    assertInstanceOf(InvalidRequestException.class, failure(metadata.alterPartition("altered", t.topicId(), 0, 1, 0, 0, List.of(1, 2))));
+    assertInstanceOf(UnknownTopicIdException.class, failure(metadata.alterPartition("altered", Uuid.randomUuid(), 0, 1, 0, 0, List.of(1))));
+    assertInstanceOf(UnknownTopicOrPartitionException.class, failure(metadata.alterPartition("altered", t.topicId(), 1, 1, 0, 0, List.of(1))));
+    assertInstanceOf(UnknownTopicOrPartitionException.class, failure(metadata.alterPartition("not-there", null, 0, 1, 0, 0, List.of(1))));
+    assertEquals(version, metadata.current().version(), "refused or unchanged: nothing written");
   }
 }

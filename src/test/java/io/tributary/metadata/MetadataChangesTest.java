@@ -267,4 +267,226 @@ class MetadataChangesTest {
     assertSame(o.next(), again.next());
     assertEquals(offsets, ((TopicDone) again.reply()).topic());
   }
+
+  // ---- ISR and partition epoch ----
+
+  private static MetadataChanges.Membership live(BrokerInfo... nodes) {
+    var addresses = new java.util.HashSet<String>();
+    for (BrokerInfo n : nodes) addresses.add(n.clusterAddress());
+    return new MetadataChanges.Membership(addresses, new Random(3));
+  }
+
+  /** Three live nodes and topic "r" with the given partitions' replicas. */
+  private MetadataState replicated(Map<String, String> configs, List<List<Integer>> replicas) {
+    return MetadataChanges.decide(threeNodes(), new CreateTopic("r", -1, -1, replicas, configs, false, null), ALL_LIVE).next();
+  }
+
+  private static PartitionInfo partition(MetadataState s, int p) {
+    return s.topics().get("r").partition(p);
+  }
+
+  @Test
+  void aNewPartitionHasEveryLiveReplicaInSyncAtPartitionEpochZero() {
+    MetadataState s = replicated(Map.of(), List.of(List.of(2, 3, 1)));
+    assertEquals(new PartitionInfo(List.of(2, 3, 1), 2, 0, List.of(2, 3, 1), 0), partition(s, 0));
+    assertEquals(List.of(2, 3, 1), s.topics().get("r").isr(0));
+    assertEquals(0, s.topics().get("r").partitionEpoch(0));
+    Outcome placed = MetadataChanges.decide(threeNodes(), new CreateTopic("placed", 6, 3, List.of(), Map.of(), false, null), ALL_LIVE);
+    for (PartitionInfo p : ((TopicDone) placed.reply()).topic().partitions()) {
+      assertEquals(p.replicas(), p.isr());
+      assertEquals(p.replicas().get(0), p.leader());
+    }
+  }
+
+  @Test
+  void aManuallyAssignedReplicaThatIsNotLiveIsNotInSyncAndDoesNotLead() {
+    var oneAndThree = live(NODE_1, NODE_3);
+    Outcome o = MetadataChanges.decide(threeNodes(), new CreateTopic("m", -1, -1, List.of(List.of(2, 3, 1)), Map.of(), false, null), oneAndThree);
+    assertEquals(new PartitionInfo(List.of(2, 3, 1), 3, 0, List.of(3, 1), 0), ((TopicDone) o.reply()).topic().partition(0));
+    // no replica live: no leader, and the ISR is every replica (never empty) until one returns
+    Outcome solo = MetadataChanges.decide(threeNodes(), new CreateTopic("solo", -1, -1, List.of(List.of(2)), Map.of(), false, null), oneAndThree);
+    var leaderless = new PartitionInfo(List.of(2), PartitionInfo.NO_LEADER, 0, List.of(2), 0);
+    assertEquals(leaderless, solo.next().topics().get("solo").partition(0));
+    Outcome grown = MetadataChanges.decide(solo.next(), new CreatePartitions("solo", 2, List.of(List.of(2)), false, null), oneAndThree);
+    assertEquals(leaderless, grown.next().topics().get("solo").partition(1));
+  }
+
+  @Test
+  void whenTheLeaderIsNotLiveTheFirstLiveIsrReplicaInAssignmentOrderLeads() {
+    MetadataState s = replicated(Map.of(), List.of(List.of(2, 3, 1), List.of(1, 2, 3)));
+    MetadataState next = MetadataChanges.electLeaders(s, live(NODE_1, NODE_3));
+    assertEquals(s.version() + 1, next.version(), "one version step for every partition");
+    // leader 2 gone: 3 comes before 1 in the assignment; the ISR loses 2; both epochs grow
+    assertEquals(new PartitionInfo(List.of(2, 3, 1), 3, 1, List.of(3, 1), 1), partition(next, 0));
+    // a follower gone: the leader stays, its epoch too; the ISR shrinks at once, the partition epoch grows
+    assertEquals(new PartitionInfo(List.of(1, 2, 3), 1, 0, List.of(1, 3), 1), partition(next, 1));
+    assertSame(next, MetadataChanges.electLeaders(next, live(NODE_1, NODE_3)), "nothing more to change");
+  }
+
+  @Test
+  void aReplicaOutsideTheIsrNeverLeadsInACleanElection() {
+    MetadataState s = replicated(Map.of(), List.of(List.of(1, 2, 3)));
+    MetadataState onlyOne = MetadataChanges.electLeaders(s, live(NODE_1));
+    assertEquals(new PartitionInfo(List.of(1, 2, 3), 1, 0, List.of(1), 1), partition(onlyOne, 0));
+    // node 1 goes too: nobody in the ISR is live; 2 and 3 are back but were not in sync
+    MetadataState back = MetadataChanges.electLeaders(onlyOne, live(NODE_2, NODE_3));
+    assertEquals(new PartitionInfo(List.of(1, 2, 3), PartitionInfo.NO_LEADER, 1, List.of(1), 2), partition(back, 0));
+    assertSame(back, MetadataChanges.electLeaders(back, live(NODE_2, NODE_3)), "leaderless once, not again and again");
+    // node 1 returns: it leads again, with the ISR as it was
+    MetadataState returned = MetadataChanges.electLeaders(back, ALL_LIVE);
+    assertEquals(new PartitionInfo(List.of(1, 2, 3), 1, 2, List.of(1), 3), partition(returned, 0));
+  }
+
+  @Test
+  void whenNoIsrMemberIsLiveTheIsrStaysAsItIsAndAnyOfItsMembersMayLeadAgain() {
+    MetadataState s = replicated(Map.of(), List.of(List.of(1, 2, 3)));
+    MetadataState allGone = MetadataChanges.electLeaders(s, live());
+    assertEquals(new PartitionInfo(List.of(1, 2, 3), PartitionInfo.NO_LEADER, 1, List.of(1, 2, 3), 1), partition(allGone, 0));
+    // the first ISR member to return leads, and the ISR keeps only the live members
+    MetadataState threeBack = MetadataChanges.electLeaders(allGone, live(NODE_3));
+    assertEquals(new PartitionInfo(List.of(1, 2, 3), 3, 2, List.of(3), 2), partition(threeBack, 0));
+  }
+
+  @Test
+  void anUncleanElectionPicksTheFirstLiveReplicaAloneWhenTheTopicAllowsIt() {
+    MetadataState s = replicated(Map.of("unclean.leader.election.enable", "true"), List.of(List.of(1, 2, 3)));
+    MetadataState onlyOne = MetadataChanges.electLeaders(s, live(NODE_1));
+    MetadataState unclean = MetadataChanges.electLeaders(onlyOne, live(NODE_3, NODE_2));
+    assertEquals(new PartitionInfo(List.of(1, 2, 3), 2, 1, List.of(2), 2), partition(unclean, 0));
+    // an ISR member, when there is a live one, still comes first
+    MetadataState clean = MetadataChanges.electLeaders(s, live(NODE_3));
+    assertEquals(new PartitionInfo(List.of(1, 2, 3), 3, 1, List.of(3), 1), partition(clean, 0));
+  }
+
+  @Test
+  void theBrokerDefaultOfUncleanElectionAppliesUnlessTheTopicOverridesIt() {
+    MetadataState s = replicated(Map.of(), List.of(List.of(1, 2)));
+    MetadataState onlyOne = MetadataChanges.electLeaders(s, live(NODE_1));
+    var twoLiveUnclean = new MetadataChanges.Membership(Set.of(NODE_2.clusterAddress()), new Random(1), true);
+    assertEquals(2, partition(MetadataChanges.electLeaders(onlyOne, twoLiveUnclean), 0).leader());
+
+    MetadataState overridden = replicated(Map.of("unclean.leader.election.enable", "false"), List.of(List.of(1, 2)));
+    MetadataState clean = MetadataChanges.electLeaders(MetadataChanges.electLeaders(overridden, live(NODE_1)), twoLiveUnclean);
+    assertEquals(PartitionInfo.NO_LEADER, partition(clean, 0).leader());
+  }
+
+  @Test
+  void withOneReplicaAPartitionHasNoLeaderWhileItsNodeIsAwayAndComesBackAtAHigherEpoch() {
+    MetadataState s = replicated(Map.of(), List.of(List.of(2)));
+    MetadataState away = MetadataChanges.electLeaders(s, live(NODE_1, NODE_3));
+    assertEquals(new PartitionInfo(List.of(2), PartitionInfo.NO_LEADER, 1, List.of(2), 1), partition(away, 0));
+    MetadataState back = MetadataChanges.electLeaders(away, ALL_LIVE);
+    assertEquals(new PartitionInfo(List.of(2), 2, 2, List.of(2), 2), partition(back, 0));
+    // its registration (a restart) elects it once more
+    MetadataState registered = MetadataChanges.decide(back, new RegisterBroker(NODE_2, null), ALL_LIVE).next();
+    assertEquals(new PartitionInfo(List.of(2), 2, 3, List.of(2), 3), partition(registered, 0));
+  }
+
+  @Test
+  void electionsCoverTheInternalTopicsToo() {
+    MetadataState s = MetadataChanges.decide(threeNodes(), new Controller.EnsureOffsetsTopic(3, null), ALL_LIVE).next();
+    MetadataState next = MetadataChanges.electLeaders(s, live(NODE_1));
+    var offsets = next.internalTopics().get(MetadataImage.OFFSETS_TOPIC);
+    for (PartitionInfo p : offsets.partitions()) {
+      assertEquals(p.replicas().equals(List.of(1)) ? 1 : PartitionInfo.NO_LEADER, p.leader(), p.toString());
+    }
+  }
+
+  @Test
+  void aNodeThatRegistersAgainTakesNoPartitionFromALeaderElectedWhileItWasAway() {
+    MetadataState s = replicated(Map.of(), List.of(List.of(2, 3, 1)));
+    s = MetadataChanges.decide(s, new CreateTopic("solo", -1, -1, List.of(List.of(2)), Map.of(), false, null), ALL_LIVE).next();
+    MetadataState away = MetadataChanges.electLeaders(s, live(NODE_1, NODE_3));
+    assertEquals(3, partition(away, 0).leader());
+    assertEquals(PartitionInfo.NO_LEADER, away.topics().get("solo").leader(0));
+    MetadataState registered = MetadataChanges.decide(away, new RegisterBroker(NODE_2, null), ALL_LIVE).next();
+    // "r" stays with 3 (2 rejoins the ISR when its leader says it caught up); "solo" had no leader: 2 leads it again
+    assertEquals(partition(away, 0), partition(registered, 0));
+    assertEquals(new PartitionInfo(List.of(2), 2, 2, List.of(2), 2), registered.topics().get("solo").partition(0));
+  }
+
+  // ---- AlterPartition ----
+
+  private static Controller.AlterPartition alter(TopicInfo t, int p, int leader, int leaderEpoch, int partitionEpoch, List<Integer> isr) {
+    return new Controller.AlterPartition(t.name(), t.topicId(), p, leader, leaderEpoch, partitionEpoch, isr, null);
+  }
+
+  @Test
+  void theLeaderShrinksAndExpandsTheIsrAndEachChangeGrowsThePartitionEpoch() {
+    MetadataState s = replicated(Map.of(), List.of(List.of(1, 2, 3)));
+    TopicInfo t = s.topics().get("r");
+    Outcome shrunk = MetadataChanges.decide(s, alter(t, 0, 1, 0, 0, List.of(1, 3)), ALL_LIVE);
+    var expected = new PartitionInfo(List.of(1, 2, 3), 1, 0, List.of(1, 3), 1);
+    assertEquals(expected, ((Controller.PartitionAltered) shrunk.reply()).partition());
+    assertEquals(expected, partition(shrunk.next(), 0));
+    assertEquals(s.version() + 1, shrunk.next().version());
+    assertEquals(shrunk.next(), ((Controller.PartitionAltered) shrunk.reply()).state());
+
+    Outcome expanded = MetadataChanges.decide(shrunk.next(), alter(t, 0, 1, 0, 1, List.of(1, 3, 2)), ALL_LIVE);
+    assertEquals(new PartitionInfo(List.of(1, 2, 3), 1, 0, List.of(1, 3, 2), 2), partition(expanded.next(), 0));
+    // the same ISR again: nothing to write, the partition as it is
+    Outcome same = MetadataChanges.decide(expanded.next(), alter(t, 0, 1, 0, 2, List.of(1, 3, 2)), ALL_LIVE);
+    assertSame(expanded.next(), same.next());
+    assertEquals(partition(expanded.next(), 0), ((Controller.PartitionAltered) same.reply()).partition());
+  }
+
+  @Test
+  void alterPartitionFindsTheTopicByNameWhenNoIdIsGivenAndCoversInternalTopics() {
+    MetadataState s = replicated(Map.of(), List.of(List.of(1, 2, 3)));
+    Outcome byName = MetadataChanges.decide(s, new Controller.AlterPartition("r", null, 0, 1, 0, 0, List.of(1), null), ALL_LIVE);
+    assertEquals(List.of(1), partition(byName.next(), 0).isr());
+    Outcome zeroId = MetadataChanges.decide(s, new Controller.AlterPartition("r", Uuid.ZERO_UUID, 0, 1, 0, 0, List.of(1, 2), null), ALL_LIVE);
+    assertEquals(List.of(1, 2), partition(zeroId.next(), 0).isr());
+
+    MetadataState withOffsets = MetadataChanges.decide(threeNodes(), new Controller.EnsureOffsetsTopic(1, null), ALL_LIVE).next();
+    TopicInfo offsets = withOffsets.internalTopics().get(MetadataImage.OFFSETS_TOPIC);
+    int leader = offsets.leader(0);
+    Outcome internal = MetadataChanges.decide(withOffsets, alter(offsets, 0, leader, 0, 0, List.of(leader)), ALL_LIVE);
+    assertTrue(internal.reply() instanceof Controller.PartitionAltered, internal.reply().toString());
+    assertTrue(internal.next().topics().isEmpty(), "it stays internal");
+  }
+
+  @Test
+  void alterPartitionIsRefusedAsKafkasControllerRefusesIt() {
+    MetadataState s = MetadataChanges.electLeaders(replicated(Map.of(), List.of(List.of(1, 2, 3))), ALL_LIVE);
+    // leader 1 at leader epoch 1, partition epoch 1, after a shrink and an election
+    s = MetadataChanges.decide(s, alter(s.topics().get("r"), 0, 1, 0, 0, List.of(1, 2)), ALL_LIVE).next();
+    s = MetadataChanges.electLeaders(s, live(NODE_2, NODE_3));
+    s = MetadataChanges.electLeaders(s, ALL_LIVE);
+    TopicInfo t = s.topics().get("r");
+    PartitionInfo p = t.partition(0);
+    assertEquals(new PartitionInfo(List.of(1, 2, 3), 2, 1, List.of(2), 2), p);
+    int le = p.leaderEpoch();
+    int pe = p.partitionEpoch();
+
+    assertRejected(MetadataChanges.decide(s, alter(t, 0, 2, le - 1, pe, List.of(2, 1)), ALL_LIVE), s,
+        Errors.FENCED_LEADER_EPOCH, "Leader epoch 0 of r-0 is older than the current leader epoch 1.");
+    assertRejected(MetadataChanges.decide(s, alter(t, 0, 2, le + 1, pe, List.of(2, 1)), ALL_LIVE), s, Errors.NOT_CONTROLLER, null);
+    assertRejected(MetadataChanges.decide(s, alter(t, 0, 2, le, pe + 1, List.of(2, 1)), ALL_LIVE), s, Errors.NOT_CONTROLLER, null);
+    assertRejected(MetadataChanges.decide(s, alter(t, 0, 1, le, pe, List.of(1, 2)), ALL_LIVE), s,
+        Errors.INVALID_REQUEST, "Node 1 is not the leader of r-0; its leader is 2.");
+    assertRejected(MetadataChanges.decide(s, alter(t, 0, 2, le, pe - 1, List.of(2, 1)), ALL_LIVE), s,
+        Errors.INVALID_UPDATE_VERSION, "Partition epoch 1 of r-0 is older than the current partition epoch 2.");
+    assertRejected(MetadataChanges.decide(s, alter(t, 0, 2, le, pe, List.of(2, 9)), ALL_LIVE), s,
+        Errors.INVALID_REQUEST, "The ISR [2, 9] of r-0 is not a set of its replicas [1, 2, 3].");
+    assertRejected(MetadataChanges.decide(s, alter(t, 0, 2, le, pe, List.of(2, 1, 2)), ALL_LIVE), s, Errors.INVALID_REQUEST, null);
+    assertRejected(MetadataChanges.decide(s, alter(t, 0, 2, le, pe, List.of(1, 3)), ALL_LIVE), s,
+        Errors.INVALID_REQUEST, "The ISR [1, 3] of r-0 does not include its leader 2.");
+    assertRejected(MetadataChanges.decide(s, alter(t, 0, 2, le, pe, List.of()), ALL_LIVE), s, Errors.INVALID_REQUEST, null);
+    assertRejected(MetadataChanges.decide(s, alter(t, 0, 2, le, pe, List.of(2, 3)), live(NODE_1, NODE_2)), s,
+        Errors.INELIGIBLE_REPLICA, "The ISR [2, 3] of r-0 includes node(s) [3] that are not registered or not live.");
+    // a leader the Controller does not see live cannot change the ISR either (even to shrink it)
+    assertRejected(MetadataChanges.decide(s, alter(t, 0, 2, le, pe, List.of(2)), live(NODE_1, NODE_3)), s,
+        Errors.INELIGIBLE_REPLICA, null);
+
+    assertRejected(MetadataChanges.decide(s, alter(t, 1, 2, le, pe, List.of(2)), ALL_LIVE), s,
+        Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+    assertRejected(MetadataChanges.decide(s, new Controller.AlterPartition("r", Uuid.randomUuid(), 0, 2, le, pe, List.of(2), null), ALL_LIVE),
+        s, Errors.UNKNOWN_TOPIC_ID, null);
+    assertRejected(MetadataChanges.decide(s, new Controller.AlterPartition("nope", null, 0, 2, le, pe, List.of(2), null), ALL_LIVE),
+        s, Errors.UNKNOWN_TOPIC_OR_PARTITION, null);
+    // accepted: the ISR grows back
+    Outcome ok = MetadataChanges.decide(s, alter(t, 0, 2, le, pe, List.of(2, 1)), ALL_LIVE);
+    assertEquals(new PartitionInfo(List.of(1, 2, 3), 2, 1, List.of(2, 1), 3), partition(ok.next(), 0));
+  }
 }

@@ -42,11 +42,12 @@ class MetadataSerializerTest {
   }
 
   static MetadataState state() {
-    // distinct leader epochs per partition, so a reader that mixes them up fails
-    // distinct replicas, leaders and epochs per partition, so a reader that mixes them up fails
+    // distinct replicas, leaders, ISRs and epochs per partition, so a reader that mixes them up fails
     var partitions = new java.util.ArrayList<PartitionInfo>();
     for (int p = 0; p < 12; p++) {
-      partitions.add(new PartitionInfo(List.of(p % 3 + 1, (p + 1) % 3 + 1), p % 3 + 1, p == 11 ? Integer.MAX_VALUE : p));
+      List<Integer> replicas = List.of(p % 3 + 1, (p + 1) % 3 + 1, (p + 2) % 3 + 1);
+      partitions.add(new PartitionInfo(replicas, p == 5 ? PartitionInfo.NO_LEADER : p % 3 + 1, p == 11 ? Integer.MAX_VALUE : p,
+          replicas.subList(0, p % 3 + 1), p == 10 ? Integer.MAX_VALUE : 100 + p));
     }
     var orders = new TopicInfo("orders", Uuid.randomUuid(), Map.of("cleanup.policy", "compact", "retention.ms", "-1"), partitions);
     var unicode = TopicInfo.created("t\u00e9st_\u6f22", Uuid.randomUuid(), Map.of(), List.of(List.of(2)));
@@ -77,6 +78,9 @@ class MetadataSerializerTest {
         new Controller.TopicDone(state.topics().get("orders"), state),
         new Controller.ProducerIdsAllocated(5000, state),
         new Controller.BrokerRegistered(state),
+        new Controller.AlterPartition("orders", Uuid.randomUuid(), 3, 2, 7, 9, List.of(2, 1), ref),
+        new Controller.AlterPartition("by-name", null, 0, 1, 0, 0, List.of(), ref),
+        new Controller.PartitionAltered(state.topics().get("orders").partition(4), state),
         Controller.Rejected.of(org.apache.kafka.common.protocol.Errors.TOPIC_ALREADY_EXISTS, "Topic 'orders' already exists."));
   }
 

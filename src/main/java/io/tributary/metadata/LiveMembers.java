@@ -1,0 +1,68 @@
+package io.tributary.metadata;
+
+import akka.cluster.ClusterEvent;
+import akka.cluster.Member;
+import akka.cluster.MemberStatus;
+import akka.cluster.UniqueAddress;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The cluster members as the Controller has seen them in its own membership events, in order: Akka's shared view
+ * ({@code Cluster.state()}) is updated by another subscriber of the same events and may not have seen the event
+ * that woke the Controller yet. A member is live while it is Up (or WeaklyUp) and reachable, as {@link ClusterView}
+ * says. Immutable.
+ */
+record LiveMembers(Map<UniqueAddress, Member> members, Set<UniqueAddress> unreachable) {
+  LiveMembers {
+    members = Map.copyOf(members);
+    unreachable = Set.copyOf(unreachable);
+  }
+
+  static LiveMembers of(ClusterEvent.CurrentClusterState state) {
+    var members = new HashMap<UniqueAddress, Member>();
+    state.getMembers().forEach(m -> members.put(m.uniqueAddress(), m));
+    var unreachable = new HashSet<UniqueAddress>();
+    state.getUnreachable().forEach(m -> unreachable.add(m.uniqueAddress()));
+    return new LiveMembers(members, unreachable);
+  }
+
+  /** This view after {@code event}; the same instance for events that do not concern membership or reachability. */
+  LiveMembers after(ClusterEvent.ClusterDomainEvent event) {
+    if (event instanceof ClusterEvent.MemberRemoved removed) {
+      var m = new HashMap<>(members);
+      m.remove(removed.member().uniqueAddress());
+      var u = new HashSet<>(unreachable);
+      u.remove(removed.member().uniqueAddress());
+      return new LiveMembers(m, u);
+    }
+    if (event instanceof ClusterEvent.MemberEvent changed) {
+      var m = new HashMap<>(members);
+      m.put(changed.member().uniqueAddress(), changed.member());
+      return new LiveMembers(m, unreachable);
+    }
+    if (event instanceof ClusterEvent.UnreachableMember u) {
+      var next = new HashSet<>(unreachable);
+      next.add(u.member().uniqueAddress());
+      return new LiveMembers(members, next);
+    }
+    if (event instanceof ClusterEvent.ReachableMember r) {
+      var next = new HashSet<>(unreachable);
+      next.remove(r.member().uniqueAddress());
+      return new LiveMembers(members, next);
+    }
+    return this;
+  }
+
+  /** Cluster addresses ({@code akka://tributary@host:port}) of the live members. */
+  Set<String> addresses() {
+    var live = new HashSet<String>();
+    members.values().forEach(m -> {
+      boolean up = m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp();
+      if (up && !unreachable.contains(m.uniqueAddress())) live.add(m.address().toString());
+    });
+    return live;
+  }
+}
