@@ -227,14 +227,16 @@ public final class PartitionHandle {
   }
 
   /**
-   * On the leader: a follower fetched from {@code fetchOffset}, i.e. its log ends there. The high watermark may move.
+   * On the leader: a follower fetched from {@code fetchOffset}, i.e. its log ends there, and was answered from this
+   * log when it ended at {@code leaderEndAtRead} (taken before the read: a follower that got everything up to it is
+   * caught up even if more was written since). The high watermark may move.
    *
    * @return whether the follower is now eligible to (re)join the ISR: not in it, a replica, and caught up to the
    *     high watermark
    */
-  public boolean followerFetched(int replica, long fetchOffset) {
+  public boolean followerFetched(int replica, long fetchOffset, long leaderEndAtRead) {
     touch();
-    followers.update(replica, fetchOffset, log.logEndOffset(), System.currentTimeMillis());
+    followers.update(replica, fetchOffset, leaderEndAtRead, System.currentTimeMillis());
     maybeAdvanceHighWatermark();
     PartitionInfo info = assignment.get();
     return info != null && info.leader() == nodeId && info.replicas().contains(replica) && !info.isr().contains(replica)
@@ -281,7 +283,7 @@ public final class PartitionHandle {
     if (newlyLeading) {
       int epoch = info.leaderEpoch();
       pipeline.submit(AppendPipeline.noFlush(l -> {
-        l.assignLeaderEpoch(epoch);
+        l.beginLeaderEpoch(epoch);
         return Done.getInstance();
       }));
     }

@@ -106,11 +106,12 @@ public final class Partitions {
   }
 
   /**
-   * On the leader: follower {@code replica} fetched {@code handle}'s partition from {@code fetchOffset}; the high
-   * watermark may move, and a follower that caught up is proposed for the ISR.
+   * On the leader: follower {@code replica} fetched {@code handle}'s partition from {@code fetchOffset} and was
+   * answered from the log as it ended at {@code leaderEndAtRead}; the high watermark may move, and a follower that
+   * caught up is proposed for the ISR.
    */
-  public void followerFetched(PartitionHandle handle, int replica, long fetchOffset) {
-    if (handle.followerFetched(replica, fetchOffset)) isrUpdates.expand(handle, replica);
+  public void followerFetched(PartitionHandle handle, int replica, long fetchOffset, long leaderEndAtRead) {
+    if (handle.followerFetched(replica, fetchOffset, leaderEndAtRead)) isrUpdates.expand(handle, replica);
   }
 
   /**

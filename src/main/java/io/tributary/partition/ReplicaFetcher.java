@@ -16,7 +16,7 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
-import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * diverging epoch, KIP-320/595) is truncated to the epoch boundary before it fetches on. Steps run one after the
  * other, each after the previous completed; {@link #assign} and {@link #stop} may be called from any thread.
  */
-final class ReplicaFetcher {
+public final class ReplicaFetcher {
   private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
   /** Fetch v13: replica id in the request, topic ids, last fetched epoch and diverging epoch. */
   static final short FETCH_VERSION = 13;
@@ -198,7 +198,7 @@ final class ReplicaFetcher {
         .setMaxBytes(settings.maxBytes())
         .setIsolationLevel((byte) 0)
         .setSessionId(0)
-        .setSessionEpoch(FetchRequest.FINAL_EPOCH)
+        .setSessionEpoch(FetchMetadata.FINAL_EPOCH)
         .setTopics(new ArrayList<>(topics.values()));
   }
 

@@ -43,8 +43,7 @@ final class AdminSupport {
 
   /**
    * Kafka's checks of one manual replica assignment (empty, broker twice, a replica count different from
-   * the other partitions'; unregistered brokers are the Controller's to refuse), then Tributary's own: a partition has a
-   * single replica, since this broker does not replicate yet.
+   * the other partitions'; unregistered brokers are the Controller's to refuse).
    *
    * @param replicationFactor the replica count of the other partitions, or -1 if none is known yet
    */
@@ -68,10 +67,6 @@ final class AdminSupport {
       throw new InvalidReplicaAssignmentException("The manual partition assignment includes a partition with "
           + sorted.size() + " replica(s), but this is not consistent with previous partitions, which have "
           + replicationFactor + " replica(s).");
-    }
-    if (sorted.size() != 1) {
-      throw new InvalidReplicaAssignmentException("The manual partition assignment includes a partition with "
-          + sorted.size() + " replica(s), but this broker keeps exactly one replica of each partition.");
     }
   }
 }

@@ -103,7 +103,7 @@ public final class CreatePartitionsHandler implements ApiHandler<CreatePartition
             + " additional partition(s), but only " + topic.assignments().size() + " assignment(s) were specified.");
       }
       for (var assignment : topic.assignments()) {
-        AdminSupport.validateAssignment(assignment.brokerIds(), 1);
+        AdminSupport.validateAssignment(assignment.brokerIds(), info.replicationFactor());
       }
     }
   }

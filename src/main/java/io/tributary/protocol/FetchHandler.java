@@ -211,8 +211,9 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
           }
         }
         int limit = Math.max(0, Math.min(slot.maxBytes, budget));
+        long leaderEnd = slot.handle.logEndOffset();
         var read = readPieces(slot, limit, first, replicaId >= 0);
-        if (replicaId >= 0) broker.partitions().followerFetched(slot.handle, replicaId, slot.fetchOffset);
+        if (replicaId >= 0) broker.partitions().followerFetched(slot.handle, replicaId, slot.fetchOffset, leaderEnd);
         BaseRecords records = read.records();
         long hw = slot.handle.highWatermark();
         out.setErrorCode(Errors.NONE.code())

@@ -16,13 +16,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * A steady, bounded produce load on some partitions of a topic through one idempotent acks=all producer: a round of
- * one record per partition every {@link #ROUND_INTERVAL}, at most {@link #MAX_IN_FLIGHT} records unacknowledged (so a
- * dead leader does not pile up sends), at most {@code maxRecords} in all. Remembers where each acknowledged record was
+ * one record per partition every {@link #ROUND_INTERVAL}, at most {@link #MAX_IN_FLIGHT_PER_PARTITION} records
+ * unacknowledged per partition (so a dead leader does not pile up sends, nor hold up the other partitions), at most
+ * {@code maxRecords} in all. Remembers where each acknowledged record was
  * put and every failed send.
  */
 final class PartitionLoad implements AutoCloseable {
   private static final Duration ROUND_INTERVAL = Duration.ofMillis(10);
-  private static final int MAX_IN_FLIGHT = 500;
+  private static final int MAX_IN_FLIGHT_PER_PARTITION = 150;
 
   /** A record the leader acknowledged, where it said it put it. */
   record Acked(int partition, long offset, String value) {}
@@ -32,7 +33,8 @@ final class PartitionLoad implements AutoCloseable {
   private final String topic;
   private final long maxRecords;
   private final KafkaProducer<String, String> producer;
-  private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+  /** Unacknowledged sends allowed per partition. */
+  private final Map<Integer, Semaphore> inFlight = new ConcurrentHashMap<>();
   private final Queue<Acked> acked = new ConcurrentLinkedQueue<>();
   private final Queue<String> errors = new ConcurrentLinkedQueue<>();
   private final Map<Integer, AtomicLong> ackedPerPartition = new ConcurrentHashMap<>();
@@ -47,6 +49,7 @@ final class PartitionLoad implements AutoCloseable {
     this.partitions = List.copyOf(partitions);
     this.maxRecords = maxRecords;
     partitions.forEach(p -> ackedPerPartition.put(p, new AtomicLong()));
+    partitions.forEach(p -> inFlight.put(p, new Semaphore(MAX_IN_FLIGHT_PER_PARTITION)));
     partitions.forEach(p -> ackTimes.put(p, new long[] {System.nanoTime(), 0}));
     var props = ClusterClients.producerProps(bootstrap);
     props.put("client.id", name);
@@ -58,31 +61,32 @@ final class PartitionLoad implements AutoCloseable {
 
   private void sendLoop() {
     try {
-      for (long i = 0; running && i < maxRecords; i++) {
-        int partition = partitions.get((int) (i % partitions.size()));
-        while (!inFlight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-          if (!running) return;
-        }
-        String value = name + "-p" + partition + "-" + i;
-        producer.send(new ProducerRecord<>(topic, partition, null, value), (meta, error) -> {
-          if (error == null) {
-            acked.add(new Acked(partition, meta.offset(), value));
-            ackedPerPartition.get(partition).incrementAndGet();
-            long[] times = ackTimes.get(partition);
-            synchronized (times) {
-              long now = System.nanoTime();
-              times[1] = Math.max(times[1], now - times[0]);
-              times[0] = now;
+      long sent = 0;
+      while (running && sent < maxRecords) {
+        for (int partition : partitions) {
+          if (!running || sent >= maxRecords) break;
+          Semaphore slots = inFlight.get(partition);
+          // a partition whose leader does not answer keeps its own sends waiting, not the other partitions'
+          if (!slots.tryAcquire()) continue;
+          String value = name + "-p" + partition + "-" + sent++;
+          producer.send(new ProducerRecord<>(topic, partition, null, value), (meta, error) -> {
+            if (error == null) {
+              acked.add(new Acked(partition, meta.offset(), value));
+              ackedPerPartition.get(partition).incrementAndGet();
+              long[] times = ackTimes.get(partition);
+              synchronized (times) {
+                long now = System.nanoTime();
+                times[1] = Math.max(times[1], now - times[0]);
+                times[0] = now;
+              }
+            } else {
+              errors.add(value + ": " + error);
             }
-          } else {
-            errors.add(value + ": " + error);
-          }
-          inFlight.release();
-        });
-        if ((i + 1) % partitions.size() == 0) LockSupport.parkNanos(ROUND_INTERVAL.toNanos());
+            slots.release();
+          });
+        }
+        LockSupport.parkNanos(ROUND_INTERVAL.toNanos());
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       errors.add("send failed: " + e);
     }
@@ -139,10 +143,15 @@ final class PartitionLoad implements AutoCloseable {
     running = false;
     sender.join(timeout.toMillis());
     producer.flush();
-    if (!inFlight.tryAcquire(MAX_IN_FLIGHT, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      throw new AssertionError(name + ": sends still unanswered " + timeout + " after the load stopped");
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (var e : inFlight.entrySet()) {
+      long left = Math.max(0, deadline - System.nanoTime());
+      if (!e.getValue().tryAcquire(MAX_IN_FLIGHT_PER_PARTITION, left, TimeUnit.NANOSECONDS)) {
+        throw new AssertionError(name + ": sends to partition " + e.getKey() + " still unanswered " + timeout
+            + " after the load stopped");
+      }
+      e.getValue().release(MAX_IN_FLIGHT_PER_PARTITION);
     }
-    inFlight.release(MAX_IN_FLIGHT);
   }
 
   @Override
