@@ -32,6 +32,7 @@ final class Batches {
   private Batches() {}
 
   static long baseOffset(ByteBuffer b, int pos) { return b.getLong(pos + BASE_OFFSET); }
+  static int partitionLeaderEpoch(ByteBuffer b, int pos) { return b.getInt(pos + PARTITION_LEADER_EPOCH); }
   /** Whole batch size including the 12-byte log overhead. */
   static int size(ByteBuffer b, int pos) { return b.getInt(pos + LENGTH) + LOG_OVERHEAD; }
   static byte magic(ByteBuffer b, int pos) { return b.get(pos + MAGIC); }

@@ -46,8 +46,15 @@ final class Checkpoint {
   }
 
   void write(long offset) throws IOException {
+    writeAtomically(file, ("0\n" + offset + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Replaces {@code file} with {@code bytes} so that a crash leaves either the old or the new content: written
+   * to {@code <file>.tmp}, fsynced, renamed over the file (a leftover {@code .tmp} is deleted on open).
+   */
+  static void writeAtomically(Path file, byte[] bytes) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    byte[] bytes = ("0\n" + offset + "\n").getBytes(StandardCharsets.UTF_8);
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
       ByteBuffer b = ByteBuffer.wrap(bytes);

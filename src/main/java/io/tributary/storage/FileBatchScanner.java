@@ -74,6 +74,7 @@ final class FileBatchScanner {
   long baseOffset() { return Batches.baseOffset(buf, off); }
   long lastOffset() { return Batches.lastOffset(buf, off); }
   long maxTimestamp() { return Batches.maxTimestamp(buf, off); }
+  int partitionLeaderEpoch() { return Batches.partitionLeaderEpoch(buf, off); }
   long producerId() { return Batches.producerId(buf, off); }
   short producerEpoch() { return Batches.producerEpoch(buf, off); }
   int baseSequence() { return Batches.baseSequence(buf, off); }

@@ -61,6 +61,30 @@ final class LogFlusher {
     }
   }
 
+  /**
+   * The log was truncated to {@code logEndOffset} (the truncation is on disk). The recovery point may not
+   * stay above the end: a later flush starts at the segment that holds it and would skip the segments that
+   * receive the next records. The checkpoint moves down at once for the same reason after a crash.
+   */
+  void truncated(long logEndOffset) throws IOException {
+    if (recoveryPoint > logEndOffset) {
+      recoveryPoint = logEndOffset;
+    }
+    if (checkpointedRecoveryPoint > logEndOffset) {
+      recoveryCheckpoint.write(logEndOffset);
+      checkpointedRecoveryPoint = logEndOffset;
+    }
+  }
+
+  /** The log was emptied and restarts at {@code offset}: nothing is unflushed, the checkpoint says so. */
+  void reset(long offset) throws IOException {
+    recoveryPoint = offset;
+    unflushedMessages = 0;
+    firstUnflushedMs = -1;
+    recoveryCheckpoint.write(offset);
+    checkpointedRecoveryPoint = offset;
+  }
+
   /** True when {@code cfg}'s flush policy says the unflushed tail should be fsynced now. */
   boolean flushDue(LogConfig cfg, long nowMs) {
     long n = unflushedMessages;

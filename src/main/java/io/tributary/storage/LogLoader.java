@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Opening a partition directory, {@link PartitionLog#open}'s work (after Kafka's LogLoader):
  * deletes leftovers of interrupted writes, opens the segments, re-validates them from the
- * recovery point on after an unclean stop, settles the log start and end offsets, and rebuilds
- * the producer state from its snapshot plus the batches after it.
+ * recovery point on after an unclean stop, settles the log start and end offsets, truncates (or
+ * rebuilds) the leader-epoch cache to match, and rebuilds the producer state from its snapshot plus
+ * the batches after it.
  *
  * <p>Runs once, on the opening thread, before the log is handed out. On failure the caller closes
  * whatever segments were opened.
@@ -28,9 +29,12 @@ final class LogLoader {
   private final LongSupplier clock;
   private final LogSegments segments;
   private final ProducerStateManager producers;
+  private final LeaderEpochCache epochs;
   private final Checkpoint logStartCheckpoint;
   private final Checkpoint recoveryCheckpoint;
   private final FileChannelOpener channels;
+  /** Epochs of the batches re-validated by {@link #recover()} where they rise; null after a clean stop. */
+  private List<LeaderEpochCache.Entry> recoveredEpochStarts;
 
   /**
    * Offsets of the opened log, which is on disk up to its end; {@code checkpointedRecoveryPoint}
@@ -39,18 +43,20 @@ final class LogLoader {
   record Loaded(long logStartOffset, long logEndOffset, long checkpointedRecoveryPoint) {}
 
   LogLoader(Path dir, LogConfig config, LongSupplier clock, LogSegments segments, ProducerStateManager producers,
-      Checkpoint logStartCheckpoint, Checkpoint recoveryCheckpoint, FileChannelOpener channels) {
+      LeaderEpochCache epochs, Checkpoint logStartCheckpoint, Checkpoint recoveryCheckpoint,
+      FileChannelOpener channels) {
     this.dir = dir;
     this.config = config;
     this.clock = clock;
     this.segments = segments;
     this.producers = producers;
+    this.epochs = epochs;
     this.logStartCheckpoint = logStartCheckpoint;
     this.recoveryCheckpoint = recoveryCheckpoint;
     this.channels = channels;
   }
 
-  /** Fills {@code segments} and {@code producers} from the directory (creating it if absent). */
+  /** Fills {@code segments}, {@code producers} and {@code epochs} from the directory (creating it if absent). */
   Loaded load() throws IOException {
     Files.createDirectories(dir);
     Path marker = dir.resolve(PartitionLog.CLEAN_SHUTDOWN_FILE);
@@ -95,9 +101,8 @@ final class LogLoader {
     }
     segments.active().ensureIndexes();
 
-    long snapshot = producers.loadSnapshot(leo);
-    replayProducers(snapshot);
-    producers.removeBefore(lso);
+    settleEpochs(lso, leo);
+    producers.rebuild(segments, lso, leo);
     long checkpointedRecoveryPoint;
     if (!clean) {
       for (LogSegment s : segments.all()) {
@@ -158,6 +163,7 @@ final class LogLoader {
     }
     long expected = start.baseOffset();
     boolean cut = false;
+    recoveredEpochStarts = new ArrayList<>();
     for (LogSegment seg : new ArrayList<>(segments.from(start.baseOffset()))) {
       if (cut) {
         LOG.warn("Recovery of {}: deleting segment {} ({} bytes) after the truncation point", dir,
@@ -166,7 +172,8 @@ final class LogLoader {
         seg.delete();
         continue;
       }
-      LogRecovery.Result r = LogRecovery.recoverSegment(seg, expected, config.indexIntervalBytes());
+      LogRecovery.Result r = LogRecovery.recoverSegment(seg, expected, config.indexIntervalBytes(),
+          recoveredEpochStarts);
       expected = r.nextOffset();
       cut = r.truncated();
     }
@@ -174,20 +181,46 @@ final class LogLoader {
     return expected;
   }
 
-  /** Replays producer batches after the snapshot offset (headers only). */
-  private void replayProducers(long fromOffset) throws IOException {
-    LogSegment start = fromOffset < 0 ? segments.first() : segments.floor(fromOffset);
-    if (start == null) {
-      start = segments.first();
+  /**
+   * Brings the leader-epoch cache in line with the opened log (after Kafka's LogLoader): epochs at or past
+   * the log end go (assigned just before records a crash lost), the epochs of the re-validated tail are
+   * assigned where they are above the latest (Kafka's segment recovery rule; the cache file could only lag
+   * the log if it was lost), and the first epoch moves up to the log start. An empty log has no epochs.
+   * Without a readable checkpoint file (a log written before epochs were kept, or a damaged file) the cache
+   * is rebuilt from every batch header, once: the file is written even if no batch carries an epoch.
+   */
+  private void settleEpochs(long lso, long leo) throws IOException {
+    boolean empty = segments.sizeInBytes() == 0;
+    if (epochs.fileState() != LeaderEpochCache.FileState.READ) {
+      if (!empty || epochs.fileState() == LeaderEpochCache.FileState.CORRUPT) {
+        LOG.info("{}: rebuilding the leader-epoch cache from the batch headers ({} checkpoint file)", dir,
+            epochs.fileState() == LeaderEpochCache.FileState.MISSING ? "no" : "unreadable");
+        epochs.rebuild(epochStartsOfWholeLog());
+        epochs.truncateFromStart(lso);
+      }
+      return;
     }
-    for (LogSegment seg : segments.from(start.baseOffset())) {
+    if (empty) {
+      epochs.clear();
+      return;
+    }
+    epochs.truncateFromEnd(leo);
+    if (recoveredEpochStarts != null) {
+      int latest = epochs.latestEpoch();
+      epochs.assignAll(recoveredEpochStarts.stream().filter(e -> e.epoch() > latest).toList());
+    }
+    epochs.truncateFromStart(lso);
+  }
+
+  /** The rising leader epochs of every batch in the log, with the base offset of each one's first batch. */
+  private List<LeaderEpochCache.Entry> epochStartsOfWholeLog() throws IOException {
+    List<LeaderEpochCache.Entry> starts = new ArrayList<>();
+    for (LogSegment seg : segments.all()) {
       FileBatchScanner sc = new FileBatchScanner(seg.channel(), 0, seg.size());
       while (sc.next() == FileBatchScanner.OK) {
-        if (sc.producerId() >= 0 && sc.baseOffset() >= fromOffset) {
-          producers.update(sc.producerId(), sc.producerEpoch(), sc.baseSequence(), sc.lastSequence(),
-              sc.baseOffset(), sc.lastOffset(), sc.maxTimestamp(), sc.isControl());
-        }
+        LeaderEpochCache.noteBatch(starts, sc.partitionLeaderEpoch(), sc.baseOffset());
       }
     }
+    return starts;
   }
 }

@@ -9,9 +9,9 @@ import java.util.Optional;
  * The read side of a partition log: finds batches and timestamps across its segments.
  *
  * <p>Safe from any thread without locks, concurrently with the writer: it walks the concurrent
- * segment list and reads only published bytes. A segment deleted (retention) or closed under a
- * reader shows as "nothing here", never as a torn read; the caller supplies the log's offsets as
- * it read them.
+ * segment list and reads only published bytes. A segment deleted (retention), cut (truncation:
+ * the cut segment is closed and replaced by a fresh instance) or closed under a reader shows as
+ * "nothing here", never as a torn read; the caller supplies the log's offsets as it read them.
  */
 final class LogReader {
   private final LogSegments segments;
@@ -93,6 +93,16 @@ final class LogReader {
         // deleted under us
       }
     }
-    return best == null ? Optional.empty() : best.maxTimestampRecord();
+    if (best == null) {
+      return Optional.empty();
+    }
+    try {
+      return best.maxTimestampRecord();
+    } catch (ClosedChannelException e) {
+      if (!best.isClosed()) {
+        throw e;
+      }
+      return Optional.empty(); // deleted or cut under us
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.tributary.storage;
 
 import java.io.IOException;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +23,11 @@ final class LogRecovery {
   /**
    * @param expectedMinOffset the smallest base offset the first batch may have (the previous
    *     segment's next offset, or the segment's base offset)
+   * @param epochStarts receives the leader epochs of the valid batches where they rise
+   *     ({@link LeaderEpochCache#noteBatch}), as Kafka's segment recovery re-assigns them
    */
-  static Result recoverSegment(LogSegment seg, long expectedMinOffset, int indexIntervalBytes) throws IOException {
+  static Result recoverSegment(LogSegment seg, long expectedMinOffset, int indexIntervalBytes,
+      List<LeaderEpochCache.Entry> epochStarts) throws IOException {
     FileBatchScanner sc = new FileBatchScanner(seg.channel(), 0, seg.size());
     long next = Math.max(expectedMinOffset, seg.baseOffset());
     long validEnd = 0;
@@ -42,6 +46,7 @@ final class LogRecovery {
         reason = "CRC mismatch in batch at offset " + sc.baseOffset();
         break;
       }
+      LeaderEpochCache.noteBatch(epochStarts, sc.partitionLeaderEpoch(), sc.baseOffset());
       next = sc.lastOffset() + 1;
       validEnd = sc.position() + sc.size();
     }

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * ({@code log-start-offset-checkpoint}), DeleteRecords, and deletion of whole segments, oldest
  * first, by {@code retention.ms}, {@code retention.bytes} or because they lie below the log start
  * offset. Producers whose last batch falls below the log start offset, or that have been idle too
- * long, are forgotten here too.
+ * long, are forgotten here too, and the leader-epoch cache is truncated from the start.
  *
  * <p>Threading: the log's single writer calls everything; {@link #logStartOffset()} is also read
  * by readers (volatile).
@@ -29,15 +29,17 @@ final class LogRetention {
   private final Path dir;
   private final LogSegments segments;
   private final ProducerStateManager producers;
+  private final LeaderEpochCache epochs;
   private final Checkpoint logStartCheckpoint;
   private final Roller roller;
   private volatile long logStartOffset;
 
-  LogRetention(Path dir, LogSegments segments, ProducerStateManager producers, Checkpoint logStartCheckpoint,
-      Roller roller) {
+  LogRetention(Path dir, LogSegments segments, ProducerStateManager producers, LeaderEpochCache epochs,
+      Checkpoint logStartCheckpoint, Roller roller) {
     this.dir = dir;
     this.segments = segments;
     this.producers = producers;
+    this.epochs = epochs;
     this.logStartCheckpoint = logStartCheckpoint;
     this.roller = roller;
   }
@@ -148,5 +150,29 @@ final class LogRetention {
     logStartOffset = lso;
     logStartCheckpoint.write(lso);
     producers.removeBefore(lso);
+    epochs.truncateFromStart(lso);
+  }
+
+  /**
+   * A truncation cut the log below its start offset: the start follows the end down (Kafka's
+   * {@code logStartOffset = min(targetOffset, logStartOffset)}); the records between the first segment and
+   * the new start are still there.
+   */
+  void lowerLogStartOffset(long offset) throws IOException {
+    if (offset < logStartOffset) {
+      logStartOffset = offset;
+      logStartCheckpoint.write(offset);
+    }
+  }
+
+  /**
+   * The log is about to be emptied and restarted at {@code offset}, which lies below its first segment or at
+   * or above its end. The checkpoint is written before any segment goes, so that a crash part way opens either
+   * the old log (below: the start is the larger of the checkpoint and the first segment) or an empty one at
+   * {@code offset} (above: a start beyond the end empties the log on open).
+   */
+  void resetLogStartOffset(long offset) throws IOException {
+    logStartOffset = offset;
+    logStartCheckpoint.write(offset);
   }
 }

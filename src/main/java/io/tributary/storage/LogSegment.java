@@ -287,7 +287,11 @@ final class LogSegment {
     }
   }
 
-  /** Cuts the log at {@code position} (recovery only) and rebuilds the indexes. */
+  /**
+   * Cuts the log at {@code position} and rebuilds the indexes. Only for a segment no reader can reach:
+   * recovery (before the log is handed out) and {@link LogTruncation}'s fresh copy of a segment, published
+   * after the cut.
+   */
   void truncateTo(int position, int indexIntervalBytes) throws IOException {
     channel().truncate(position);
     size = position;
@@ -387,6 +391,13 @@ final class LogSegment {
     } catch (ClosedByInterruptException e) {
       throw new InterruptedIOException("read interrupted");
     }
+  }
+
+  /** Base offset of the batch at {@code position}, a batch start that {@link #translateOffset} returned. */
+  long baseOffsetAt(int position) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(Long.BYTES);
+    readFully(channel(), b, position);
+    return b.getLong(0);
   }
 
   /** Largest timestamp in the segment, or -1. */
@@ -493,8 +504,12 @@ final class LogSegment {
     Files.deleteIfExists(timeIndexFile);
   }
 
-  /** Closes the file without writing anything (failed open, compaction swap). */
-  void closeChannel() throws IOException {
+  /**
+   * Closes the file without writing anything (failed open, compaction swap, truncation swap). Synchronized
+   * with the lazy index rebuild, so that a reader rebuilding this segment's index files has finished before
+   * the caller replaces them (and later rebuilds see the segment closed).
+   */
+  synchronized void closeChannel() throws IOException {
     closed = true;
     ch.close();
   }

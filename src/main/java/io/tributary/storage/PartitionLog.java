@@ -18,20 +18,23 @@ import org.apache.kafka.common.record.MemoryRecords;
  * The log of one partition: a directory of segments in Kafka's on-disk layout.
  *
  * Threading: a single writer (the owning PartitionEntity's append stream) calls append, flush,
- * roll, retention, truncation and close. read, offsetForTimestamp and the offset getters are safe
- * from any thread at any time (they work from an immutable snapshot of the segment list; a segment
- * deleted under a reader surfaces as an empty read, never as a torn one).
+ * roll, retention, truncation and close. read, offsetForTimestamp, the offset getters,
+ * endOffsetForEpoch and latestEpoch are safe from any thread at any time (they work from an
+ * immutable snapshot of the segment list or epoch cache; a segment deleted or cut under a reader
+ * surfaces as an empty read, never as a torn one).
  *
  * <p>Files in the partition directory besides the segments: {@code <offset>.snapshot} (producer
- * state), {@code log-start-offset-checkpoint}, {@code recovery-point-offset-checkpoint} (rewritten
+ * state), {@code leader-epoch-checkpoint} ({@link LeaderEpochCache}), {@code log-start-offset-checkpoint},
+ * {@code recovery-point-offset-checkpoint} (rewritten
  * only when the recovery point moves into another segment: recovery restarts at the segment that
  * holds it) and {@code .clean-shutdown} (written by {@link #close()}, removed on open; when absent
  * on open, every segment from the recovery point on is re-validated).
  *
- * <p>This class holds the log end offset, the append path and segment rolling, and hands the
- * rest to package-private parts: {@link LogLoader} (open), {@link LogReader} (reads),
- * {@link LogRetention} (log start offset, segment deletion), {@link LogFlusher} (fsync, recovery
- * point) and {@link LogCompactor}.
+ * <p>This class holds the log end offset, the append paths (leader: {@link #append}; follower:
+ * {@link #appendAsFollower}) and segment rolling, and hands the rest to package-private parts:
+ * {@link LogLoader} (open), {@link LogReader} (reads), {@link LogRetention} (log start offset,
+ * segment deletion), {@link LogTruncation} (removing the end), {@link LeaderEpochCache} (leader epochs),
+ * {@link LogFlusher} (fsync, recovery point) and {@link LogCompactor}.
  *
  * <p>{@code cleanup.policy=compact} disables time/size retention (as in Kafka, unless the policy
  * also contains {@code delete}) and makes {@link #enforceRetention(long)} run a simple compaction
@@ -49,11 +52,13 @@ public final class PartitionLog implements Closeable {
   private volatile LogConfig config;
   private final LogSegments segments = new LogSegments();
   private final ProducerStateManager producers;
+  private final LeaderEpochCache epochs;
   private final Checkpoint logStartCheckpoint;
   private final Checkpoint recoveryCheckpoint;
   private final LogReader reader = new LogReader(segments);
   private final LogRetention retention;
   private final LogFlusher flusher;
+  private final LogTruncation truncation;
   private volatile long logEndOffset;
   private volatile boolean closed;
   private long cleanedUpTo = -1; // writer-only
@@ -64,10 +69,12 @@ public final class PartitionLog implements Closeable {
     this.clock = clock;
     this.channels = channels;
     this.producers = new ProducerStateManager(dir);
+    this.epochs = LeaderEpochCache.open(dir);
     this.logStartCheckpoint = new Checkpoint(dir.resolve(LOG_START_CHECKPOINT));
     this.recoveryCheckpoint = new Checkpoint(dir.resolve(RECOVERY_CHECKPOINT));
-    this.retention = new LogRetention(dir, segments, producers, logStartCheckpoint, this::roll);
+    this.retention = new LogRetention(dir, segments, producers, epochs, logStartCheckpoint, this::roll);
     this.flusher = new LogFlusher(segments, recoveryCheckpoint, clock);
+    this.truncation = new LogTruncation(dir, segments, producers, epochs, flusher, retention, channels, clock);
   }
 
   /** Opens (creating if absent) the log in {@code dir}, recovering the tail after an unclean stop. */
@@ -101,7 +108,8 @@ public final class PartitionLog implements Closeable {
 
   private void load() throws IOException {
     LogLoader.Loaded loaded =
-        new LogLoader(dir, config, clock, segments, producers, logStartCheckpoint, recoveryCheckpoint, channels).load();
+        new LogLoader(dir, config, clock, segments, producers, epochs, logStartCheckpoint, recoveryCheckpoint, channels)
+            .load();
     retention.initLogStartOffset(loaded.logStartOffset());
     logEndOffset = loaded.logEndOffset();
     flusher.init(loaded.logEndOffset(), loaded.checkpointedRecoveryPoint());
@@ -115,7 +123,9 @@ public final class PartitionLog implements Closeable {
   // ------------------------------------------------------------------------------------ append
 
   /**
-   * Validates and appends producer batches (magic v2 only). Only baseOffset and
+   * Validates and appends producer batches (magic v2 only), as the leader in {@code leaderEpoch}, which is
+   * recorded in the leader-epoch cache at the first offset when it is above the latest epoch (a negative
+   * epoch is stamped but not recorded). Only baseOffset and
    * partitionLeaderEpoch are patched in the stored bytes, plus, under LogAppendTime, the timestamp
    * type, max timestamp and CRC. Idempotent producers: a duplicate of one
    * of the last five batches of a producer returns the original offsets without writing.
@@ -154,6 +164,10 @@ public final class PartitionLog implements Closeable {
     long last = first + summary.records() - 1;
     long appendTime = cfg.logAppendTime() ? clock.getAsLong() : RecordBatch.NO_TIMESTAMP;
     long maxTimestamp = cfg.logAppendTime() ? appendTime : summary.maxTimestamp();
+    if (leaderEpoch >= 0) {
+      // before the records, as Kafka: a crash in between leaves an epoch past the log end, which open removes
+      epochs.assign(leaderEpoch, first);
+    }
     LogSegment active = maybeRoll(buf.remaining(), last, maxTimestamp);
     long next = first;
     int end = buf.limit();
@@ -185,6 +199,71 @@ public final class PartitionLog implements Closeable {
     return roll ? rollSegment() : active;
   }
 
+  /**
+   * Appends batches replicated from the leader as they are: offsets, leader epochs, timestamps (also under
+   * LogAppendTime) and CRCs are kept byte for byte. They are validated first ({@link BatchValidator}: framing,
+   * magic v2, CRC; no {@code max.message.bytes} limit, as Kafka's follower append) and must continue the log:
+   * the first batch starts at the log end offset and each later one right after the previous one (on
+   * compacted topics a batch may also start further on, past a hole compaction left in the leader's log).
+   * Segments roll as for {@link #append}; a fetch larger than {@code segment.bytes} is spread over several
+   * segments. Each batch's leader epoch goes into the epoch cache where it rises, and its producer into the
+   * producer state (without sequence checks, as Kafka's replication path), so that idempotent retries are
+   * still recognised once this replica leads.
+   *
+   * @return the offsets appended ({@code lastOffset < firstOffset} and no records for empty input, which is a
+   *     no-op as in Kafka); {@code duplicate} false and {@code logAppendTime} -1
+   * @throws UnexpectedAppendOffsetException the offsets do not continue the log; nothing was written
+   * @throws org.apache.kafka.common.errors.CorruptRecordException bad CRC or malformed batch; nothing was written
+   * @throws org.apache.kafka.common.InvalidRecordException magic other than 2; nothing was written
+   */
+  public AppendResult appendAsFollower(MemoryRecords records) throws IOException {
+    ensureOpen();
+    LogConfig cfg = config;
+    ByteBuffer buf = records.buffer();
+    if (!buf.hasRemaining()) { // a fetch that brought nothing new (Kafka: a no-op)
+      return new AppendResult(logEndOffset, logEndOffset - 1, retention.logStartOffset(), 0, false,
+          RecordBatch.NO_TIMESTAMP);
+    }
+    BatchValidator.Summary summary = BatchValidator.validateReplicated(buf, logEndOffset, cfg.compact());
+    long first = Batches.baseOffset(buf, buf.position());
+    int end = buf.limit();
+    for (int from = buf.position(); from < end; ) {
+      int to = from + Batches.size(buf, from);
+      while (to < end && (long) (to - from) + Batches.size(buf, to) <= cfg.segmentBytes()) {
+        to += Batches.size(buf, to);
+      }
+      appendReplicated(buf.duplicate().limit(to).position(from), cfg);
+      from = to;
+    }
+    return new AppendResult(first, logEndOffset - 1, retention.logStartOffset(), summary.records(), false,
+        RecordBatch.NO_TIMESTAMP);
+  }
+
+  /** One segment's worth of validated replicated batches (position..limit of {@code chunk}). */
+  private void appendReplicated(ByteBuffer chunk, LogConfig cfg) throws IOException {
+    List<LeaderEpochCache.Entry> epochStarts = new ArrayList<>(1);
+    int latest = epochs.latestEpoch();
+    long last = -1;
+    long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+    long records = 0;
+    for (int p = chunk.position(); p < chunk.limit(); p += Batches.size(chunk, p)) {
+      int epoch = Batches.partitionLeaderEpoch(chunk, p);
+      if (epoch >= 0 && epoch != latest) {
+        epochStarts.add(new LeaderEpochCache.Entry(epoch, Batches.baseOffset(chunk, p)));
+        latest = epoch;
+      }
+      last = Batches.lastOffset(chunk, p);
+      maxTimestamp = Math.max(maxTimestamp, Batches.maxTimestamp(chunk, p));
+      records += Batches.recordsCount(chunk, p);
+    }
+    epochs.assignAll(epochStarts);
+    LogSegment active = maybeRoll(chunk.remaining(), last, maxTimestamp);
+    active.append(chunk, cfg.indexIntervalBytes());
+    logEndOffset = last + 1;
+    producers.updateAll(chunk);
+    flusher.appended(records);
+  }
+
   /** Starts a new active segment at the log end offset (no-op if the active segment is empty). Writer thread only. */
   public void roll() throws IOException {
     rollSegment();
@@ -202,6 +281,96 @@ public final class PartitionLog implements Closeable {
     addSegment(s);
     producers.takeSnapshot(base);
     return s;
+  }
+
+  // ------------------------------------------------------------------------------------ truncation, epochs
+
+  /**
+   * Removes every batch at and above {@code offset} (Kafka's {@code UnifiedLog.truncateTo}): newer segments
+   * are deleted and the one holding the offset is cut at a batch boundary; a batch that holds the offset
+   * goes whole, and the log then ends at its base offset. The recovery point, the log start offset (when
+   * above the new end), the leader-epoch cache and the producer state (as if the removed batches had never
+   * been appended) follow. Only the epoch cache is touched when {@code offset >= logEndOffset} (an epoch
+   * assigned at the end with no records, as Kafka). An offset below the first segment empties the log, which
+   * restarts there ({@link #truncateFullyAndStartAt}). Concurrent readers see the old bytes or an empty
+   * read, never a mix (see {@link LogTruncation}). Writer thread only.
+   *
+   * @throws IllegalArgumentException a negative offset
+   */
+  public void truncateTo(long offset) throws IOException {
+    ensureOpen();
+    if (offset < 0) {
+      throw new IllegalArgumentException("Cannot truncate " + dir + " to a negative offset " + offset);
+    }
+    long leo = logEndOffset;
+    if (offset >= leo) {
+      epochs.truncateFromEnd(leo);
+      return;
+    }
+    cleanedUpTo = -1;
+    if (offset < segments.first().baseOffset()) {
+      truncation.truncateFullyAndStartAt(offset, config, this::setLogEndOffset);
+    } else {
+      truncation.truncateTo(offset, config, this::setLogEndOffset);
+    }
+  }
+
+  /**
+   * Deletes all records and restarts the log, empty, at {@code offset}, which becomes its start and end
+   * (Kafka's {@code truncateFullyAndStartAt}): for a follower whose log end lies below the leader's log
+   * start, or whose log must go entirely. The epoch cache and the producer state are emptied. Writer thread
+   * only.
+   *
+   * @throws IllegalArgumentException a negative offset
+   */
+  public void truncateFullyAndStartAt(long offset) throws IOException {
+    ensureOpen();
+    if (offset < 0) {
+      throw new IllegalArgumentException("Cannot restart " + dir + " at a negative offset " + offset);
+    }
+    cleanedUpTo = -1;
+    if (offset >= segments.first().baseOffset() && offset < logEndOffset) {
+      // the records at and above the new start go first, so that a crash part way cannot keep them
+      truncation.truncateTo(offset, config, this::setLogEndOffset);
+    }
+    truncation.truncateFullyAndStartAt(offset, config, this::setLogEndOffset);
+  }
+
+  private void setLogEndOffset(long offset) {
+    logEndOffset = offset;
+  }
+
+  /**
+   * This replica starts leading in {@code leaderEpoch}: records that the epoch begins at the log end offset
+   * (Kafka's {@code Partition.makeLeader}), so that {@link #endOffsetForEpoch} answers for the epochs before
+   * it even before the first record of the new epoch is appended. No-op for an epoch that is not above the
+   * latest. Writer thread only.
+   */
+  public void beginLeaderEpoch(int leaderEpoch) throws IOException {
+    ensureOpen();
+    if (leaderEpoch > epochs.latestEpoch()) {
+      epochs.assign(leaderEpoch, logEndOffset);
+    }
+  }
+
+  /**
+   * Where {@code leaderEpoch} ends in this log (OffsetForLeaderEpoch; Kafka's {@code endOffsetFor}): for the
+   * latest epoch the log end offset; for an earlier one the start offset of the next higher epoch, paired with
+   * the largest epoch at or below the requested one (or the requested one when it is below every known
+   * epoch); {@link EpochEndOffset#UNDEFINED} for -1, for an epoch above the latest, or without epochs.
+   * Safe from any thread.
+   */
+  public EpochEndOffset endOffsetForEpoch(int leaderEpoch) {
+    // the end first: the writer publishes an epoch before the records that carry it, so the cache read next is
+    // at least as new as this end; an answer beyond it (an epoch published, its records not yet) is capped
+    long leo = logEndOffset;
+    EpochEndOffset answer = epochs.endOffsetFor(leaderEpoch, leo);
+    return answer.endOffset() > leo ? new EpochEndOffset(answer.leaderEpoch(), leo) : answer;
+  }
+
+  /** The latest leader epoch of this log, -1 if none. Safe from any thread. */
+  public int latestEpoch() {
+    return epochs.latestEpoch();
   }
 
   // ------------------------------------------------------------------------------------ flush
@@ -399,6 +568,11 @@ public final class PartitionLog implements Closeable {
   public void delete() throws IOException {
     close();
     Directories.deleteRecursively(dir);
+  }
+
+  /** The leader-epoch cache (tests, diagnostics). */
+  LeaderEpochCache epochCache() {
+    return epochs;
   }
 
   /** Producer state (tests, diagnostics). Writer thread only. */

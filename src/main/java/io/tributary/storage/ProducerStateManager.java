@@ -304,6 +304,31 @@ final class ProducerStateManager {
     }
   }
 
+  /**
+   * Sets the state to that of the log in {@code segments}, which ends at {@code logEndOffset}: the newest
+   * valid snapshot at or below the end (those above it are deleted) plus the producer batches after it,
+   * replayed from their headers; producers whose last batch lies below {@code logStartOffset} are dropped.
+   * On open, and after a truncation, where it gives the state the log would have had if the truncated
+   * batches had never been appended (snapshots only ever describe the batches below their offset).
+   */
+  void rebuild(LogSegments segments, long logStartOffset, long logEndOffset) throws IOException {
+    long snapshot = loadSnapshot(logEndOffset);
+    LogSegment start = snapshot < 0 ? null : segments.floor(snapshot);
+    if (start == null) {
+      start = segments.first();
+    }
+    for (LogSegment seg : segments.from(start.baseOffset())) {
+      FileBatchScanner sc = new FileBatchScanner(seg.channel(), 0, seg.size());
+      while (sc.next() == FileBatchScanner.OK) {
+        if (sc.producerId() >= 0 && sc.baseOffset() >= snapshot) {
+          update(sc.producerId(), sc.producerEpoch(), sc.baseSequence(), sc.lastSequence(),
+              sc.baseOffset(), sc.lastOffset(), sc.maxTimestamp(), sc.isControl());
+        }
+      }
+    }
+    removeBefore(logStartOffset);
+  }
+
   /** Deletes snapshots above {@code offset} (after truncation). */
   static void deleteSnapshotsAbove(Path dir, long offset) throws IOException {
     for (long o : listSnapshots(dir)) {

@@ -13,13 +13,22 @@
  * {@code PartitionLog} is the only public face; behind it {@link io.tributary.storage.LogLoader}
  * opens a directory, {@link io.tributary.storage.LogReader} is the lock-free read side,
  * {@link io.tributary.storage.LogRetention} moves the log start offset and deletes segments,
- * {@link io.tributary.storage.LogFlusher} keeps the recovery point and
+ * {@link io.tributary.storage.LogFlusher} keeps the recovery point,
+ * {@link io.tributary.storage.LogTruncation} removes the end (a follower dropping what diverges from
+ * its leader), {@link io.tributary.storage.LeaderEpochCache} keeps Kafka's
+ * {@code leader-epoch-checkpoint} (answering {@link io.tributary.storage.EpochEndOffset}s) and
  * {@link io.tributary.storage.LogCompactor} rewrites segments for compacted topics.
+ *
+ * <p>Replication: the leader appends with {@code PartitionLog.append} (offsets and its epoch assigned);
+ * followers store the leader's batches unchanged with {@code appendAsFollower}, truncate with
+ * {@code truncateTo} / {@code truncateFullyAndStartAt}, and answer OffsetForLeaderEpoch with
+ * {@code endOffsetForEpoch}.
  *
  * <p>Decisions: indexes live in heap buffers laid out as their files (loaded on first use per
  * segment, written to their files on roll, flush and close) rather than memory maps; they are
  * rebuilt from the log whenever missing or failing the sanity check. Appends patch only baseOffset and partitionLeaderEpoch (in
- * the caller's buffer) and write the whole request with one positional FileChannel write. Reads
- * are lock-free: whole batches with one positional read into a heap buffer.
+ * the caller's buffer) and write the whole request with one positional FileChannel write; follower
+ * appends patch nothing. Reads are lock-free: whole batches with one positional read into a heap
+ * buffer; a truncated segment is replaced by a fresh instance rather than cut under its readers.
  */
 package io.tributary.storage;
