@@ -126,6 +126,7 @@ public final class BrokerNode implements AutoCloseable {
     var metrics = opsSettings.httpEnabled() && opsSettings.metricsEnabled()
         ? new NodeMetrics(system, settings.nodeId(), opsSettings.jvmMetrics()) : null;
     var ops = opsSettings.httpEnabled() ? join(OpsServer.start(system, opsSettings, metrics), timeoutMs, "HTTP server") : null;
+    DownedNodeExit.start(system, system.settings().config().getDuration("tributary.cluster.down-removal-margin"));
     var metadata = ClusterMetadataService.start(system);
     join(metadata.ready(), timeoutMs, "cluster metadata");
 
