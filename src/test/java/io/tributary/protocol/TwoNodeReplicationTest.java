@@ -3,19 +3,14 @@ package io.tributary.protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
-import io.tributary.it.TestBrokers;
 import io.tributary.node.BrokerNode;
 import io.tributary.partition.PartitionHandle;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -58,13 +53,9 @@ class TwoNodeReplicationTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    int p1 = freePort();
-    int p2 = freePort();
-    String seeds = "127.0.0.1:" + p1 + ",127.0.0.1:" + p2;
-    var first = CompletableFuture.supplyAsync(() -> BrokerNode.start(node(1, p1, seeds, dir.resolve("n1"))));
-    var second = CompletableFuture.supplyAsync(() -> BrokerNode.start(node(2, p2, seeds, dir.resolve("n2"))));
-    one = first.get(120, TimeUnit.SECONDS);
-    two = second.get(120, TimeUnit.SECONDS);
+    var nodes = TwoNodes.start(dir);
+    one = nodes.get(0);
+    two = nodes.get(1);
     for (BrokerNode node : List.of(one, two)) {
       Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> node.metadata().liveBrokers().keySet().equals(Set.of(1, 2)));
     }
@@ -75,21 +66,6 @@ class TwoNodeReplicationTest {
     }
     for (BrokerNode node : List.of(one, two)) {
       Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> node.metadata().current().topic(TOPIC).isPresent());
-    }
-  }
-
-  private static com.typesafe.config.Config node(int id, int clusterPort, String seeds, Path data) {
-    return ConfigFactory.parseMap(Map.of(
-        "tributary.node.id", id,
-        "tributary.cluster.port", clusterPort,
-        "tributary.cluster.seed-nodes", seeds,
-        "akka.actor.serialize-messages", "on"))
-        .withFallback(TestBrokers.config(data).withoutPath("akka.remote.artery.canonical.port"));
-  }
-
-  private static int freePort() throws IOException {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 

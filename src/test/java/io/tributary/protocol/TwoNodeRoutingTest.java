@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
-import io.tributary.it.TestBrokers;
 import io.tributary.node.BrokerNode;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -69,14 +64,9 @@ class TwoNodeRoutingTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    int p1 = freePort();
-    int p2 = freePort();
-    String seeds = "127.0.0.1:" + p1 + ",127.0.0.1:" + p2;
-    // a majority of the two seeds (both) must be up before either serves: start them together
-    var first = CompletableFuture.supplyAsync(() -> BrokerNode.start(node(1, p1, seeds, dir.resolve("n1"))));
-    var second = CompletableFuture.supplyAsync(() -> BrokerNode.start(node(2, p2, seeds, dir.resolve("n2"))));
-    one = first.get(120, TimeUnit.SECONDS);
-    two = second.get(120, TimeUnit.SECONDS);
+    var nodes = TwoNodes.start(dir);
+    one = nodes.get(0);
+    two = nodes.get(1);
     try (var admin = Admin.create(Map.of("bootstrap.servers", one.bootstrapServers()))) {
       // partition 0 on node 1, partition 1 on node 2: an explicit assignment is honoured
       admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, List.of(1), 1, List.of(2))))).all().get(60, TimeUnit.SECONDS);
@@ -85,21 +75,6 @@ class TwoNodeRoutingTest {
     for (BrokerNode node : List.of(one, two)) {
       Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
           node.metadata().liveBrokers().keySet().equals(Set.of(1, 2)) && node.metadata().current().topic(TOPIC).isPresent());
-    }
-  }
-
-  private static com.typesafe.config.Config node(int id, int clusterPort, String seeds, Path data) {
-    return ConfigFactory.parseMap(Map.of(
-        "tributary.node.id", id,
-        "tributary.cluster.port", clusterPort,
-        "tributary.cluster.seed-nodes", seeds,
-        "akka.actor.serialize-messages", "on"))
-        .withFallback(TestBrokers.config(data).withoutPath("akka.remote.artery.canonical.port"));
-  }
-
-  private static int freePort() throws IOException {
-    try (var socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 
@@ -223,11 +198,11 @@ class TwoNodeRoutingTest {
 
   @Test
   void aSecondLiveNodeWithTheSameIdIsRefused() throws Exception {
-    int port = freePort();
+    int port = TwoNodes.freePort();
     String seeds = one.system().settings().config().getStringList("akka.cluster.seed-nodes").stream()
         .map(a -> a.substring(a.indexOf('@') + 1)).reduce((a, b) -> a + "," + b).orElseThrow();
     var failure = assertThrows(IllegalStateException.class,
-        () -> BrokerNode.start(node(1, port, seeds, dir.resolve("duplicate"))));
+        () -> BrokerNode.start(TwoNodes.node(1, port, seeds, dir.resolve("duplicate"))));
     assertTrue(Optional.ofNullable(failure.getMessage()).orElse("").contains("already in use"), failure.getMessage());
   }
 }

@@ -1,0 +1,43 @@
+package io.tributary.protocol;
+
+import com.typesafe.config.ConfigFactory;
+import io.tributary.it.TestBrokers;
+import io.tributary.node.BrokerNode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Two nodes in one JVM as one cluster (both seeds, every message serialized as if it crossed nodes). */
+final class TwoNodes {
+  private TwoNodes() {}
+
+  /** Starts nodes 1 and 2 under {@code dir} together and returns them in that order once both are ready. */
+  static List<BrokerNode> start(Path dir) throws Exception {
+    int p1 = freePort();
+    int p2 = freePort();
+    String seeds = "127.0.0.1:" + p1 + ",127.0.0.1:" + p2;
+    // a majority of the two seeds (both) must be up before either serves: start them together
+    var first = CompletableFuture.supplyAsync(() -> BrokerNode.start(node(1, p1, seeds, dir.resolve("n1"))));
+    var second = CompletableFuture.supplyAsync(() -> BrokerNode.start(node(2, p2, seeds, dir.resolve("n2"))));
+    return List.of(first.get(120, TimeUnit.SECONDS), second.get(120, TimeUnit.SECONDS));
+  }
+
+  static com.typesafe.config.Config node(int id, int clusterPort, String seeds, Path data) {
+    return ConfigFactory.parseMap(Map.of(
+        "tributary.node.id", id,
+        "tributary.cluster.port", clusterPort,
+        "tributary.cluster.seed-nodes", seeds,
+        "akka.actor.serialize-messages", "on"))
+        .withFallback(TestBrokers.config(data).withoutPath("akka.remote.artery.canonical.port"));
+  }
+
+  static int freePort() throws IOException {
+    try (var socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
