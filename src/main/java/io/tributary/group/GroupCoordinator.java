@@ -56,9 +56,10 @@ import org.slf4j.LoggerFactory;
  * filter the "Dead" ones out).
  *
  * <p>Topic deletion: every metadata image is compared with the previous one; a topic whose name is
- * gone or whose id changed has its offsets removed from every registered group. At start every
- * registered group drops offsets of topics that no longer exist, which covers a deletion that
- * happened while the node was down or before its groups were told.
+ * gone or whose id changed has its offsets removed from every registered group. When this node
+ * starts to lead an offsets partition (at start, or on failover) its registered groups are loaded
+ * and drop offsets of topics that no longer exist, which covers a deletion that happened while the
+ * node was down or before its groups were told.
  */
 public final class GroupCoordinator {
   private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
@@ -83,6 +84,8 @@ public final class GroupCoordinator {
   private final Set<CompletableFuture<?>> parked = ConcurrentHashMap.newKeySet();
   private final Object topicsLock = new Object();
   private Map<String, Uuid> lastTopics;
+  /** The offsets partitions this node led in the last image seen: those it leads anew load their groups. */
+  private Set<Integer> ledOffsetsPartitions = Set.of();
 
   private GroupCoordinator(ActorSystem<?> system, int nodeId, GroupRegistry registry, MetadataService metadata) {
     this.system = system;
@@ -107,7 +110,6 @@ public final class GroupCoordinator {
     var coordinator = new GroupCoordinator(system, nodeId, GroupRegistry.start(system), metadata);
     GroupEntity.init(system, coordinator.offsetsPartitions);
     metadata.subscribe(coordinator::onMetadata);
-    coordinator.sweepDeletedTopics();
     return coordinator;
   }
 
@@ -304,7 +306,11 @@ public final class GroupCoordinator {
 
   private void onMetadata(MetadataImage image) {
     Set<String> deleted = new HashSet<>();
+    Set<Integer> ledAnew = new HashSet<>();
     synchronized (topicsLock) {
+      Set<Integer> led = offsetsPartitionsLedHere(image);
+      led.stream().filter(p -> !ledOffsetsPartitions.contains(p)).forEach(ledAnew::add);
+      ledOffsetsPartitions = led;
       var now = new HashMap<String, Uuid>();
       image.topics().forEach((name, topic) -> now.put(name, topic.topicId()));
       if (lastTopics != null) {
@@ -315,12 +321,23 @@ public final class GroupCoordinator {
       lastTopics = now;
     }
     if (!deleted.isEmpty()) removeTopicOffsets(Set.copyOf(deleted));
+    if (!ledAnew.isEmpty()) loadGroups(Set.copyOf(ledAnew));
+  }
+
+  private Set<Integer> offsetsPartitionsLedHere(MetadataImage image) {
+    var led = new HashSet<Integer>();
+    image.offsetsTopic().ifPresent(t -> {
+      for (int p = 0; p < t.partitionCount(); p++) {
+        if (t.leader(p) == nodeId) led.add(p);
+      }
+    });
+    return Set.copyOf(led);
   }
 
   private void removeTopicOffsets(Set<String> topics) {
     registry.groupIds().whenComplete((ids, error) -> {
       if (error != null) {
-        log.warn("Topics {} deleted but the group registry cannot be read; their offsets go at the next start: {}", topics, error.toString());
+        log.warn("Topics {} deleted but the group registry cannot be read; their offsets go when their offsets partitions are next loaded: {}", topics, error.toString());
         return;
       }
       var image = metadata.current();
@@ -335,20 +352,27 @@ public final class GroupCoordinator {
     return asked.handle((d, error) -> {
       if (error == null) return CompletableFuture.completedFuture(d);
       if (attempts > 1 && !system.whenTerminated().isCompleted()) return removeTopicOffsets(groupId, topics, attempts - 1);
-      log.warn("Offsets of deleted topics {} not removed from group {} (retried at next start): {}", topics, groupId, Failures.unwrap(error).toString());
+      log.warn("Offsets of deleted topics {} not removed from group {} (retried when its offsets partition is next loaded): {}", topics, groupId, Failures.unwrap(error).toString());
       return CompletableFuture.completedFuture(Done.getInstance());
     }).thenCompose(Function.identity());
   }
 
-  /** At start: each registered group drops offsets of topics metadata no longer has. */
-  private void sweepDeletedTopics() {
+  /**
+   * When this node starts to lead offsets partitions (at start, or when it takes them over), as Kafka's coordinator
+   * loads an offsets partition on election: their registered groups recover here, so their lag is scraped before
+   * any client uses them, and each drops the offsets of topics metadata no longer has (deleted while the node was
+   * down, or before the group was told).
+   */
+  private void loadGroups(Set<Integer> offsetsPartitionsLedAnew) {
     registry.groupIds().whenComplete((ids, error) -> {
       if (error != null) {
-        log.warn("Group registry not readable at start; offsets of deleted topics are not swept: {}", error.toString());
+        log.warn("Group registry not readable; the groups of offsets partitions {} are not loaded ahead of use and not swept for deleted topics: {}",
+            offsetsPartitionsLedAnew, error.toString());
         return;
       }
-      var image = metadata.current();
-      var here = ids.stream().filter(id -> coordinatesHere(id, image)).toList();
+      var topic = metadata.current().offsetsTopic();
+      if (topic.isEmpty()) return;
+      var here = ids.stream().filter(id -> offsetsPartitionsLedAnew.contains(partitionFor(id, topic.get()))).toList();
       inBatches(here.iterator(), id -> {
         CompletionStage<OffsetFetchResponseGroup> offsets = ask(id, replyTo -> new GroupEntity.FetchOffsets(null, replyTo), askTimeout);
         return offsets.thenCompose(group -> {
@@ -359,7 +383,7 @@ public final class GroupCoordinator {
           });
           return gone.isEmpty() ? CompletableFuture.completedFuture(Done.getInstance()) : removeTopicOffsets(id, gone, deletedTopicAttempts);
         }).exceptionally(e -> {
-          log.warn("Group {}: offsets not checked for deleted topics at start (checked again at the next start): {}", id, Failures.unwrap(e).toString());
+          log.warn("Group {}: offsets not checked for deleted topics on load (checked again at the next load): {}", id, Failures.unwrap(e).toString());
           return Done.getInstance();
         });
       });

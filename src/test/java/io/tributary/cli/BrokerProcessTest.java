@@ -109,8 +109,10 @@ class BrokerProcessTest {
   private static void partitionsAreSpreadAndLedWhereDescribeSays(BrokerProcess a, BrokerProcess b) throws Exception {
     var created = CliTest.raw("topics", "create", "spread", "--partitions", "4", "--bootstrap-server", a.bootstrapServers());
     assertEquals(0, created.exit(), created.err());
-    var described = CliTest.raw("topics", "describe", "spread", "--bootstrap-server", b.bootstrapServers());
-    assertEquals(0, described.exit(), described.err());
+    // node 2 learns the new topic from the replicated metadata a moment after node 1's Controller wrote it (as a
+    // Kafka broker learns it from the metadata log), so a describe through node 2 may not find it at first
+    var described = await("node 2 to describe the topic created through node 1").atMost(Duration.ofSeconds(30))
+        .until(() -> CliTest.raw("topics", "describe", "spread", "--bootstrap-server", b.bootstrapServers()), r -> r.exit() == 0);
     Map<Integer, Integer> led = new HashMap<>();
     var line = Pattern.compile("\tTopic: spread\tPartition: (\\d)\tLeader: (\\d+)\tReplicas: (\\d+)\tIsr: (\\d+)");
     for (String l : described.lines()) {
