@@ -9,12 +9,11 @@ import akka.actor.typed.Extension;
 import akka.actor.typed.ExtensionId;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.AskPattern;
-import akka.cluster.typed.ClusterSingleton;
-import akka.cluster.typed.SingletonActor;
 import io.tributary.metadata.Controller.Accepted;
 import io.tributary.metadata.Controller.Rejected;
 import io.tributary.metadata.Controller.Reply;
 import io.tributary.metadata.Controller.Request;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * The node-local {@link MetadataService}: one per ActorSystem (an Akka extension).
  *
  * <p>{@link #start(ActorSystem)} starts, on this node, the metadata Replicator (durable, in
- * {@code tributary.metadata.ddata-dir}), the {@link Controller} singleton (its manager and proxy)
- * and a subscriber that keeps {@link #current()} up to date with the Replicator. Replies of the
+ * {@code tributary.metadata.ddata-dir}), the {@link ControllerSeat} (which runs the {@link Controller}
+ * while this node is the oldest live member) and a subscriber that keeps {@link #current()} up to date with the Replicator. Replies of the
  * Controller carry its new state, which is applied right away, so a change made through this
  * node is visible in {@link #current()} when its stage completes. Of two images the one with the
  * higher version wins, whichever way it arrived.
@@ -47,9 +46,6 @@ import org.slf4j.LoggerFactory;
 public final class ClusterMetadataService implements MetadataService, Extension {
 
   private static final Logger log = LoggerFactory.getLogger(ClusterMetadataService.class);
-
-  /** Singleton name of the {@link Controller}. */
-  static final String CONTROLLER_NAME = "tributaryMetadataController";
 
   private static final MetadataImage NOT_LOADED = MetadataState.EMPTY.toImage();
 
@@ -71,7 +67,8 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   private final List<Consumer<MetadataImage>> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<MetadataImage> ready = new CompletableFuture<>();
   private volatile MetadataImage image = NOT_LOADED;
-  private final ActorRef<Controller.Command> controller;
+  /** This node's {@link ControllerSeat}: it runs the Controller here or passes requests to the node that does. */
+  private final ActorRef<Controller.Request> controller;
 
   private ClusterMetadataService(ActorSystem<?> system) {
     this.system = system;
@@ -81,7 +78,7 @@ public final class ClusterMetadataService implements MetadataService, Extension 
           + "which depends on the port; set it to <data-dir>/__metadata");
     }
     var replicator = system.systemActorOf(MetadataStore.replicator(settings), MetadataStore.REPLICATOR_NAME, Props.empty());
-    this.controller = ClusterSingleton.get(system).init(SingletonActor.of(Controller.create(replicator, settings), CONTROLLER_NAME));
+    this.controller = system.systemActorOf(ControllerSeat.create(replicator, settings), ControllerSeat.NAME, Props.empty()).narrow();
     system.systemActorOf(StateSubscriber.create(replicator, this::offer), "tributaryMetadataSubscriber", Props.empty());
   }
 
@@ -136,14 +133,14 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   }
 
   /**
-   * The node hosting the Controller while it is live; otherwise (it is unreachable and not yet downed, so the
-   * singleton has not moved) the lowest live node id, as Kafka in KRaft mode names any live broker: every node
-   * takes admin requests and forwards them to the Controller. -1 when no node is live.
+   * The node hosting the Controller as this node sees it ({@link ControllerSeat}) if it is live, or, while
+   * that member is not registered yet, the lowest live node id. Every node takes admin requests and passes them to
+   * the Controller, as in Kafka's KRaft mode. -1 when no node is live.
    */
   @Override
   public int controllerId() {
     Map<Integer, BrokerInfo> live = liveBrokers();
-    var oldest = ClusterView.oldestUp(system);
+    var oldest = ClusterView.controllerHost(system);
     if (oldest.isPresent()) {
       String address = oldest.get().toString();
       for (BrokerInfo b : live.values()) {
@@ -202,25 +199,37 @@ public final class ClusterMetadataService implements MetadataService, Extension 
 
   private <T> CompletionStage<T> ask(Function<ActorRef<Reply>, Request> request, Function<Reply, T> result) {
     var answer = new CompletableFuture<T>();
+    ask(request, result, answer, System.nanoTime() + settings.askTimeout().toNanos());
+    return answer;
+  }
+
+  /** One attempt; NOT_CONTROLLER (the Controller is moving) is tried again after a pause until {@code deadline}. */
+  private <T> void ask(Function<ActorRef<Reply>, Request> request, Function<Reply, T> result, CompletableFuture<T> answer,
+                       long deadline) {
+    Duration left = Duration.ofNanos(deadline - System.nanoTime());
     CompletionStage<Reply> asked;
     try {
-      asked = AkkaFutures.plain(AskPattern.ask(controller, request::apply, settings.askTimeout(), system.scheduler()),
-          system.executionContext());
+      asked = AkkaFutures.plain(AskPattern.ask(controller, request::apply, left.isNegative() ? Duration.ofMillis(1) : left,
+          system.scheduler()), system.executionContext());
     } catch (RuntimeException e) {
       answer.completeExceptionally(e);
-      return answer;
+      return;
     }
     asked.whenComplete((reply, failure) -> {
       if (failure != null) {
         answer.completeExceptionally(translate(failure));
       } else if (reply instanceof Rejected rejected) {
-        answer.completeExceptionally(Errors.forCode(rejected.errorCode()).exception(rejected.message()));
+        Duration backoff = settings.notControllerRetryBackoff();
+        if (rejected.errorCode() == Errors.NOT_CONTROLLER.code() && System.nanoTime() + backoff.toNanos() < deadline) {
+          system.scheduler().scheduleOnce(backoff, () -> ask(request, result, answer, deadline), system.executionContext());
+        } else {
+          answer.completeExceptionally(Errors.forCode(rejected.errorCode()).exception(rejected.message()));
+        }
       } else {
         offer(((Accepted) reply).state());
         answer.complete(result.apply(reply));
       }
     });
-    return answer;
   }
 
   private Throwable translate(Throwable failure) {

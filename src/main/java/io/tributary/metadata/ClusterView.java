@@ -38,10 +38,16 @@ public final class ClusterView {
     return isUp(Cluster.get(system).selfMember());
   }
 
-  /** The oldest Up member: the one that hosts the cluster singletons, the metadata Controller among them. */
-  public static Optional<Address> oldestUp(ActorSystem<?> system) {
-    return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
-        .filter(ClusterView::isUp)
+  /**
+   * The member that hosts the metadata Controller as this node sees it: the oldest reachable one that is Up or leaving
+   * gracefully (see {@link ControllerSeat}).
+   */
+  public static Optional<Address> controllerHost(ActorSystem<?> system) {
+    var state = Cluster.get(system).state();
+    Set<Member> unreachable = state.getUnreachable();
+    return StreamSupport.stream(state.getMembers().spliterator(), false)
+        .filter(m -> !unreachable.contains(m))
+        .filter(m -> m.status() == MemberStatus.up() || m.status() == MemberStatus.leaving() || m.status() == MemberStatus.exiting())
         .reduce((a, b) -> a.isOlderThan(b) ? a : b)
         .map(Member::address);
   }

@@ -22,14 +22,16 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * The cluster-singleton metadata Controller: the single writer of {@link MetadataState}.
+ * The metadata Controller: the single writer of {@link MetadataState}, hosted by the {@link ControllerSeat} of the
+ * oldest live member.
  *
- * <p>On start it reads the state with ReadMajority (falling back to the local, durable replica
- * when a majority does not answer in time); if there is none it creates the cluster (a fresh
- * cluster id) and writes it. Requests arriving meanwhile are stashed. It then serves one request
- * at a time: a change is written with WriteMajority to the durable key and answered only after
- * the write succeeded, so an acknowledged change (in particular a producer-id block) survives a
- * restart. Requests that arrive during a write are stashed.
+ * <p>On start it reads the state with ReadMajority (again and again until a majority answers; never from this node
+ * alone); if there is none it creates the cluster (a fresh cluster id). Either way it writes the state with the next
+ * controller epoch before serving, so a Controller that ran before it (paused, or cut off) is overtaken. Requests
+ * arriving meanwhile are stashed. It then serves one request at a time: a change is written with WriteMajority to
+ * the durable key and answered only once a majority read confirms it still stands, so an acknowledged change (in
+ * particular a producer-id block) survives a restart and a takeover. Requests that arrive during a write are
+ * stashed.
  *
  * <p>Replies carry the resulting state so that the asking node can show it right away.
  *
@@ -132,6 +134,9 @@ public final class Controller {
       implements Command, NoSerializationVerificationNeeded {}
 
   private record Written(Replicator.UpdateResponse<LWWRegister<MetadataState>> response)
+      implements Command, NoSerializationVerificationNeeded {}
+
+  private record Confirmed(Replicator.GetResponse<LWWRegister<MetadataState>> response)
       implements Command, NoSerializationVerificationNeeded {}
 
   private record Observed(Replicator.SubscribeResponse<LWWRegister<MetadataState>> response)
@@ -348,10 +353,7 @@ public final class Controller {
 
   private Behavior<Command> onWritten(
       Replicator.UpdateResponse<LWWRegister<MetadataState>> rsp, MetadataState next, Request request, Reply reply) {
-    if (rsp instanceof Replicator.UpdateSuccess) {
-      if (request != null) request.replyTo().tell(reply);
-      return serve(next);
-    }
+    if (rsp instanceof Replicator.UpdateSuccess) return confirming(next, request, reply);
     if (rsp instanceof Replicator.UpdateTimeout) {
       // No majority confirmed it: never serve from it alone. It is stored here and may still spread (and take effect)
       // when a majority reads it, so the caller gets REQUEST_TIMED_OUT, as Kafka answers a request that may complete.
@@ -369,6 +371,49 @@ public final class Controller {
       request.replyTo().tell(rsp instanceof Replicator.ModifyFailure
           ? Rejected.of(Errors.NOT_CONTROLLER, "The metadata changed concurrently; retry.")
           : Rejected.of(Errors.KAFKA_STORAGE_ERROR, "The metadata change could not be stored."));
+    }
+    return loading();
+  }
+
+  // ---- confirming: a majority still holds what was written ----
+
+  /**
+   * A majority acknowledged the write, but that only says each of them merged it: if another Controller took over
+   * meanwhile (this one was paused, or cut off, while a newer node saw it unreachable), its newer epoch won the
+   * merge and this change is lost. So the change is answered only once a majority read shows it still stands;
+   * otherwise this Controller is stale, answers NOT_CONTROLLER and reads the state again.
+   */
+  private Behavior<Command> confirming(MetadataState next, Request request, Reply reply) {
+    var consistency = new Replicator.ReadMajority(settings.readTimeout());
+    replicator.askGet(replyTo -> new Replicator.Get<>(MetadataStore.KEY, consistency, replyTo), Confirmed::new);
+    return Behaviors.receive(Command.class)
+        .onMessage(Confirmed.class, confirmed -> onConfirmed(confirmed.response(), next, request, reply))
+        .onMessage(Request.class, this::stashRequest)
+        .onMessage(MembershipChanged.class, this::onMembershipChanged)
+        .onMessage(Reevaluate.class, r -> notNow())
+        .onAnyMessage(m -> Behaviors.same())
+        .build();
+  }
+
+  private Behavior<Command> onConfirmed(
+      Replicator.GetResponse<LWWRegister<MetadataState>> rsp, MetadataState next, Request request, Reply reply) {
+    if (rsp instanceof Replicator.GetSuccess<LWWRegister<MetadataState>> found) {
+      MetadataState stored = found.get(MetadataStore.KEY).getValue();
+      if (!stored.isNewerThan(next)) {
+        if (request != null) request.replyTo().tell(reply);
+        return serve(next);
+      }
+      ctx.getLog().warn("Metadata epoch {} version {} was overtaken by epoch {} version {} written by another Controller; this one steps down and reloads",
+          next.controllerEpoch(), next.version(), stored.controllerEpoch(), stored.version());
+      if (request != null) {
+        request.replyTo().tell(Rejected.of(Errors.NOT_CONTROLLER, "Another metadata controller took over; retry."));
+      }
+      return loading();
+    }
+    ctx.getLog().warn("Metadata version {} written but not confirmed by a majority read ({}); reading the state again", next.version(), rsp);
+    if (request != null) {
+      request.replyTo().tell(Rejected.of(Errors.REQUEST_TIMED_OUT,
+          "The metadata change was written but not confirmed by a majority of nodes; it may still take effect."));
     }
     return loading();
   }

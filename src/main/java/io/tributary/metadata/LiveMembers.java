@@ -7,6 +7,7 @@ import akka.cluster.UniqueAddress;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -55,6 +56,20 @@ record LiveMembers(Map<UniqueAddress, Member> members, Set<UniqueAddress> unreac
     }
     return this;
   }
+
+  /**
+   * Where the metadata Controller runs ({@link ControllerSeat}): the oldest reachable member that is Up, or that was
+   * Up and is leaving gracefully. A leaving node keeps it until it is removed, because until then the majorities the
+   * Controller reads and writes still count that node. Weakly up members never qualify: their age is not settled
+   * until they are Up.
+   */
+  Optional<Member> controllerHost() {
+    return members.values().stream()
+        .filter(m -> HOLDS_SEAT.contains(m.status()) && !unreachable.contains(m.uniqueAddress()))
+        .reduce((a, b) -> a.isOlderThan(b) ? a : b);
+  }
+
+  private static final Set<MemberStatus> HOLDS_SEAT = Set.of(MemberStatus.up(), MemberStatus.leaving(), MemberStatus.exiting());
 
   /** Cluster addresses ({@code akka://tributary@host:port}) of the live members. */
   Set<String> addresses() {

@@ -96,6 +96,8 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   private static final String BROKER_REGISTERED = "BR4";
   private static final String PARTITION_ALTERED = "AD";
   private static final String REJECTED = "RJ";
+  /** A request one node's {@link ControllerSeat} passes to another's: the request's manifest, then the request. */
+  private static final String FORWARDED = "FW";
 
   private final ExtendedActorSystem system;
   private volatile ActorRefResolver resolver;
@@ -125,6 +127,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     if (o instanceof BrokerRegistered) return BROKER_REGISTERED;
     if (o instanceof PartitionAltered) return PARTITION_ALTERED;
     if (o instanceof Rejected) return REJECTED;
+    if (o instanceof ControllerSeat.Forwarded) return FORWARDED;
     throw new IllegalArgumentException("Cannot serialize " + o.getClass().getName());
   }
 
@@ -212,6 +215,9 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     } else if (o instanceof Rejected r) {
       out.writeShort(r.errorCode());
       writeString(r.message(), out);
+    } else if (o instanceof ControllerSeat.Forwarded f) {
+      writeString(manifest(f.request()), out);
+      write(f.request(), out);
     } else {
       throw new IllegalArgumentException("Cannot serialize " + o.getClass().getName());
     }
@@ -257,6 +263,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       case PIDS_ALLOCATED_V1 -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V1));
       case BROKER_REGISTERED_V1 -> new BrokerRegistered(readState(in, STATE_FORMAT_V1));
       case REJECTED -> new Rejected(in.readShort(), readString(in));
+      case FORWARDED -> new ControllerSeat.Forwarded((Controller.Request) read(readString(in), in));
       default -> throw new IOException("unknown manifest");
     };
   }

@@ -9,7 +9,7 @@ import org.apache.kafka.common.Uuid;
 /**
  * The node-local face of cluster metadata: a read view that is always up to date with the
  * Controller's last acknowledged change made through this node, and asynchronous changes that go
- * through the cluster-singleton {@link Controller}. Thread-safe.
+ * through the {@link Controller} (on the oldest live node, see {@link ControllerSeat}). Thread-safe.
  *
  * Failures complete the stage exceptionally with the Kafka ApiException a Kafka broker would
  * use: TopicExistsException, UnknownTopicOrPartitionException, InvalidTopicException,

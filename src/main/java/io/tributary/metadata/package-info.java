@@ -5,9 +5,12 @@
  * <h2>Shape</h2>
  *
  * <ul>
- *   <li>{@link io.tributary.metadata.Controller} is a cluster singleton and the only writer. It
- *       serialises every change and answers only after the change is stored with WriteMajority
- *       in Distributed Data. Functional {@code Behaviors.*} style throughout the package.
+ *   <li>{@link io.tributary.metadata.Controller} is the only writer. It runs on the oldest live member, hosted by
+ *       that node's {@link io.tributary.metadata.ControllerSeat} (every node has one and passes requests on to
+ *       it), not as a cluster singleton: a singleton moves only after its node was downed and removed, and until
+ *       then nothing would shrink an ISR or elect a leader. It serialises every change and answers only after the
+ *       change is stored with WriteMajority in Distributed Data and a majority read shows it still stands.
+ *       Functional {@code Behaviors.*} style throughout the package.
  *   <li>The whole state is one immutable {@link io.tributary.metadata.MetadataState} in one
  *       {@code LWWRegister} whose timestamp is the state's version, so the highest version wins
  *       any merge regardless of wall clocks.

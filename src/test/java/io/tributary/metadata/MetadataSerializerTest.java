@@ -81,7 +81,9 @@ class MetadataSerializerTest {
         new Controller.AlterPartition("orders", Uuid.randomUuid(), 3, 2, 7, 9, List.of(2, 1), ref),
         new Controller.AlterPartition("by-name", null, 0, 1, 0, 0, List.of(), ref),
         new Controller.PartitionAltered(state.topics().get("orders").partition(4), state),
-        Controller.Rejected.of(org.apache.kafka.common.protocol.Errors.TOPIC_ALREADY_EXISTS, "Topic 'orders' already exists."));
+        Controller.Rejected.of(org.apache.kafka.common.protocol.Errors.TOPIC_ALREADY_EXISTS, "Topic 'orders' already exists."),
+        new ControllerSeat.Forwarded(new Controller.AlterPartition("orders", Uuid.randomUuid(), 3, 2, 7, 9, List.of(2, 1), ref)),
+        new ControllerSeat.Forwarded(new Controller.CreateTopic("manual", -1, -1, List.of(List.of(1, 2)), Map.of("k", "v"), false, ref)));
   }
 
   @ParameterizedTest

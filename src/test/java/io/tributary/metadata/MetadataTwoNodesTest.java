@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two nodes in one JVM: requests cross nodes (serialized), the other node's view follows by
- * subscription, and when the Controller's node leaves the singleton moves and continues from
+ * subscription, and when the Controller's node leaves the Controller moves and continues from
  * the replicated state.
  */
 class MetadataTwoNodesTest {
@@ -64,7 +64,7 @@ class MetadataTwoNodesTest {
     MetadataTestNodes.stop(first);
     first = null;
 
-    // the singleton moves to the second node, which has every acknowledged (majority-written) change
+    // the Controller moves to the second node, which has every acknowledged (majority-written) change
     long nextBlock = await(two.allocateProducerIds(100));
     assertEquals(block + 100, nextBlock);
     TopicInfo more = await(two.createTopic("more", 1, Map.of(), false));
