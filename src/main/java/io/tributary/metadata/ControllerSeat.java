@@ -22,9 +22,10 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * Runs on every node and hosts the metadata {@link Controller} while this node is the oldest reachable member (Up, or
- * leaving gracefully: {@link LiveMembers#controllerHost}) as this node's own membership events show it; elsewhere it
- * forwards requests to the seat of that member, and holds them while it knows of no such member (a node that is
- * still joining).
+ * leaving gracefully: {@link LiveMembers#controllerHost}) as this node's own membership events show it, and reaches a
+ * majority of the members; elsewhere it forwards requests to the seat of that member, and holds them while it knows
+ * of no such member (a node that is still joining, or one that has just resumed from a pause and sees every other
+ * node unreachable).
  *
  * <p>Why not a cluster singleton: a singleton moves only once its node has been downed and removed, about 30 s after
  * a crash with the Split Brain Resolver's margins, and until then no ISR shrinks and no leader is elected, so every
@@ -85,7 +86,7 @@ public final class ControllerSeat {
         .onMessage(MembershipChanged.class, changed -> {
           members = members.after(changed.event());
           takeOrLeave();
-          if (!waiting.isEmpty() && members.controllerHost().filter(m -> m.status() != MemberStatus.exiting()).isPresent()) {
+          if (!waiting.isEmpty() && host().filter(m -> m.status() != MemberStatus.exiting()).isPresent()) {
             var held = new ArrayList<>(waiting);
             waiting.clear();
             held.forEach(this::onRequest);
@@ -99,16 +100,21 @@ public final class ControllerSeat {
 
   /** Starts the Controller when this node became the oldest live member; stops it when another one is. */
   private void takeOrLeave() {
-    boolean seatHere = members.controllerHost().map(m -> m.address().equals(self)).orElse(false);
+    boolean seatHere = host().map(m -> m.address().equals(self)).orElse(false);
     if (seatHere && controller == null) {
       ctx.getLog().info("This node is the oldest reachable member: it hosts the metadata Controller");
       controller = ctx.spawn(Controller.create(replicator, settings), "controller-" + (++incarnation));
     } else if (!seatHere && controller != null) {
       ctx.getLog().info("The metadata Controller moves to {}, now the oldest reachable member",
-          members.controllerHost().map(m -> m.address().toString()).orElse("no member yet"));
+          host().map(m -> m.address().toString()).orElse("no member this node can name (it reaches no majority)"));
       ctx.stop(controller);
       controller = null;
     }
+  }
+
+  /** The member that hosts the Controller in this node's view; none while this node does not reach a majority. */
+  private Optional<Member> host() {
+    return members.reachesMajority() ? members.controllerHost() : Optional.empty();
   }
 
   private Behavior<Object> onRequest(Controller.Request request) {
@@ -116,10 +122,11 @@ public final class ControllerSeat {
       controller.tell(request);
       return Behaviors.same();
     }
-    Optional<Member> hostMember = members.controllerHost();
+    Optional<Member> hostMember = host();
     Optional<Address> host = hostMember.map(Member::address);
     if (host.isEmpty() || hostMember.get().status() == MemberStatus.exiting()) {
-      // this node has not joined yet, or the host is shutting down and would drop the request: it waits for the
+      // this node has not joined yet or reaches no majority, or the host is shutting down and would drop the
+      // request: it waits for the
       // next membership change (or its asker's timeout)
       if (waiting.size() < settings.stashCapacity()) {
         waiting.add(request);

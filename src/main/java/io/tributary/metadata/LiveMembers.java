@@ -69,6 +69,21 @@ record LiveMembers(Map<UniqueAddress, Member> members, Set<UniqueAddress> unreac
         .reduce((a, b) -> a.isOlderThan(b) ? a : b);
   }
 
+  /**
+   * Whether this view reaches a majority of the members (those Up, leaving or weakly up). A node that does not, for
+   * instance one that has just resumed from a pause and has not heard anyone yet, must not host the Controller: it
+   * would elect leaders as if it were alone.
+   */
+  boolean reachesMajority() {
+    long counted = members.values().stream().filter(m -> COUNTED.contains(m.status())).count();
+    long reachable = members.values().stream()
+        .filter(m -> COUNTED.contains(m.status()) && !unreachable.contains(m.uniqueAddress())).count();
+    return reachable * 2 > counted;
+  }
+
+  private static final Set<MemberStatus> COUNTED =
+      Set.of(MemberStatus.up(), MemberStatus.weaklyUp(), MemberStatus.leaving(), MemberStatus.exiting());
+
   private static final Set<MemberStatus> HOLDS_SEAT = Set.of(MemberStatus.up(), MemberStatus.leaving(), MemberStatus.exiting());
 
   /** Cluster addresses ({@code akka://tributary@host:port}) of the live members. */

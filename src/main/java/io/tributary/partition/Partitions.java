@@ -274,7 +274,8 @@ public final class Partitions {
   }
 
   private synchronized void onMetadata(MetadataImage image) {
-    if (image.version() <= lastImage.version()) return;
+    // ordered by (controller epoch, version): after a takeover the new Controller's versions may repeat the old one's
+    if (!image.isNewerThan(lastImage)) return;
     var previous = lastImage;
     lastImage = image;
     var sharding = ClusterSharding.get(system);
