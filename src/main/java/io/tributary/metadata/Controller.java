@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -38,6 +39,11 @@ import org.apache.kafka.common.protocol.Errors;
  * live) and writes the result in one majority write. Membership events only mark the elections due; one {@code
  * Reevaluate} at a time is queued behind them, so a burst of events costs one evaluation and one write. After a
  * takeover the elections always run once, since membership may have changed while no Controller watched it.
+ *
+ * <p>With {@code auto.leader.rebalance.enable} a timer checks every {@code leader.imbalance.check.interval.seconds}
+ * whether preferred replicas lead their partitions, and moves leadership back where a broker's share of partitions it
+ * prefers but does not lead is above {@code leader.imbalance.per.broker.percentage} ({@link LeaderElections#rebalance}),
+ * in one majority write. A tick that comes while the Controller loads or writes runs once it serves again.
  */
 public final class Controller {
 
@@ -100,6 +106,24 @@ public final class Controller {
     }
   }
 
+  /**
+   * Kafka's ElectLeaders: a {@code type} election (PREFERRED or UNCLEAN) for each partition {@code partitions} names,
+   * or for every partition when it is null, as the protocol has it. Answered with {@link LeadersElected}: one
+   * result per named partition (see {@link LeaderElections#electLeaders}).
+   */
+  public record ElectLeaders(ElectionType type, List<ElectionTarget> partitions, ActorRef<Reply> replyTo) implements Request {
+    public ElectLeaders {
+      partitions = partitions == null ? null : List.copyOf(partitions);
+    }
+  }
+
+  /** Partitions of one topic that an {@link ElectLeaders} names. */
+  public record ElectionTarget(String topic, List<Integer> partitions) {
+    public ElectionTarget {
+      partitions = List.copyOf(partitions);
+    }
+  }
+
   /** The Controller's answer to a {@link Request}. */
   public sealed interface Reply extends MetadataSerializable {}
 
@@ -120,6 +144,23 @@ public final class Controller {
 
   /** The partition after an {@link AlterPartition}: its new ISR and partition epoch (or as it was, if unchanged). */
   public record PartitionAltered(PartitionInfo partition, MetadataState state) implements Accepted {}
+
+  /** The outcome of an {@link ElectLeaders}, per topic in the order asked (every topic's, when it named none). */
+  public record LeadersElected(List<TopicElections> topics, MetadataState state) implements Accepted {
+    public LeadersElected {
+      topics = List.copyOf(topics);
+    }
+  }
+
+  /** The elections of one topic's partitions. */
+  public record TopicElections(String topic, List<PartitionElection> partitions) {
+    public TopicElections {
+      partitions = List.copyOf(partitions);
+    }
+  }
+
+  /** One partition's election: Kafka's error code ({@code NONE} when it got a new leader) and message (null for none). */
+  public record PartitionElection(int partition, short errorCode, String message) {}
 
   /** The request failed with this Kafka error (see {@link Errors#exception(String)}). */
   public record Rejected(short errorCode, String message) implements Reply {
@@ -143,6 +184,9 @@ public final class Controller {
   /** Time to run the elections over the membership as it is now (one at a time, however many changes came). */
   private enum Reevaluate implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
+  /** Time for the automatic preferred-leader rebalance ({@code auto.leader.rebalance.enable}); a timer sends it. */
+  private enum CheckLeaderImbalance implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
   /** The Controller's behaviour; {@code replicator} is the node-local metadata Replicator. */
   public static Behavior<Command> create(ActorRef<Replicator.Command> replicator, MetadataSettings settings) {
     Behavior<Command> controller = Behaviors.setup(ctx -> Behaviors.withStash(settings.stashCapacity(), stash -> {
@@ -154,7 +198,12 @@ public final class Controller {
       cluster.subscriptions().tell(Subscribe.create(
           ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, MembershipChanged::new), ClusterEvent.ReachabilityEvent.class));
       var self = new SelfUniqueAddress(cluster.selfMember().uniqueAddress());
-      return new Controller(ctx, stash, adapter, self, settings, LiveMembers.of(cluster.state())).loading();
+      return Behaviors.<Command>withTimers(timers -> {
+        if (settings.autoLeaderRebalance()) {
+          timers.startTimerWithFixedDelay(CheckLeaderImbalance.INSTANCE, settings.leaderImbalanceCheckInterval());
+        }
+        return new Controller(ctx, stash, adapter, self, settings, LiveMembers.of(cluster.state())).loading();
+      });
     }));
     return Behaviors.supervise(controller)
         .onFailure(SupervisorStrategy.restartWithBackoff(
@@ -174,6 +223,8 @@ public final class Controller {
   private boolean electionsDue = true;
   /** A {@link Reevaluate} is on its way to this actor: membership events do not send another. */
   private boolean reevaluateQueued;
+  /** The rebalance timer fired while this Controller was loading or writing: the check runs once it serves. */
+  private boolean imbalanceCheckDue;
 
   private Controller(
       ActorContext<Command> ctx,
@@ -204,6 +255,7 @@ public final class Controller {
         .onMessage(Request.class, this::stashRequest)
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .onMessage(Reevaluate.class, r -> notNow())
+        .onMessage(CheckLeaderImbalance.class, c -> checkLater())
         .onAnyMessage(m -> Behaviors.same()) // Observed, stale Written: the read answers for them
         .build();
   }
@@ -228,9 +280,16 @@ public final class Controller {
 
   // ---- serving: one request at a time ----
 
-  /** Serves {@code state}: the requests stashed meanwhile first, then the elections if membership changed. */
+  /**
+   * Serves {@code state}: the requests stashed meanwhile first, then the elections if membership changed, then the
+   * leader imbalance check if its timer fired meanwhile.
+   */
   private Behavior<Command> serve(MetadataState state) {
     queueElectionsIfDue();
+    if (imbalanceCheckDue) {
+      imbalanceCheckDue = false;
+      ctx.getSelf().tell(CheckLeaderImbalance.INSTANCE);
+    }
     return stash.unstashAll(serving(state));
   }
 
@@ -240,6 +299,7 @@ public final class Controller {
         .onMessage(Observed.class, observed -> onObserved(state, observed))
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .onMessage(Reevaluate.class, r -> onReevaluate(state))
+        .onMessage(CheckLeaderImbalance.class, c -> onCheckLeaderImbalance(state))
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
@@ -314,6 +374,22 @@ public final class Controller {
     return writing(next, null, null);
   }
 
+  // ---- automatic preferred-leader rebalance (auto.leader.rebalance.enable) ----
+
+  private Behavior<Command> checkLater() {
+    imbalanceCheckDue = true;
+    return Behaviors.same();
+  }
+
+  /** Moves leadership back to preferred replicas where a broker's imbalance is above the percentage (one write). */
+  private Behavior<Command> onCheckLeaderImbalance(MetadataState state) {
+    var rebalanced = LeaderElections.rebalance(state, membership(), settings.leaderImbalancePerBrokerPercentage());
+    if (rebalanced.next() == state) return Behaviors.same();
+    ctx.getLog().info("Leader imbalance above {}%: preferred replicas lead {} again (metadata version {})",
+        settings.leaderImbalancePerBrokerPercentage(), rebalanced.partitions(), rebalanced.next().version());
+    return writing(rebalanced.next(), null, null);
+  }
+
   private static long changedPartitions(MetadataState before, MetadataState after) {
     long changed = 0;
     for (var maps : List.of(List.of(before.topics(), after.topics()), List.of(before.internalTopics(), after.internalTopics()))) {
@@ -342,6 +418,7 @@ public final class Controller {
         .onMessage(Request.class, this::stashRequest)
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .onMessage(Reevaluate.class, r -> notNow())
+        .onMessage(CheckLeaderImbalance.class, c -> checkLater())
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
