@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,6 +24,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ElectionNotNeededException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -86,6 +88,17 @@ class TwoNodeLeaderElectionTest {
     takeOverWhileThePreferredReplicaIsAway(settings);
     awaitLeader(2);
     produceAndReadEverything();
+
+    // the settings, under Kafka's names, in the broker's configs
+    try (var admin = Admin.create(Map.of("bootstrap.servers", one.bootstrapServers()))) {
+      var broker = new ConfigResource(ConfigResource.Type.BROKER, "1");
+      var configs = admin.describeConfigs(List.of(broker)).all().get(60, TimeUnit.SECONDS).get(broker);
+      assertEquals("true", configs.get("auto.leader.rebalance.enable").value());
+      assertEquals("1", configs.get("leader.imbalance.check.interval.seconds").value());
+      assertEquals(ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG, configs.get("leader.imbalance.check.interval.seconds").source());
+      assertEquals("10", configs.get("leader.imbalance.per.broker.percentage").value());
+      assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, configs.get("leader.imbalance.per.broker.percentage").source());
+    }
   }
 
   /**
