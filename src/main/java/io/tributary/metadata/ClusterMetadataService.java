@@ -23,6 +23,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.protocol.Errors;
@@ -167,6 +168,11 @@ public final class ClusterMetadataService implements MetadataService, Extension 
                                                        int partitionEpoch, List<Integer> newIsr) {
     return ask(replyTo -> new Controller.AlterPartition(topic, topicId, partition, leaderId, leaderEpoch, partitionEpoch, newIsr, replyTo),
         reply -> ((Controller.PartitionAltered) reply).partition());
+  }
+
+  @Override
+  public CompletionStage<List<Controller.TopicElections>> electLeaders(ElectionType type, List<Controller.ElectionTarget> partitions) {
+    return ask(replyTo -> new Controller.ElectLeaders(type, partitions, replyTo), reply -> ((Controller.LeadersElected) reply).topics());
   }
 
   @Override

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -40,6 +41,11 @@ import org.apache.kafka.common.protocol.Errors;
  * live) and writes the result in one majority write. Membership events only mark the elections due; one {@code
  * Reevaluate} at a time is queued behind them, so a burst of events costs one evaluation and one write. After a
  * takeover the elections always run once, since membership may have changed while no Controller watched it.
+ *
+ * <p>With {@code auto.leader.rebalance.enable} a timer checks every {@code leader.imbalance.check.interval.seconds}
+ * whether preferred replicas lead their partitions, and moves leadership back where a broker's share of partitions it
+ * prefers but does not lead is above {@code leader.imbalance.per.broker.percentage} ({@link LeaderElections#rebalance}),
+ * in one majority write. A tick that comes while the Controller loads or writes runs once it serves again.
  */
 public final class Controller {
 
@@ -102,6 +108,24 @@ public final class Controller {
     }
   }
 
+  /**
+   * Kafka's ElectLeaders: a {@code type} election (PREFERRED or UNCLEAN) for each partition {@code partitions} names,
+   * or for every partition when it is null, as the protocol has it. Answered with {@link LeadersElected}: one
+   * result per named partition (see {@link LeaderElections#electLeaders}).
+   */
+  public record ElectLeaders(ElectionType type, List<ElectionTarget> partitions, ActorRef<Reply> replyTo) implements Request {
+    public ElectLeaders {
+      partitions = partitions == null ? null : List.copyOf(partitions);
+    }
+  }
+
+  /** Partitions of one topic that an {@link ElectLeaders} names. */
+  public record ElectionTarget(String topic, List<Integer> partitions) {
+    public ElectionTarget {
+      partitions = List.copyOf(partitions);
+    }
+  }
+
   /** The Controller's answer to a {@link Request}. */
   public sealed interface Reply extends MetadataSerializable {}
 
@@ -122,6 +146,23 @@ public final class Controller {
 
   /** The partition after an {@link AlterPartition}: its new ISR and partition epoch (or as it was, if unchanged). */
   public record PartitionAltered(PartitionInfo partition, MetadataState state) implements Accepted {}
+
+  /** The outcome of an {@link ElectLeaders}, per topic in the order asked (every topic's, when it named none). */
+  public record LeadersElected(List<TopicElections> topics, MetadataState state) implements Accepted {
+    public LeadersElected {
+      topics = List.copyOf(topics);
+    }
+  }
+
+  /** The elections of one topic's partitions. */
+  public record TopicElections(String topic, List<PartitionElection> partitions) {
+    public TopicElections {
+      partitions = List.copyOf(partitions);
+    }
+  }
+
+  /** One partition's election: Kafka's error code ({@code NONE} when it got a new leader) and message (null for none). */
+  public record PartitionElection(int partition, short errorCode, String message) {}
 
   /** The request failed with this Kafka error (see {@link Errors#exception(String)}). */
   public record Rejected(short errorCode, String message) implements Reply {
@@ -148,6 +189,9 @@ public final class Controller {
   /** Time to run the elections over the membership as it is now (one at a time, however many changes came). */
   private enum Reevaluate implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
+  /** Time for the automatic preferred-leader rebalance ({@code auto.leader.rebalance.enable}); a timer sends it. */
+  private enum CheckLeaderImbalance implements Command, NoSerializationVerificationNeeded { INSTANCE }
+
   /** The Controller's behaviour; {@code replicator} is the node-local metadata Replicator. */
   public static Behavior<Command> create(ActorRef<Replicator.Command> replicator, MetadataSettings settings) {
     Behavior<Command> controller = Behaviors.setup(ctx -> Behaviors.withStash(settings.stashCapacity(), stash -> {
@@ -159,7 +203,12 @@ public final class Controller {
       cluster.subscriptions().tell(Subscribe.create(
           ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, MembershipChanged::new), ClusterEvent.ReachabilityEvent.class));
       var self = new SelfUniqueAddress(cluster.selfMember().uniqueAddress());
-      return new Controller(ctx, stash, adapter, self, settings, LiveMembers.of(cluster.state())).loading();
+      return Behaviors.<Command>withTimers(timers -> {
+        if (settings.autoLeaderRebalance()) {
+          timers.startTimerWithFixedDelay(CheckLeaderImbalance.INSTANCE, settings.leaderImbalanceCheckInterval());
+        }
+        return new Controller(ctx, stash, adapter, self, settings, LiveMembers.of(cluster.state())).loading();
+      });
     }));
     return Behaviors.supervise(controller)
         .onFailure(SupervisorStrategy.restartWithBackoff(
@@ -179,6 +228,8 @@ public final class Controller {
   private boolean electionsDue = true;
   /** A {@link Reevaluate} is on its way to this actor: membership events do not send another. */
   private boolean reevaluateQueued;
+  /** The rebalance timer fired while this Controller was loading or writing: the check runs once it serves. */
+  private boolean imbalanceCheckDue;
 
   private Controller(
       ActorContext<Command> ctx,
@@ -209,6 +260,7 @@ public final class Controller {
         .onMessage(Request.class, this::stashRequest)
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .onMessage(Reevaluate.class, r -> notNow())
+        .onMessage(CheckLeaderImbalance.class, c -> checkLater())
         .onAnyMessage(m -> Behaviors.same()) // Observed, stale Written: the read answers for them
         .build();
   }
@@ -233,9 +285,16 @@ public final class Controller {
 
   // ---- serving: one request at a time ----
 
-  /** Serves {@code state}: the requests stashed meanwhile first, then the elections if membership changed. */
+  /**
+   * Serves {@code state}: the requests stashed meanwhile first, then the elections if membership changed, then the
+   * leader imbalance check if its timer fired meanwhile.
+   */
   private Behavior<Command> serve(MetadataState state) {
     queueElectionsIfDue();
+    if (imbalanceCheckDue) {
+      imbalanceCheckDue = false;
+      ctx.getSelf().tell(CheckLeaderImbalance.INSTANCE);
+    }
     return stash.unstashAll(serving(state));
   }
 
@@ -245,6 +304,7 @@ public final class Controller {
         .onMessage(Observed.class, observed -> onObserved(state, observed))
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .onMessage(Reevaluate.class, r -> onReevaluate(state))
+        .onMessage(CheckLeaderImbalance.class, c -> onCheckLeaderImbalance(state))
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
@@ -311,12 +371,31 @@ public final class Controller {
   private Behavior<Command> onReevaluate(MetadataState state) {
     reevaluateQueued = false;
     if (!electionsDue) return Behaviors.same();
+    // a Controller whose own node is leaving no longer sees the cluster as it is (in the end it sees no one live):
+    // it elects nothing, and its successor runs the elections when it takes over
+    if (!members.isUp(self.uniqueAddress())) return Behaviors.same();
     electionsDue = false;
     MetadataState next = MetadataChanges.electLeaders(state, membership());
     if (next == state) return Behaviors.same();
     ctx.getLog().info("Live nodes now {}: {} partition(s) get a new leader or ISR (metadata version {})",
         membership().liveIds(state), changedPartitions(state, next), next.version());
     return writing(next, null, null);
+  }
+
+  // ---- automatic preferred-leader rebalance (auto.leader.rebalance.enable) ----
+
+  private Behavior<Command> checkLater() {
+    imbalanceCheckDue = true;
+    return Behaviors.same();
+  }
+
+  /** Moves leadership back to preferred replicas where a broker's imbalance is above the percentage (one write). */
+  private Behavior<Command> onCheckLeaderImbalance(MetadataState state) {
+    var rebalanced = LeaderElections.rebalance(state, membership(), settings.leaderImbalancePerBrokerPercentage());
+    if (rebalanced.next() == state) return Behaviors.same();
+    ctx.getLog().info("Leader imbalance above {}%: preferred replicas lead {} again (metadata version {})",
+        settings.leaderImbalancePerBrokerPercentage(), rebalanced.partitions(), rebalanced.next().version());
+    return writing(rebalanced.next(), null, null);
   }
 
   private static long changedPartitions(MetadataState before, MetadataState after) {
@@ -347,6 +426,7 @@ public final class Controller {
         .onMessage(Request.class, this::stashRequest)
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .onMessage(Reevaluate.class, r -> notNow())
+        .onMessage(CheckLeaderImbalance.class, c -> checkLater())
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }
@@ -391,6 +471,7 @@ public final class Controller {
         .onMessage(Request.class, this::stashRequest)
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .onMessage(Reevaluate.class, r -> notNow())
+        .onMessage(CheckLeaderImbalance.class, c -> checkLater())
         .onAnyMessage(m -> Behaviors.same())
         .build();
   }

@@ -86,6 +86,12 @@ record LiveMembers(Map<UniqueAddress, Member> members, Set<UniqueAddress> unreac
 
   private static final Set<MemberStatus> HOLDS_SEAT = Set.of(MemberStatus.up(), MemberStatus.leaving(), MemberStatus.exiting());
 
+  /** Whether {@code member} is an Up member in this view (not joining, leaving, exiting or removed). */
+  boolean isUp(UniqueAddress member) {
+    Member m = members.get(member);
+    return m != null && m.status() == MemberStatus.up();
+  }
+
   /** Cluster addresses ({@code akka://tributary@host:port}) of the live members. */
   Set<String> addresses() {
     var live = new HashSet<String>();

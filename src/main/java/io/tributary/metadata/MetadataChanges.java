@@ -6,6 +6,7 @@ import io.tributary.metadata.Controller.BrokerRegistered;
 import io.tributary.metadata.Controller.CreatePartitions;
 import io.tributary.metadata.Controller.CreateTopic;
 import io.tributary.metadata.Controller.DeleteTopic;
+import io.tributary.metadata.Controller.ElectLeaders;
 import io.tributary.metadata.Controller.EnsureOffsetsTopic;
 import io.tributary.metadata.Controller.PartitionAltered;
 import io.tributary.metadata.Controller.ProducerIdsAllocated;
@@ -74,6 +75,7 @@ final class MetadataChanges {
     if (request instanceof RegisterBroker r) return registerBroker(state, r, membership);
     if (request instanceof EnsureOffsetsTopic r) return ensureOffsetsTopic(state, r, membership);
     if (request instanceof AlterPartition r) return alterPartition(state, r, membership);
+    if (request instanceof ElectLeaders r) return LeaderElections.electLeaders(state, r, membership);
     throw new IllegalArgumentException("Unknown request " + request);
   }
 

@@ -11,13 +11,18 @@ import io.tributary.metadata.Controller.BrokerRegistered;
 import io.tributary.metadata.Controller.CreatePartitions;
 import io.tributary.metadata.Controller.CreateTopic;
 import io.tributary.metadata.Controller.DeleteTopic;
+import io.tributary.metadata.Controller.ElectLeaders;
+import io.tributary.metadata.Controller.ElectionTarget;
 import io.tributary.metadata.Controller.EnsureOffsetsTopic;
+import io.tributary.metadata.Controller.LeadersElected;
+import io.tributary.metadata.Controller.PartitionElection;
 import io.tributary.metadata.Controller.PartitionAltered;
 import io.tributary.metadata.Controller.ProducerIdsAllocated;
 import io.tributary.metadata.Controller.RegisterBroker;
 import io.tributary.metadata.Controller.Rejected;
 import io.tributary.metadata.Controller.ReplaceTopicConfigs;
 import io.tributary.metadata.Controller.TopicDone;
+import io.tributary.metadata.Controller.TopicElections;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -31,6 +36,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -74,6 +80,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   private static final String REGISTER_BROKER = "RB2";
   private static final String ENSURE_OFFSETS_TOPIC = "EO";
   private static final String ALTER_PARTITION = "AL";
+  private static final String ELECT_LEADERS = "EL";
   // the older shapes of those: read only, from nodes of an older version
   private static final String CREATE_TOPIC_V1 = "CT";
   private static final String CREATE_PARTITIONS_V1 = "CP";
@@ -95,6 +102,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   private static final String PIDS_ALLOCATED = "PA4";
   private static final String BROKER_REGISTERED = "BR4";
   private static final String PARTITION_ALTERED = "AD";
+  private static final String LEADERS_ELECTED = "LE";
   private static final String REJECTED = "RJ";
   /** A request one node's {@link ControllerSeat} passes to another's: the request's manifest, then the request. */
   private static final String FORWARDED = "FW";
@@ -122,10 +130,12 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     if (o instanceof RegisterBroker) return REGISTER_BROKER;
     if (o instanceof EnsureOffsetsTopic) return ENSURE_OFFSETS_TOPIC;
     if (o instanceof AlterPartition) return ALTER_PARTITION;
+    if (o instanceof ElectLeaders) return ELECT_LEADERS;
     if (o instanceof TopicDone) return TOPIC_DONE;
     if (o instanceof ProducerIdsAllocated) return PIDS_ALLOCATED;
     if (o instanceof BrokerRegistered) return BROKER_REGISTERED;
     if (o instanceof PartitionAltered) return PARTITION_ALTERED;
+    if (o instanceof LeadersElected) return LEADERS_ELECTED;
     if (o instanceof Rejected) return REJECTED;
     if (o instanceof ControllerSeat.Forwarded) return FORWARDED;
     throw new IllegalArgumentException("Cannot serialize " + o.getClass().getName());
@@ -201,6 +211,10 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       out.writeInt(c.partitionEpoch());
       writeInts(c.newIsr(), out);
       writeRef(c.replyTo(), out);
+    } else if (o instanceof ElectLeaders c) {
+      out.writeByte(c.type().value);
+      writeElectionTargets(c.partitions(), out);
+      writeRef(c.replyTo(), out);
     } else if (o instanceof TopicDone r) {
       writeTopic(r.topic(), out);
       writeState(r.state(), out);
@@ -211,6 +225,9 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       writeState(r.state(), out);
     } else if (o instanceof PartitionAltered r) {
       writePartition(r.partition(), out);
+      writeState(r.state(), out);
+    } else if (o instanceof LeadersElected r) {
+      writeTopicElections(r.topics(), out);
       writeState(r.state(), out);
     } else if (o instanceof Rejected r) {
       out.writeShort(r.errorCode());
@@ -249,10 +266,12 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       case ENSURE_OFFSETS_TOPIC -> new EnsureOffsetsTopic(in.readInt(), readRef(in));
       case ALTER_PARTITION -> new AlterPartition(readString(in), in.readBoolean() ? new Uuid(in.readLong(), in.readLong()) : null,
           in.readInt(), in.readInt(), in.readInt(), in.readInt(), readInts(in), readRef(in));
+      case ELECT_LEADERS -> new ElectLeaders(readElectionType(in), readElectionTargets(in), readRef(in));
       case TOPIC_DONE -> new TopicDone(readTopic(in, STATE_FORMAT_V4), readState(in, STATE_FORMAT_V4));
       case PIDS_ALLOCATED -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V4));
       case BROKER_REGISTERED -> new BrokerRegistered(readState(in, STATE_FORMAT_V4));
       case PARTITION_ALTERED -> new PartitionAltered(readPartition(in, STATE_FORMAT_V4), readState(in, STATE_FORMAT_V4));
+      case LEADERS_ELECTED -> new LeadersElected(readTopicElections(in), readState(in, STATE_FORMAT_V4));
       case TOPIC_DONE_V3 -> new TopicDone(readTopic(in, STATE_FORMAT_V3), readState(in, STATE_FORMAT_V3));
       case PIDS_ALLOCATED_V3 -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V3));
       case BROKER_REGISTERED_V3 -> new BrokerRegistered(readState(in, STATE_FORMAT_V3));
@@ -381,6 +400,67 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     int port = in.readInt();
     if (format < STATE_FORMAT_V3) return new BrokerInfo(id, host, port);
     return new BrokerInfo(id, host, port, readString(in), readString(in));
+  }
+
+  private static ElectionType readElectionType(DataInputStream in) throws IOException {
+    byte value = in.readByte();
+    try {
+      return ElectionType.valueOf(value);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("unknown election type " + value);
+    }
+  }
+
+  /** Null (every partition) is a count of -1. */
+  private static void writeElectionTargets(List<ElectionTarget> targets, DataOutputStream out) throws IOException {
+    if (targets == null) {
+      out.writeInt(-1);
+      return;
+    }
+    out.writeInt(targets.size());
+    for (ElectionTarget t : targets) {
+      writeString(t.topic(), out);
+      writeInts(t.partitions(), out);
+    }
+  }
+
+  private static List<ElectionTarget> readElectionTargets(DataInputStream in) throws IOException {
+    int count = in.readInt();
+    if (count == -1) return null;
+    if (count < 0 || count > in.available()) throw new IOException("election of " + count + " topics exceeds the message");
+    var targets = new ArrayList<ElectionTarget>(count);
+    for (int i = 0; i < count; i++) targets.add(new ElectionTarget(readString(in), readInts(in)));
+    return targets;
+  }
+
+  private static void writeTopicElections(List<TopicElections> topics, DataOutputStream out) throws IOException {
+    out.writeInt(topics.size());
+    for (TopicElections t : topics) {
+      writeString(t.topic(), out);
+      out.writeInt(t.partitions().size());
+      for (PartitionElection p : t.partitions()) {
+        out.writeInt(p.partition());
+        out.writeShort(p.errorCode());
+        writeString(p.message(), out);
+      }
+    }
+  }
+
+  private static List<TopicElections> readTopicElections(DataInputStream in) throws IOException {
+    int count = in.readInt();
+    if (count < 0 || count > in.available()) throw new IOException("elections of " + count + " topics exceed the message");
+    var topics = new ArrayList<TopicElections>(count);
+    for (int i = 0; i < count; i++) {
+      String topic = readString(in);
+      int partitions = in.readInt();
+      if (partitions < 0 || partitions * 10L > in.available()) {
+        throw new IOException("elections of " + partitions + " partitions exceed the message");
+      }
+      var results = new ArrayList<PartitionElection>(partitions);
+      for (int p = 0; p < partitions; p++) results.add(new PartitionElection(in.readInt(), in.readShort(), readString(in)));
+      topics.add(new TopicElections(topic, results));
+    }
+    return topics;
   }
 
   private static void writeAssignment(List<List<Integer>> replicas, DataOutputStream out) throws IOException {

@@ -4,6 +4,7 @@ import akka.Done;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -76,6 +77,16 @@ public interface MetadataService {
    */
   CompletionStage<PartitionInfo> alterPartition(String topic, Uuid topicId, int partition, int leaderId,
                                                 int leaderEpoch, int partitionEpoch, List<Integer> newIsr);
+
+  /**
+   * Kafka's ElectLeaders: a PREFERRED or UNCLEAN election for each partition {@code partitions} names (topics and
+   * partitions in the order given), or for every partition when it is null. Completes, once a majority stored the new
+   * leaders, with each topic's results: {@code NONE} for a new leader, or Kafka's error ({@code ELECTION_NOT_NEEDED},
+   * {@code PREFERRED_LEADER_NOT_AVAILABLE}, {@code ELIGIBLE_LEADERS_NOT_AVAILABLE}, {@code
+   * UNKNOWN_TOPIC_OR_PARTITION}); with none named, the partitions that needed no election are left out. Fails only as
+   * a whole (TimeoutException, NotControllerException).
+   */
+  CompletionStage<List<Controller.TopicElections>> electLeaders(ElectionType type, List<Controller.ElectionTarget> partitions);
 
   /** Registers (or refreshes) a live node's advertised listener. */
   CompletionStage<Done> registerBroker(BrokerInfo broker);

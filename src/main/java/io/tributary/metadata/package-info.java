@@ -46,6 +46,11 @@
  *       Kafka's controller does, so a leader cut off from the Controller cannot shrink the ISR alone. A node is
  *       live while it is an Up, reachable cluster member ({@link io.tributary.metadata.ClusterView}); its
  *       registration carries its cluster address, and a node id a live node at another address holds is refused.
+ *   <li>Leadership moves back to a partition's preferred replica (the first of its assignment) only by a preferred
+ *       election: Kafka's ElectLeaders through the Controller, or the Controller's own periodic rebalance ({@code
+ *       auto.leader.rebalance.enable}, with the ZooKeeper-era per-broker percentage), both in {@link
+ *       io.tributary.metadata.LeaderElections}. A restarted node never takes leadership back on registration, so a
+ *       partition is not moved to a replica that has not caught up.
  *   <li>{@link io.tributary.metadata.NodePinnedAllocation} places sharded entities whose ids end in {@code @node}
  *       on that node and never rebalances them: partitions and groups keep their data on their node's disk.
  *   <li>Producer ids start at 0 and are handed out in blocks; the block is durable before the

@@ -96,6 +96,17 @@ final class AdminConfigs {
       new BrokerKey("default.replication.factor", ConfigType.INT, DEFAULT_REPLICATION_FACTOR,
           c -> String.valueOf(defaultReplicationFactor(c.broker)),
           "The replication factor for automatically created topics, and for topics created with -1 as the replication factor."),
+      new BrokerKey("auto.leader.rebalance.enable", ConfigType.BOOLEAN, "tributary.auto.leader.rebalance.enable",
+          c -> c.configValue("tributary.auto.leader.rebalance.enable"),
+          "Enables auto leader balancing. The controller checks the distribution of partition leaderships at regular "
+              + "intervals (leader.imbalance.check.interval.seconds) and moves leadership back to preferred replicas."),
+      new BrokerKey("leader.imbalance.check.interval.seconds", ConfigType.LONG, "tributary.leader.imbalance.check.interval.seconds",
+          c -> c.configValue("tributary.leader.imbalance.check.interval.seconds"),
+          "The frequency with which the partition rebalance check is triggered by the controller."),
+      new BrokerKey("leader.imbalance.per.broker.percentage", ConfigType.INT, "tributary.leader.imbalance.per.broker.percentage",
+          c -> c.configValue("tributary.leader.imbalance.per.broker.percentage"),
+          "The ratio of leader imbalance allowed per broker. The controller triggers a leader balance if it goes above "
+              + "this value per broker. The value is specified in percentage."),
       new BrokerKey("delete.topic.enable", ConfigType.BOOLEAN, null, c -> "true",
           "Enables delete topic. Tributary always allows it."),
       new BrokerKey("log.retention.check.interval.ms", ConfigType.LONG, "tributary.log.retention.check.interval.ms",

@@ -26,6 +26,7 @@ public final class KafkaApis {
     registry.register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, new IncrementalAlterConfigsHandler(broker));
     registry.register(ApiKeys.DESCRIBE_CLUSTER, 0, new DescribeClusterHandler(broker));
     registry.register(ApiKeys.DELETE_RECORDS, 0, new DeleteRecordsHandler(broker));
+    registry.register(ApiKeys.ELECT_LEADERS, 0, new ElectLeadersHandler(broker));
     // consumer groups: every version kafka-clients 3.9 parses (v0 is what 0.11-era clients send at the least)
     registry.register(ApiKeys.FIND_COORDINATOR, 0, new FindCoordinatorHandler(broker));
     registry.register(ApiKeys.JOIN_GROUP, 0, new JoinGroupHandler(broker));

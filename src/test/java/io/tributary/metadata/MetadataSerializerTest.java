@@ -81,9 +81,21 @@ class MetadataSerializerTest {
         new Controller.AlterPartition("orders", Uuid.randomUuid(), 3, 2, 7, 9, List.of(2, 1), ref),
         new Controller.AlterPartition("by-name", null, 0, 1, 0, 0, List.of(), ref),
         new Controller.PartitionAltered(state.topics().get("orders").partition(4), state),
+        new Controller.ElectLeaders(org.apache.kafka.common.ElectionType.PREFERRED, List.of(
+            new Controller.ElectionTarget("orders", List.of(3, 0, 7)), new Controller.ElectionTarget("t\u00e9st", List.of())), ref),
+        new Controller.ElectLeaders(org.apache.kafka.common.ElectionType.UNCLEAN, null, ref),
+        new Controller.ElectLeaders(org.apache.kafka.common.ElectionType.PREFERRED, List.of(), ref),
+        new Controller.LeadersElected(List.of(
+            new Controller.TopicElections("orders", List.of(
+                new Controller.PartitionElection(3, (short) 0, null),
+                new Controller.PartitionElection(0, (short) 84, "Leader election not needed for topic partition."))),
+            new Controller.TopicElections("missing", List.of(new Controller.PartitionElection(-1, (short) 3, "No such topic as missing"))),
+            new Controller.TopicElections("empty", List.of())), state),
+        new Controller.LeadersElected(List.of(), MetadataState.EMPTY),
         Controller.Rejected.of(org.apache.kafka.common.protocol.Errors.TOPIC_ALREADY_EXISTS, "Topic 'orders' already exists."),
         new ControllerSeat.Forwarded(new Controller.AlterPartition("orders", Uuid.randomUuid(), 3, 2, 7, 9, List.of(2, 1), ref)),
-        new ControllerSeat.Forwarded(new Controller.CreateTopic("manual", -1, -1, List.of(List.of(1, 2)), Map.of("k", "v"), false, ref)));
+        new ControllerSeat.Forwarded(new Controller.CreateTopic("manual", -1, -1, List.of(List.of(1, 2)), Map.of("k", "v"), false, ref)),
+        new ControllerSeat.Forwarded(new Controller.ElectLeaders(org.apache.kafka.common.ElectionType.UNCLEAN, null, ref)));
   }
 
   @ParameterizedTest

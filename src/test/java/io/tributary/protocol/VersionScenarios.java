@@ -29,6 +29,9 @@ import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersRequestData.TopicPartitions;
+import org.apache.kafka.common.message.ElectLeadersRequestData.TopicPartitionsCollection;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
@@ -82,6 +85,7 @@ import org.apache.kafka.common.requests.DeleteTopicsResponse;
 import org.apache.kafka.common.requests.DescribeClusterResponse;
 import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.DescribeGroupsResponse;
+import org.apache.kafka.common.requests.ElectLeadersResponse;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.FindCoordinatorResponse;
 import org.apache.kafka.common.requests.HeartbeatResponse;
@@ -138,6 +142,7 @@ final class VersionScenarios {
     scenarios.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, this::incrementalAlterConfigs);
     scenarios.put(ApiKeys.DESCRIBE_CLUSTER, this::describeCluster);
     scenarios.put(ApiKeys.DELETE_RECORDS, this::deleteRecords);
+    scenarios.put(ApiKeys.ELECT_LEADERS, this::electLeaders);
     scenarios.put(ApiKeys.FIND_COORDINATOR, this::findCoordinator);
     scenarios.put(ApiKeys.JOIN_GROUP, this::joinGroup);
     scenarios.put(ApiKeys.SYNC_GROUP, this::syncGroup);
@@ -501,6 +506,43 @@ final class VersionScenarios {
         .setPartitions(List.of(new DeleteRecordsPartition().setPartitionIndex(0).setOffset(99)))));
     DeleteRecordsResponse refused = wire.send(ApiKeys.DELETE_RECORDS, v, beyond);
     assertRefused(refused, Errors.OFFSET_OUT_OF_RANGE);
+  }
+
+  /**
+   * One node leads every partition it prefers, so a PREFERRED election is never needed; elections that move leaders
+   * are the two-node tests' (TwoNodeLeaderElectionTest).
+   */
+  private void electLeaders(short v) throws Exception {
+    var named = new TopicPartitionsCollection();
+    named.add(new TopicPartitions().setTopic(SweepFixture.TOPIC).setPartitions(List.of(0, 2)));
+    named.add(new TopicPartitions().setTopic("sweep-missing-election-v" + v).setPartitions(List.of(0)));
+    var data = new ElectLeadersRequestData().setTimeoutMs(10_000).setTopicPartitions(named);
+    if (v >= 1) data.setElectionType((byte) 0);
+    ElectLeadersResponse response = wire.send(ApiKeys.ELECT_LEADERS, v, data);
+    assertError(Errors.NONE, response.data().errorCode());
+    var results = response.data().replicaElectionResults();
+    assertEquals(2, results.size());
+    assertEquals(SweepFixture.TOPIC, results.get(0).topic());
+    assertEquals(List.of(0, 2), results.get(0).partitionResult().stream().map(p -> p.partitionId()).toList());
+    results.get(0).partitionResult().forEach(p -> assertError(Errors.ELECTION_NOT_NEEDED, p.errorCode()));
+    assertError(Errors.UNKNOWN_TOPIC_OR_PARTITION, results.get(1).partitionResult().get(0).errorCode());
+    assertEquals("No such topic as sweep-missing-election-v" + v, results.get(1).partitionResult().get(0).errorMessage());
+
+    // every partition (null): none needs an election, so every topic is answered without partitions
+    ElectLeadersResponse all = wire.send(ApiKeys.ELECT_LEADERS, v, data.duplicate().setTopicPartitions(null));
+    assertNoErrors(all);
+    var sweep = all.data().replicaElectionResults().stream().filter(r -> r.topic().equals(SweepFixture.TOPIC)).findFirst().orElseThrow();
+    assertTrue(sweep.partitionResult().isEmpty(), "no partition needed an election: " + sweep);
+
+    if (v >= 1) {
+      var unclean = data.duplicate().setElectionType((byte) 1);
+      ElectLeadersResponse led = wire.send(ApiKeys.ELECT_LEADERS, v, unclean);
+      led.data().replicaElectionResults().get(0).partitionResult().forEach(p -> assertError(Errors.ELECTION_NOT_NEEDED, p.errorCode()));
+      // an election type Kafka does not know refuses the whole request, at the top and for each partition
+      ElectLeadersResponse unknown = wire.send(ApiKeys.ELECT_LEADERS, v, data.duplicate().setElectionType((byte) 7));
+      assertError(Errors.INVALID_REQUEST, unknown.data().errorCode());
+      assertRefused(unknown, Errors.INVALID_REQUEST);
+    }
   }
 
   // ---- groups
