@@ -372,8 +372,11 @@ public final class Controller {
     reevaluateQueued = false;
     if (!electionsDue) return Behaviors.same();
     // a Controller whose own node is leaving no longer sees the cluster as it is (in the end it sees no one live):
-    // it elects nothing, and its successor runs the elections when it takes over
+    // it elects nothing, and its successor runs the elections when it takes over; the elections stay due
     if (!members.isUp(self.uniqueAddress())) return Behaviors.same();
+    // nor does one that reaches no majority (its node was just resumed from a pause, or is cut off): it would elect
+    // itself everywhere, and its node's Replicator would show that state locally until gossip overrides it
+    if (!members.reachesMajority()) return Behaviors.same();
     electionsDue = false;
     MetadataState next = MetadataChanges.electLeaders(state, membership());
     if (next == state) return Behaviors.same();
