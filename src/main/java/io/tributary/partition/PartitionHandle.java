@@ -9,10 +9,8 @@ import io.tributary.storage.PartitionLog.ReadResult;
 import io.tributary.storage.PartitionLog.TimestampOffset;
 import java.io.IOException;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -45,9 +43,9 @@ public final class PartitionHandle {
   private final PartitionLog log;
   private final AppendPipeline pipeline;
   /** Woken when the high watermark moves (consumer fetches, acks=all produce). */
-  private final Set<Runnable> waiters = ConcurrentHashMap.newKeySet();
+  private final Waiters waiters = new Waiters();
   /** Woken when the log end moves (followers' fetches wait for new data, not for the high watermark). */
-  private final Set<Runnable> logEndWaiters = ConcurrentHashMap.newKeySet();
+  private final Waiters logEndWaiters = new Waiters();
   private final FollowerStates followers = new FollowerStates();
   /** The leader epoch this node last led the partition in, -1 while it follows: a new epoch resets the followers. */
   private int ledEpoch = -1; // guarded by this
@@ -258,7 +256,7 @@ public final class PartitionHandle {
       moved = hw != highWatermark;
       highWatermark = hw;
     }
-    if (moved) wake(waiters);
+    if (moved) waiters.wake();
   }
 
   /**
@@ -288,8 +286,8 @@ public final class PartitionHandle {
       }));
     }
     if (info == null || info.leader() == nodeId) maybeAdvanceHighWatermark();
-    wake(waiters);
-    wake(logEndWaiters);
+    waiters.wake();
+    logEndWaiters.wake();
   }
 
   /**
@@ -301,6 +299,7 @@ public final class PartitionHandle {
     Runnable check = new Runnable() {
       @Override
       public void run() {
+        if (done.isDone()) return; // the produce timed out: nothing waits any more
         if (highWatermark >= offset) {
           done.complete(null);
         } else if (!open || !isLeader()) {
@@ -344,7 +343,7 @@ public final class PartitionHandle {
   }
 
   private void onWritten() {
-    wake(logEndWaiters);
+    logEndWaiters.wake();
     if (isLeader() || assignment.get() == null) maybeAdvanceHighWatermark();
   }
 
@@ -368,13 +367,7 @@ public final class PartitionHandle {
       }
     }
     // outside the monitor: waiters complete futures whose continuations run on this thread
-    if (moved) wake(waiters);
-  }
-
-  private static void wake(Set<Runnable> set) {
-    for (Runnable waiter : set) {
-      if (set.remove(waiter)) waiter.run();
-    }
+    if (moved) waiters.wake();
   }
 
   /** Finishes queued writes, then closes the log (clean-shutdown marker). Idempotent. */
@@ -429,8 +422,8 @@ public final class PartitionHandle {
   }
 
   private void wakeAll() {
-    wake(waiters);
-    wake(logEndWaiters);
+    waiters.wake();
+    logEndWaiters.wake();
   }
 
   @Override
