@@ -9,6 +9,8 @@ import akka.actor.typed.Extension;
 import akka.actor.typed.ExtensionId;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.AskPattern;
+import akka.cluster.ddata.LWWRegister;
+import akka.cluster.ddata.typed.javadsl.Replicator;
 import akka.cluster.typed.ClusterSingleton;
 import akka.cluster.typed.SingletonActor;
 import io.tributary.metadata.Controller.Accepted;
@@ -72,6 +74,7 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   private final CompletableFuture<MetadataImage> ready = new CompletableFuture<>();
   private volatile MetadataImage image = NOT_LOADED;
   private final ActorRef<Controller.Command> controller;
+  private final ActorRef<Replicator.Command> replicator;
 
   private ClusterMetadataService(ActorSystem<?> system) {
     this.system = system;
@@ -80,7 +83,7 @@ public final class ClusterMetadataService implements MetadataService, Extension 
       log.warn("tributary.metadata.ddata-dir is not set: metadata is stored under Akka's default lmdb directory, "
           + "which depends on the port; set it to <data-dir>/__metadata");
     }
-    var replicator = system.systemActorOf(MetadataStore.replicator(settings), MetadataStore.REPLICATOR_NAME, Props.empty());
+    this.replicator = system.systemActorOf(MetadataStore.replicator(settings), MetadataStore.REPLICATOR_NAME, Props.empty());
     this.controller = ClusterSingleton.get(system).init(SingletonActor.of(Controller.create(replicator, settings), CONTROLLER_NAME));
     system.systemActorOf(StateSubscriber.create(replicator, this::offer), "tributaryMetadataSubscriber", Props.empty());
   }
@@ -93,6 +96,25 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   @Override
   public MetadataImage current() {
     return image;
+  }
+
+  @Override
+  public CompletionStage<MetadataImage> latest() {
+    CompletionStage<Replicator.GetResponse<LWWRegister<MetadataState>>> got;
+    try {
+      got = AkkaFutures.plain(AskPattern.ask(replicator,
+          replyTo -> new Replicator.Get<>(MetadataStore.KEY, Replicator.readLocal(), replyTo), settings.askTimeout(),
+          system.scheduler()), system.executionContext());
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(image);
+    }
+    // whatever the Replicator answers (or not), the answer is the best image this node has
+    return got.handle((response, failure) -> {
+      if (response instanceof Replicator.GetSuccess<LWWRegister<MetadataState>> found) {
+        offer(found.get(MetadataStore.KEY).getValue());
+      }
+      return image;
+    });
   }
 
   /** The cluster id; empty before {@link #ready()}. */
