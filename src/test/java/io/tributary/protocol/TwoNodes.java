@@ -11,12 +11,15 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Two nodes in one JVM as one cluster (both seeds, every message serialized as if it crossed nodes). */
-final class TwoNodes {
+/**
+ * Two nodes in one JVM as one cluster (both seeds, every message serialized as if it crossed nodes). Public for
+ * the tests of other packages that need a cluster with real Kafka listeners (the clients outside the JVM).
+ */
+public final class TwoNodes {
   private TwoNodes() {}
 
   /** Starts nodes 1 and 2 under {@code dir} together and returns them in that order once both are ready. */
-  static List<BrokerNode> start(Path dir) throws Exception {
+  public static List<BrokerNode> start(Path dir) throws Exception {
     int p1 = freePort();
     int p2 = freePort();
     String seeds = "127.0.0.1:" + p1 + ",127.0.0.1:" + p2;
@@ -26,7 +29,7 @@ final class TwoNodes {
     return List.of(first.get(120, TimeUnit.SECONDS), second.get(120, TimeUnit.SECONDS));
   }
 
-  static com.typesafe.config.Config node(int id, int clusterPort, String seeds, Path data) {
+  public static com.typesafe.config.Config node(int id, int clusterPort, String seeds, Path data) {
     return ConfigFactory.parseMap(Map.of(
         "tributary.node.id", id,
         "tributary.cluster.port", clusterPort,
@@ -35,7 +38,7 @@ final class TwoNodes {
         .withFallback(TestBrokers.config(data).withoutPath("akka.remote.artery.canonical.port"));
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (var socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
