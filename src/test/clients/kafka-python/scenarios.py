@@ -1,9 +1,17 @@
 """kafka-python 2.0 against a Tributary broker. Prints one line per scenario, "PASS <name>" or
 "FAIL <name>: <reason>", and exits non-zero if any failed.
 
+scenarios.py: every single-broker scenario
   BOOTSTRAP                 a broker with auto.create.topics.enable=true
   NO_AUTO_CREATE_BOOTSTRAP  a broker with auto.create.topics.enable=false (for unknown-topic)
   TOPIC_PREFIX              optional; a fresh one per run by default
+scenarios.py cluster: the scenario "cluster" against a multi-node cluster, bootstrapped from one node
+  BOOTSTRAP                 that node
+  TOPIC, PARTITIONS, REPLICATION_FACTOR   the topic the scenario creates
+  GROUP, RECORDS, KEYS      the group to consume in; RECORDS records keyed key-<i % KEYS>, valued value-<i>
+  It also prints, for the test to check, "BROKER <id> <host:port>" and "LEADER <partition> <id>" as seen in
+  metadata, "PRODUCED <partition> <offset> <key> <value>" per acknowledged record and
+  "CONSUMED <partition> <offset> <key> <value>" per record the group consumer received.
 
 Not covered: idempotent produce (kafka-python 2.0 has no idempotent producer).
 Compression needs Debian's python3-snappy, python3-lz4 and python3-zstandard.
@@ -14,10 +22,10 @@ import time
 import traceback
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
 from kafka.errors import KafkaTimeoutError, OffsetOutOfRangeError, UnknownTopicOrPartitionError
 
 BOOTSTRAP = os.environ["BOOTSTRAP"]
-NO_AUTO_CREATE = os.environ["NO_AUTO_CREATE_BOOTSTRAP"]
 PREFIX = os.environ.get("TOPIC_PREFIX") or "kafka-python-%d" % time.time_ns()
 TIMEOUT_S = 30
 
@@ -163,12 +171,13 @@ def offset_out_of_range():
 
 def unknown_topic():
     topic = PREFIX + "-unknown"
-    admin = KafkaAdminClient(bootstrap_servers=NO_AUTO_CREATE)
+    no_auto_create = os.environ["NO_AUTO_CREATE_BOOTSTRAP"]
+    admin = KafkaAdminClient(bootstrap_servers=no_auto_create)
     try:
         [described] = admin.describe_topics([topic])
         expect(described["error_code"], UnknownTopicOrPartitionError.errno, "metadata error code")
         # the producer waits for the topic to appear in metadata, and gives up after max_block_ms
-        p = KafkaProducer(bootstrap_servers=NO_AUTO_CREATE, max_block_ms=3000)
+        p = KafkaProducer(bootstrap_servers=no_auto_create, max_block_ms=3000)
         try:
             p.send(topic, value=b"x")
             raise AssertionError("send to an unknown topic did not fail")
@@ -182,6 +191,60 @@ def unknown_topic():
         admin.close()
 
 
+def report(*fields):
+    """A line for the test to check, beside the PASS or FAIL line."""
+    print(*fields, flush=True)
+
+
+def until(what, attempt):
+    """Calls attempt() until it returns something other than None, for TIMEOUT_S at the most."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        result = attempt()
+        if result is not None:
+            return result
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def cluster():
+    topic, group = os.environ["TOPIC"], os.environ["GROUP"]
+    partitions, records, keys = int(os.environ["PARTITIONS"]), int(os.environ["RECORDS"]), int(os.environ["KEYS"])
+    admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    try:
+        for b in admin.describe_cluster()["brokers"]:
+            report("BROKER", b["node_id"], "%s:%d" % (b["host"], b["port"]))
+        # kafka-python sends CreateTopics to the controller, wherever it is
+        created = admin.create_topics([NewTopic(topic, partitions, int(os.environ["REPLICATION_FACTOR"]))], timeout_ms=TIMEOUT_S * 1000)
+        expect([(name, error) for name, error, *_ in created.topic_errors], [(topic, 0)], "CreateTopics errors")
+
+        def described():  # the node asked may learn of the new topic a moment after the controller
+            [t] = admin.describe_topics([topic])
+            ready = t["error_code"] == 0 and len(t["partitions"]) == partitions and all(p["leader"] >= 0 for p in t["partitions"])
+            return t if ready else None
+        for p in sorted(until("the topic's leaders", described)["partitions"], key=lambda p: p["partition"]):
+            report("LEADER", p["partition"], p["leader"])
+    finally:
+        admin.close()
+
+    p = producer()  # acks=all; the default partitioner hashes the key (murmur2, as Java's)
+    sent = [p.send(topic, key=b"key-%d" % (i % keys), value=b"value-%d" % i) for i in range(records)]
+    p.flush(TIMEOUT_S)
+    for i, future in enumerate(sent):
+        m = future.get(timeout=TIMEOUT_S)
+        report("PRODUCED", m.partition, m.offset, "key-%d" % (i % keys), "value-%d" % i)
+    p.close()
+
+    c = consumer(group_id=group, auto_offset_reset="earliest")
+    try:
+        c.subscribe([topic])
+        for r in poll(c, records):
+            report("CONSUMED", r.partition, r.offset, r.key.decode(), r.value.decode())
+        c.commit()  # the positions after what was consumed, to the group's coordinator
+    finally:
+        c.close()
+
+
 SCENARIOS = [("produce-consume", produce_consume), ("auto-create", auto_create), ("consumer-group", consumer_group)] \
     + [("compression-" + c, compression(c)) for c in ("gzip", "snappy", "lz4", "zstd")] \
     + [("headers-timestamps", headers_timestamps), ("offsets-for-times", offsets_for_times),
@@ -189,8 +252,13 @@ SCENARIOS = [("produce-consume", produce_consume), ("auto-create", auto_create),
 
 
 def main():
+    mode = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if mode == "all" and "NO_AUTO_CREATE_BOOTSTRAP" not in os.environ:
+        sys.exit("set NO_AUTO_CREATE_BOOTSTRAP to host:port")
+    if mode not in ("all", "cluster"):
+        sys.exit("usage: scenarios.py [all|cluster]")
     failures = 0
-    for name, scenario in SCENARIOS:
+    for name, scenario in SCENARIOS if mode == "all" else [("cluster", cluster)]:
         try:
             scenario()
             print("PASS " + name, flush=True)

@@ -1,8 +1,16 @@
 // KafkaJS 2.x against a Tributary broker. Prints one line per scenario, "PASS <name>" or
 // "FAIL <name>: <reason>", and exits non-zero if any failed. Needs `npm ci` in this directory.
+// scenarios.js: every single-broker scenario
 //   BOOTSTRAP                 a broker with auto.create.topics.enable=true
 //   NO_AUTO_CREATE_BOOTSTRAP  a broker with auto.create.topics.enable=false (for unknown-topic)
 //   TOPIC_PREFIX              optional; a fresh one per run by default
+// scenarios.js cluster: the scenario "cluster" against a multi-node cluster, bootstrapped from one node
+//   BOOTSTRAP                 that node
+//   TOPIC, PARTITIONS, REPLICATION_FACTOR   the topic the scenario creates
+//   GROUP, RECORDS, KEYS      the group to consume in; RECORDS records keyed key-<i % KEYS>, valued value-<i>
+//   It also prints, for the test to check, "BROKER <id> <host:port>" and "LEADER <partition> <id>" as seen in
+//   metadata, and "CONSUMED <partition> <offset> <key> <value>" per record the group consumer received
+//   (KafkaJS acknowledges a base offset per partition, not an offset per record).
 // KafkaJS has gzip built in; snappy, lz4 and zstd are plugged in below from pure-JavaScript libraries.
 // KafkaJS has no auto.offset.reset=none: on OFFSET_OUT_OF_RANGE it always resets (to the earliest
 // offset with fromBeginning), so offset-out-of-range checks that reset and the error it logs.
@@ -13,7 +21,6 @@ const xxh32 = require('lz4js/xxh32.js')
 const { ZstdCodec } = require('zstd-codec')
 
 const BOOTSTRAP = process.env.BOOTSTRAP
-const NO_AUTO_CREATE = process.env.NO_AUTO_CREATE_BOOTSTRAP
 const PREFIX = process.env.TOPIC_PREFIX || `kafkajs-${Date.now()}`
 const TIMEOUT_MS = 30000
 
@@ -45,8 +52,8 @@ async function send(topic, messages, { compression, producerConfig } = {}) {
   }
 }
 
-// Reads `count` messages of partition 0 as a member of `groupId`, from the committed offset or else from the
-// beginning; with `commit`, commits the offset after them before leaving.
+// Reads `count` messages of `topic` as a member of `groupId`, from the committed offsets or else from the
+// beginning; with `commit`, commits the offset after the last one read of each partition before leaving.
 async function read(topic, count, { groupId = `${PREFIX}-reader-${topic}`, commit = false } = {}) {
   const consumer = client().consumer({ groupId })
   const messages = []
@@ -56,13 +63,16 @@ async function read(topic, count, { groupId = `${PREFIX}-reader-${topic}`, commi
     await withTimeout(new Promise((resolve, reject) => {
       consumer.run({
         autoCommit: false,
-        eachMessage: async ({ message }) => {
-          messages.push(message)
+        eachMessage: async ({ partition, message }) => {
+          messages.push({ partition, ...message })
           if (messages.length >= count) resolve()
         },
       }).catch(reject)
     }), `reading ${count} messages of ${topic}`)
-    if (commit) await consumer.commitOffsets([{ topic, partition: 0, offset: String(Number(messages.at(-1).offset) + 1) }])
+    if (commit) {
+      const next = new Map(messages.map(m => [m.partition, String(Number(m.offset) + 1)])) // the last of each wins
+      await consumer.commitOffsets([...next].map(([partition, offset]) => ({ topic, partition, offset })))
+    }
     return { messages }
   } finally {
     await consumer.disconnect()
@@ -178,7 +188,7 @@ async function offsetOutOfRange() {
 
 async function unknownTopic() {
   const topic = `${PREFIX}-unknown`
-  const producer = client(NO_AUTO_CREATE).producer({ allowAutoTopicCreation: false, retry: { retries: 1 } })
+  const producer = client(process.env.NO_AUTO_CREATE_BOOTSTRAP).producer({ allowAutoTopicCreation: false, retry: { retries: 1 } })
   await producer.connect()
   try {
     await assert.rejects(producer.send({ topic, messages: [{ value: 'x' }] }), e => {
@@ -225,6 +235,33 @@ async function installCodecs() {
   })
 }
 
+const report = (...fields) => console.log(fields.join(' ')) // a line for the test to check
+
+async function cluster() {
+  const { TOPIC: topic, GROUP: groupId } = process.env
+  const [partitions, records, keys] = ['PARTITIONS', 'RECORDS', 'KEYS'].map(v => Number(process.env[v]))
+  const admin = client().admin()
+  await admin.connect()
+  try {
+    const { brokers } = await admin.describeCluster()
+    brokers.forEach(b => report('BROKER', b.nodeId, `${b.host}:${b.port}`))
+    // sent to the controller, wherever it is; waits until the metadata names every partition's leader
+    const created = await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: Number(process.env.REPLICATION_FACTOR) }],
+      waitForLeaders: true,
+    })
+    assert.ok(created, `${topic} already existed`)
+    const { topics: [described] } = await admin.fetchTopicMetadata({ topics: [topic] })
+    described.partitions.sort((a, b) => a.partitionId - b.partitionId).forEach(p => report('LEADER', p.partitionId, p.leader))
+  } finally {
+    await admin.disconnect()
+  }
+  // acks=-1; the default partitioner hashes the key (murmur2, as Java's)
+  await send(topic, Array.from({ length: records }, (_, i) => ({ key: `key-${i % keys}`, value: `value-${i}` })))
+  const { messages } = await read(topic, records, { groupId, commit: true })
+  messages.forEach(m => report('CONSUMED', m.partition, m.offset, m.key.toString(), m.value.toString()))
+}
+
 const SCENARIOS = [
   ['produce-consume', produceConsume], ['auto-create', autoCreate], ['consumer-group', consumerGroup],
   ...['GZIP', 'Snappy', 'LZ4', 'ZSTD'].map(t => [`compression-${t.toLowerCase()}`, compression(t)]),
@@ -233,9 +270,12 @@ const SCENARIOS = [
 ]
 
 async function main() {
+  const mode = process.argv[2] ?? 'all'
+  if (mode === 'all' && !process.env.NO_AUTO_CREATE_BOOTSTRAP) throw new Error('set NO_AUTO_CREATE_BOOTSTRAP to host:port')
+  if (mode !== 'all' && mode !== 'cluster') throw new Error('usage: scenarios.js [all|cluster]')
   await installCodecs()
   let failures = 0
-  for (const [name, scenario] of SCENARIOS) {
+  for (const [name, scenario] of mode === 'all' ? SCENARIOS : [['cluster', cluster]]) {
     try {
       await withTimeout(scenario(), name)
       console.log(`PASS ${name}`)

@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # kcat (librdkafka) against a Tributary broker. Prints one line per scenario, "PASS <name>" or
 # "FAIL <name>: <reason>", and exits non-zero if any failed.
-#   BOOTSTRAP                  a broker with auto.create.topics.enable=true
-#   NO_AUTO_CREATE_BOOTSTRAP   a broker with auto.create.topics.enable=false (for unknown-topic)
-#   TOPIC_PREFIX               optional; a fresh one per run by default
+#   scenarios.sh            every single-broker scenario:
+#     BOOTSTRAP                  a broker with auto.create.topics.enable=true
+#     NO_AUTO_CREATE_BOOTSTRAP   a broker with auto.create.topics.enable=false (for unknown-topic)
+#     TOPIC_PREFIX               optional; a fresh one per run by default
+#   scenarios.sh cluster    the scenario "cluster" against a multi-node cluster, bootstrapped from one node:
+#     BOOTSTRAP                  that node
+#     TOPIC                      an existing topic (kcat cannot create one) with partitions led by several nodes
+#     GROUP, RECORDS, KEYS       the group to consume in; RECORDS records keyed key-<i % KEYS>, valued value-<i>
+#   It also prints, for the test to check, "BROKER <id> <host:port>" and "LEADER <partition> <id>" as seen in
+#   metadata, and "CONSUMED <partition> <offset> <key> <value>" per record the group consumer received.
 set -uo pipefail
+MODE=${1:-all}
 B=${BOOTSTRAP:?set BOOTSTRAP to host:port}
-NO_AUTO=${NO_AUTO_CREATE_BOOTSTRAP:?set NO_AUTO_CREATE_BOOTSTRAP to host:port}
+if [[ $MODE == all ]]; then NO_AUTO=${NO_AUTO_CREATE_BOOTSTRAP:?set NO_AUTO_CREATE_BOOTSTRAP to host:port}; fi
 PREFIX=${TOPIC_PREFIX:-kcat-$(date +%s%N)}
 T=30 # seconds any one kcat may take
+exec 3>&1 # what a scenario reports for the test: its stdout and stderr are captured for its FAIL line
 
 produce() { timeout $T kcat -P -b "$B" -q "$@"; }           # stdin lines become records
 consume() { timeout $T kcat -C -b "$B" -q -o beginning -e "$@"; }
@@ -91,19 +100,39 @@ unknown_topic() {
   [[ "$out" == *"Broker: Unknown topic or partition"* ]] || fail "unexpected consumer error: $out"
 }
 
+cluster() {
+  local meta i
+  meta=$(timeout $T kcat -L -b "$B" -t "$TOPIC") || fail "metadata failed"
+  sed -n 's/^ *broker \([0-9]*\) at \([^ ]*\).*/BROKER \1 \2/p' <<<"$meta" >&3
+  sed -n 's/^ *partition \([0-9]*\), leader \([0-9-]*\),.*/LEADER \1 \2/p' <<<"$meta" >&3
+  # librdkafka's default partitioner picks the partition from the key; each goes to its leader's node
+  for ((i = 0; i < RECORDS; i++)); do echo "key-$((i % KEYS)):value-$i"; done \
+    | produce -t "$TOPIC" -K: -X acks=-1 || fail "produce failed"
+  # the group consumer commits what it consumed when it closes (enable.auto.commit is on by default)
+  timeout $T kcat -b "$B" -q -G "$GROUP" -X auto.offset.reset=earliest -c "$RECORDS" \
+    -f 'CONSUMED %p %o %k %s\n' "$TOPIC" >&3 || fail "group consume failed"
+}
+
 failures=0
 scenario() {
   local name=$1 out
   shift
   if out=$("$@" 2>&1); then echo "PASS $name"; else echo "FAIL $name: $(tail -n 1 <<<"$out")"; failures=$((failures + 1)); fi
 }
-scenario produce-consume produce_consume
-scenario auto-create auto_create
-scenario consumer-group consumer_group
-for codec in gzip snappy lz4 zstd; do scenario "compression-$codec" compression $codec; done
-scenario headers-timestamps headers_timestamps
-scenario offsets-for-times offsets_for_times
-scenario idempotent-produce idempotent_produce
-scenario offset-out-of-range offset_out_of_range
-scenario unknown-topic unknown_topic
+if [[ $MODE == cluster ]]; then
+  scenario cluster cluster
+elif [[ $MODE == all ]]; then
+  scenario produce-consume produce_consume
+  scenario auto-create auto_create
+  scenario consumer-group consumer_group
+  for codec in gzip snappy lz4 zstd; do scenario "compression-$codec" compression $codec; done
+  scenario headers-timestamps headers_timestamps
+  scenario offsets-for-times offsets_for_times
+  scenario idempotent-produce idempotent_produce
+  scenario offset-out-of-range offset_out_of_range
+  scenario unknown-topic unknown_topic
+else
+  echo "usage: scenarios.sh [all|cluster]" >&2
+  exit 2
+fi
 exit $((failures > 0))

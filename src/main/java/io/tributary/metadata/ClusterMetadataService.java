@@ -9,6 +9,8 @@ import akka.actor.typed.Extension;
 import akka.actor.typed.ExtensionId;
 import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.AskPattern;
+import akka.cluster.ddata.LWWRegister;
+import akka.cluster.ddata.typed.javadsl.Replicator;
 import io.tributary.metadata.Controller.Accepted;
 import io.tributary.metadata.Controller.Rejected;
 import io.tributary.metadata.Controller.Reply;
@@ -70,6 +72,7 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   private volatile MetadataImage image = NOT_LOADED;
   /** This node's {@link ControllerSeat}: it runs the Controller here or passes requests to the node that does. */
   private final ActorRef<Controller.Request> controller;
+  private final ActorRef<Replicator.Command> replicator;
 
   private ClusterMetadataService(ActorSystem<?> system) {
     this.system = system;
@@ -78,7 +81,7 @@ public final class ClusterMetadataService implements MetadataService, Extension 
       log.warn("tributary.metadata.ddata-dir is not set: metadata is stored under Akka's default lmdb directory, "
           + "which depends on the port; set it to <data-dir>/__metadata");
     }
-    var replicator = system.systemActorOf(MetadataStore.replicator(settings), MetadataStore.REPLICATOR_NAME, Props.empty());
+    this.replicator = system.systemActorOf(MetadataStore.replicator(settings), MetadataStore.REPLICATOR_NAME, Props.empty());
     this.controller = system.systemActorOf(ControllerSeat.create(replicator, settings), ControllerSeat.NAME, Props.empty()).narrow();
     system.systemActorOf(StateSubscriber.create(replicator, this::offer), "tributaryMetadataSubscriber", Props.empty());
   }
@@ -91,6 +94,25 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   @Override
   public MetadataImage current() {
     return image;
+  }
+
+  @Override
+  public CompletionStage<MetadataImage> latest() {
+    CompletionStage<Replicator.GetResponse<LWWRegister<MetadataState>>> got;
+    try {
+      got = AkkaFutures.plain(AskPattern.ask(replicator,
+          replyTo -> new Replicator.Get<>(MetadataStore.KEY, Replicator.readLocal(), replyTo), settings.askTimeout(),
+          system.scheduler()), system.executionContext());
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(image);
+    }
+    // whatever the Replicator answers (or not), the answer is the best image this node has
+    return got.handle((response, failure) -> {
+      if (response instanceof Replicator.GetSuccess<LWWRegister<MetadataState>> found) {
+        offer(found.get(MetadataStore.KEY).getValue());
+      }
+      return image;
+    });
   }
 
   /** The cluster id; empty before {@link #ready()}. */

@@ -25,6 +25,14 @@ public interface MetadataService {
   MetadataImage current();
 
   /**
+   * The newest image this node can show now: {@link #current()} brought up to the state this node's Replicator
+   * already holds, which the subscription would deliver only at its next notification. A change acknowledged
+   * through another node is held by a majority of Replicators before its answer: an answer that a topic does not
+   * exist looks here first, so that a client creating a topic through one node finds it at once on the others.
+   */
+  CompletionStage<MetadataImage> latest();
+
+  /**
    * Creates a topic with a fresh random topic id: {@code replicas} gives each partition's replicas, or is empty and
    * the Controller places {@code partitions} partitions of {@code replicationFactor} replicas over the live nodes.
    * Config keys/values are validated by the caller.

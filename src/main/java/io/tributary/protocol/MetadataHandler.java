@@ -62,13 +62,22 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
     Uuid id = requested.topicId() == null ? Uuid.ZERO_UUID : requested.topicId();
     if (!id.equals(Uuid.ZERO_UUID) || name == null) {
       // by topic id (v12+; the Java AdminClient sends an empty name with the id)
-      return CompletableFuture.completedFuture(image.topicById(id).map(t -> topic(t, Errors.NONE, version))
+      var known = image.topicById(id);
+      if (known.isPresent()) return CompletableFuture.completedFuture(topic(known.get(), Errors.NONE, version));
+      return broker.metadata().latest().thenApply(latest -> latest.topicById(id).map(t -> topic(t, Errors.NONE, version))
           .orElseGet(() -> unknown(null, id, Errors.UNKNOWN_TOPIC_ID)));
     }
     var existing = image.topic(name);
     if (existing.isPresent()) {
       return CompletableFuture.completedFuture(topic(existing.get(), Errors.NONE, version));
     }
+    // a topic just created through another node may be in this node's Replicator but not yet in its view
+    return broker.metadata().latest().thenCompose(latest -> latest.topic(name)
+        .<CompletionStage<MetadataResponseTopic>>map(t -> CompletableFuture.completedFuture(topic(t, Errors.NONE, version)))
+        .orElseGet(() -> unknownOrCreated(name, mayCreate, version)));
+  }
+
+  private CompletionStage<MetadataResponseTopic> unknownOrCreated(String name, boolean mayCreate, short version) {
     if (!mayCreate) {
       return CompletableFuture.completedFuture(unknown(name, Uuid.ZERO_UUID, Errors.UNKNOWN_TOPIC_OR_PARTITION));
     }

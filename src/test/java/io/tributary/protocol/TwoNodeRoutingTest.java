@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -35,6 +36,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.SimpleRecord;
+import org.apache.kafka.common.requests.CreateTopicsResponse;
 import org.apache.kafka.common.requests.DeleteRecordsResponse;
 import org.apache.kafka.common.requests.DescribeGroupsResponse;
 import org.apache.kafka.common.requests.FetchResponse;
@@ -193,6 +195,29 @@ class TwoNodeRoutingTest {
       var committed = consumer.committed(Set.of(new TopicPartition(TOPIC, 0), new TopicPartition(TOPIC, 1)));
       assertEquals(100L, committed.get(new TopicPartition(TOPIC, 0)).offset());
       assertEquals(100L, committed.get(new TopicPartition(TOPIC, 1)).offset());
+    }
+  }
+
+  @Test
+  void aTopicCreatedThroughOneNodeIsInTheOthersMetadataAtOnce() throws Exception {
+    // KafkaJS creates a topic through the controller, then asks any broker for its metadata, without retrying
+    // UNKNOWN_TOPIC_OR_PARTITION: the other node must not answer from a view that waits for its next notification
+    for (int i = 0; i < 6; i++) {
+      BrokerNode creator = i % 2 == 0 ? one : two;
+      BrokerNode asked = i % 2 == 0 ? two : one;
+      String topic = "created-through-" + creator.settings().nodeId() + "-" + i;
+      try (var toCreator = new WireClient(creator.bootstrapServers()); var toOther = new WireClient(asked.bootstrapServers())) {
+        var create = new CreateTopicsRequestData().setTimeoutMs(30_000);
+        create.topics().add(new CreateTopicsRequestData.CreatableTopic().setName(topic).setNumPartitions(2).setReplicationFactor((short) 2));
+        CreateTopicsResponse created = toCreator.send(ApiKeys.CREATE_TOPICS, (short) 7, create);
+        assertEquals(Errors.NONE.code(), created.data().topics().find(topic).errorCode());
+        MetadataResponse described = toOther.send(ApiKeys.METADATA, (short) 12, new MetadataRequestData()
+            .setAllowAutoTopicCreation(false)
+            .setTopics(List.of(new MetadataRequestData.MetadataRequestTopic().setName(topic))));
+        var answer = described.data().topics().find(topic);
+        assertEquals(Errors.NONE.code(), answer.errorCode(), "node " + asked.settings().nodeId() + " on " + topic);
+        assertEquals(2, answer.partitions().size());
+      }
     }
   }
 

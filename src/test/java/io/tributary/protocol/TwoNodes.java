@@ -11,15 +11,18 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Two nodes in one JVM as one cluster (both seeds, every message serialized as if it crossed nodes). */
-final class TwoNodes {
+/**
+ * Two nodes in one JVM as one cluster (both seeds, every message serialized as if it crossed nodes). Public for
+ * the tests of other packages that need a cluster with real Kafka listeners (the clients outside the JVM).
+ */
+public final class TwoNodes {
   private TwoNodes() {}
 
   /**
    * Starts nodes 1 and 2 under {@code dir} together and returns them in that order once both are ready; {@code
    * settings} (HOCON lines) apply to both.
    */
-  static List<BrokerNode> start(Path dir, String... settings) throws Exception {
+  public static List<BrokerNode> start(Path dir, String... settings) throws Exception {
     int p1 = freePort();
     int p2 = freePort();
     String seeds = "127.0.0.1:" + p1 + ",127.0.0.1:" + p2;
@@ -33,13 +36,13 @@ final class TwoNodes {
    * Node {@code id} of a cluster {@link #start} began under {@code dir}, started again after {@code closed} (its
    * earlier incarnation) was closed: on its data directory, cluster port and seeds, so it rejoins the other node.
    */
-  static BrokerNode restart(Path dir, int id, BrokerNode closed, String... settings) {
+  public static BrokerNode restart(Path dir, int id, BrokerNode closed, String... settings) {
     var config = closed.system().settings().config();
     return BrokerNode.start(node(id, config.getInt("tributary.cluster.port"), config.getString("tributary.cluster.seed-nodes"),
         dir.resolve("n" + id), settings));
   }
 
-  static com.typesafe.config.Config node(int id, int clusterPort, String seeds, Path data, String... settings) {
+  public static com.typesafe.config.Config node(int id, int clusterPort, String seeds, Path data, String... settings) {
     return ConfigFactory.parseMap(Map.of(
         "tributary.node.id", id,
         "tributary.cluster.port", clusterPort,
@@ -48,7 +51,7 @@ final class TwoNodes {
         .withFallback(TestBrokers.config(data, settings).withoutPath("akka.remote.artery.canonical.port"));
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (var socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }

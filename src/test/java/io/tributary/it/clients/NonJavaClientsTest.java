@@ -1,22 +1,16 @@
 package io.tributary.it.clients;
 
-import static io.tributary.it.clients.ExternalClients.CLIENTS_DIR;
-import static io.tributary.it.clients.ExternalClients.KAFKAJS_DIR;
-import static io.tributary.it.clients.ExternalClients.PYTHON;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.client.EmbeddedBroker;
 import io.tributary.it.TestBrokers;
-import io.tributary.it.clients.ExternalClients.Requirement;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -25,8 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Kafka clients most used outside the JVM, each running its scenario script under
@@ -36,39 +28,9 @@ import org.slf4j.LoggerFactory;
  * what the client compressed.
  */
 class NonJavaClientsTest {
-  private static final Logger log = LoggerFactory.getLogger(NonJavaClientsTest.class);
   private static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(4);
   /** Records each script's compression scenarios write, to {@code <prefix>-<codec>}, valued "<codec> record <i>...". */
   private static final int COMPRESSED_RECORDS = 50;
-  private static final Pattern RESULT = Pattern.compile("(PASS|FAIL) ([a-z0-9-]+)(: .*)?");
-  private static final List<String> SCENARIOS = List.of("produce-consume", "auto-create", "consumer-group",
-      "compression-gzip", "compression-snappy", "compression-lz4", "compression-zstd", "headers-timestamps",
-      "offsets-for-times", "idempotent-produce", "offset-out-of-range", "unknown-topic");
-
-  enum Client {
-    KCAT(List.of("bash", "scenarios.sh"), CLIENTS_DIR.resolve("kcat"), SCENARIOS,
-        ExternalClients.executable("kcat", "apt-get install kcat")),
-    CONFLUENT_KAFKA(List.of(PYTHON, "scenarios.py"), CLIENTS_DIR.resolve("confluent-kafka"), SCENARIOS,
-        ExternalClients.pythonModules("confluent-kafka", "apt-get install python3-confluent-kafka", "confluent_kafka")),
-    // kafka-python 2.0 has no idempotent producer
-    KAFKA_PYTHON(List.of(PYTHON, "scenarios.py"), CLIENTS_DIR.resolve("kafka-python"),
-        SCENARIOS.stream().filter(s -> !s.equals("idempotent-produce")).toList(),
-        ExternalClients.pythonModules("kafka-python with its codecs",
-            "apt-get install python3-kafka python3-snappy python3-lz4 python3-zstandard", "kafka", "snappy", "lz4.frame", "zstandard")),
-    KAFKAJS(List.of("node", "scenarios.js"), KAFKAJS_DIR, SCENARIOS, ExternalClients.kafkajs());
-
-    final List<String> command;
-    final Path dir;
-    final List<String> scenarios;
-    final Requirement requirement;
-
-    Client(List<String> command, Path dir, List<String> scenarios, Requirement requirement) {
-      this.command = command;
-      this.dir = dir;
-      this.scenarios = scenarios;
-      this.requirement = requirement;
-    }
-  }
 
   private static EmbeddedBroker broker;
   private static EmbeddedBroker noAutoCreateBroker;
@@ -85,23 +47,16 @@ class NonJavaClientsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Client.class)
-  void everyScenarioPasses(Client client) throws Exception {
+  @EnumSource(ClientScript.class)
+  void everyScenarioPasses(ClientScript client) throws Exception {
     ExternalClients.require(List.of(client.requirement));
     String prefix = client.name().toLowerCase() + "-" + System.nanoTime();
-    var result = ExternalClients.run(client.command, client.dir, Map.of(
+    var result = client.run(List.of(), Map.of(
         "BOOTSTRAP", broker.bootstrapServers(),
         "NO_AUTO_CREATE_BOOTSTRAP", noAutoCreateBroker.bootstrapServers(),
         "TOPIC_PREFIX", prefix), SCRIPT_TIMEOUT);
-    log.info("{} exited with {}; stdout:\n{}\nstderr:\n{}", client, result.exitCode(), String.join("\n", result.stdout()), result.stderr());
-
-    Map<String, String> outcomes = new LinkedHashMap<>(); // scenario -> the line it printed
-    for (String line : result.stdout()) {
-      var m = RESULT.matcher(line);
-      if (m.matches()) outcomes.put(m.group(2), line);
-    }
     var expected = client.scenarios.stream().collect(Collectors.toMap(s -> s, s -> "PASS " + s, (a, b) -> a, LinkedHashMap::new));
-    assertEquals(expected, outcomes, client + " printed:\n" + String.join("\n", result.stdout()));
+    assertEquals(expected, ClientScript.outcomes(result), client + " printed:\n" + String.join("\n", result.stdout()));
     assertEquals(0, result.exitCode(), client + " exit code");
     for (String codec : List.of("gzip", "snappy", "lz4", "zstd")) {
       javaConsumerReads(prefix + "-" + codec, codec + " record ");

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.client.EmbeddedBroker;
-import io.tributary.it.clients.NonJavaClientsTest.Client;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,16 +30,16 @@ class ReadmeClientSnippetsTest {
   private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
   enum Snippet {
-    KCAT("kcat", Client.KCAT, "bash"),
-    KAFKA_PYTHON("kafka-python", Client.KAFKA_PYTHON, PYTHON),
-    CONFLUENT_KAFKA("confluent-kafka", Client.CONFLUENT_KAFKA, PYTHON),
-    KAFKAJS("kafkajs", Client.KAFKAJS, "node");
+    KCAT("kcat", ClientScript.KCAT, "bash"),
+    KAFKA_PYTHON("kafka-python", ClientScript.KAFKA_PYTHON, PYTHON),
+    CONFLUENT_KAFKA("confluent-kafka", ClientScript.CONFLUENT_KAFKA, PYTHON),
+    KAFKAJS("kafkajs", ClientScript.KAFKAJS, "node");
 
     final String marker;
-    final Client client;
+    final ClientScript client;
     final String interpreter;
 
-    Snippet(String marker, Client client, String interpreter) {
+    Snippet(String marker, ClientScript client, String interpreter) {
       this.marker = marker;
       this.client = client;
       this.interpreter = interpreter;
