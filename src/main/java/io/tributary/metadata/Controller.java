@@ -255,13 +255,22 @@ public final class Controller {
   private Behavior<Command> loading() {
     var consistency = new Replicator.ReadMajority(settings.readTimeout());
     replicator.askGet(replyTo -> new Replicator.Get<>(MetadataStore.KEY, consistency, replyTo), Loaded::new);
+    return awaiting(Loaded.class, this::onLoaded);
+  }
+
+  /**
+   * While the Controller waits for its Replicator's {@code answer} (loading, writing, confirming): requests are
+   * stashed, membership changes and rebalance ticks are remembered for when it serves again, and anything else
+   * (Observed, a stale answer) is dropped, since the awaited answer speaks for it.
+   */
+  private <T extends Command> Behavior<Command> awaiting(Class<T> answer, akka.japi.function.Function<T, Behavior<Command>> onAnswer) {
     return Behaviors.receive(Command.class)
-        .onMessage(Loaded.class, this::onLoaded)
+        .onMessage(answer, onAnswer)
         .onMessage(Request.class, this::stashRequest)
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .onMessage(Reevaluate.class, r -> notNow())
         .onMessage(CheckLeaderImbalance.class, c -> checkLater())
-        .onAnyMessage(m -> Behaviors.same()) // Observed, stale Written: the read answers for them
+        .onAnyMessage(m -> Behaviors.same())
         .build();
   }
 
@@ -424,14 +433,7 @@ public final class Controller {
             MetadataStore.KEY, MetadataStore.register(self, MetadataState.EMPTY), consistency, replyTo,
             register -> MetadataStore.advance(register, self, next)),
         Written::new);
-    return Behaviors.receive(Command.class)
-        .onMessage(Written.class, written -> onWritten(written.response(), next, request, reply))
-        .onMessage(Request.class, this::stashRequest)
-        .onMessage(MembershipChanged.class, this::onMembershipChanged)
-        .onMessage(Reevaluate.class, r -> notNow())
-        .onMessage(CheckLeaderImbalance.class, c -> checkLater())
-        .onAnyMessage(m -> Behaviors.same())
-        .build();
+    return awaiting(Written.class, written -> onWritten(written.response(), next, request, reply));
   }
 
   private Behavior<Command> onWritten(
@@ -469,14 +471,7 @@ public final class Controller {
   private Behavior<Command> confirming(MetadataState next, Request request, Reply reply) {
     var consistency = new Replicator.ReadMajority(settings.readTimeout());
     replicator.askGet(replyTo -> new Replicator.Get<>(MetadataStore.KEY, consistency, replyTo), Confirmed::new);
-    return Behaviors.receive(Command.class)
-        .onMessage(Confirmed.class, confirmed -> onConfirmed(confirmed.response(), next, request, reply))
-        .onMessage(Request.class, this::stashRequest)
-        .onMessage(MembershipChanged.class, this::onMembershipChanged)
-        .onMessage(Reevaluate.class, r -> notNow())
-        .onMessage(CheckLeaderImbalance.class, c -> checkLater())
-        .onAnyMessage(m -> Behaviors.same())
-        .build();
+    return awaiting(Confirmed.class, confirmed -> onConfirmed(confirmed.response(), next, request, reply));
   }
 
   private Behavior<Command> onConfirmed(
