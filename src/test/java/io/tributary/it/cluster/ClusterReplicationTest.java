@@ -35,9 +35,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * offset its acknowledgement named, once, and everything the group consumed is still there. The longest time
  * without an acknowledgement per partition during each fault is printed.
  *
- * <p>Tagged "fault" and left out of the default run: it does not pass yet (acknowledgements stall for 14–30 s after
- * the kill, new leaders wait for the sharding coordinator when the failed node hosted it, and after the SIGSTOP the
- * ISR keeps shrinking and growing again, so it is not whole within the deadline). Run it with
+ * <p>Tagged "fault" and left out of the default run: it does not pass reliably yet. Acknowledgements stall about 5 s
+ * after the kill. New leaders wait for the sharding coordinator when the failed node hosted it. In one run of two
+ * after the SIGSTOP, a follower looped on a diverged log and the ISR never became whole within the deadline. Run it
+ * with
  * {@code mvn test -Dtest=ClusterReplicationTest -Dsurefire.excludedGroups=}.
  */
 @Tag("fault")
