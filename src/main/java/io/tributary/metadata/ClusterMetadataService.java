@@ -198,6 +198,11 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   }
 
   @Override
+  public CompletionStage<List<Controller.TopicOutcomes>> alterPartitionReassignments(List<Controller.ReassignmentTarget> topics) {
+    return ask(replyTo -> new Controller.AlterReassignments(topics, replyTo), reply -> ((Controller.ReassignmentsAltered) reply).topics());
+  }
+
+  @Override
   public CompletionStage<Done> registerBroker(BrokerInfo broker) {
     return ask(replyTo -> new Controller.RegisterBroker(broker, replyTo), reply -> Done.getInstance());
   }

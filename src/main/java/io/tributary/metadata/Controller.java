@@ -126,6 +126,31 @@ public final class Controller {
     }
   }
 
+  /**
+   * Kafka's AlterPartitionReassignments: for each named partition, start a reassignment to its target replicas, or
+   * cancel the one in progress when the target is null. Answered with {@link ReassignmentsAltered}: one result per
+   * named partition (see {@link Reassignments#alter}).
+   */
+  public record AlterReassignments(List<ReassignmentTarget> topics, ActorRef<Reply> replyTo) implements Request {
+    public AlterReassignments {
+      topics = List.copyOf(topics);
+    }
+  }
+
+  /** Partitions of one topic that an {@link AlterReassignments} names. */
+  public record ReassignmentTarget(String topic, List<PartitionTarget> partitions) {
+    public ReassignmentTarget {
+      partitions = List.copyOf(partitions);
+    }
+  }
+
+  /** One partition's target replicas, in order (the first is the preferred leader); null cancels. */
+  public record PartitionTarget(int partition, List<Integer> replicas) {
+    public PartitionTarget {
+      replicas = replicas == null ? null : List.copyOf(replicas);
+    }
+  }
+
   /** The Controller's answer to a {@link Request}. */
   public sealed interface Reply extends MetadataSerializable {}
 
@@ -163,6 +188,23 @@ public final class Controller {
 
   /** One partition's election: Kafka's error code ({@code NONE} when it got a new leader) and message (null for none). */
   public record PartitionElection(int partition, short errorCode, String message) {}
+
+  /** The outcome of an {@link AlterReassignments}, per topic in the order asked. */
+  public record ReassignmentsAltered(List<TopicOutcomes> topics, MetadataState state) implements Accepted {
+    public ReassignmentsAltered {
+      topics = List.copyOf(topics);
+    }
+  }
+
+  /** The outcomes of one topic's partitions. */
+  public record TopicOutcomes(String topic, List<PartitionOutcome> partitions) {
+    public TopicOutcomes {
+      partitions = List.copyOf(partitions);
+    }
+  }
+
+  /** One partition's outcome: Kafka's error code ({@code NONE} when done) and message (null for none). */
+  public record PartitionOutcome(int partition, short errorCode, String message) {}
 
   /** The request failed with this Kafka error (see {@link Errors#exception(String)}). */
   public record Rejected(short errorCode, String message) implements Reply {

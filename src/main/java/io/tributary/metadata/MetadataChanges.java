@@ -2,6 +2,7 @@ package io.tributary.metadata;
 
 import io.tributary.metadata.Controller.AllocateProducerIds;
 import io.tributary.metadata.Controller.AlterPartition;
+import io.tributary.metadata.Controller.AlterReassignments;
 import io.tributary.metadata.Controller.BrokerRegistered;
 import io.tributary.metadata.Controller.CreatePartitions;
 import io.tributary.metadata.Controller.CreateTopic;
@@ -76,6 +77,7 @@ final class MetadataChanges {
     if (request instanceof EnsureOffsetsTopic r) return ensureOffsetsTopic(state, r, membership);
     if (request instanceof AlterPartition r) return alterPartition(state, r, membership);
     if (request instanceof ElectLeaders r) return LeaderElections.electLeaders(state, r, membership);
+    if (request instanceof AlterReassignments r) return Reassignments.alter(state, r, membership);
     throw new IllegalArgumentException("Unknown request " + request);
   }
 
@@ -251,7 +253,7 @@ final class MetadataChanges {
    * the leader ({@code INVALID_REQUEST}); an older partition epoch ({@code INVALID_UPDATE_VERSION}); an ISR that is not
    * a set of replicas or lacks the leader ({@code INVALID_REQUEST}); an ISR member that is not a registered, live
    * node ({@code INELIGIBLE_REPLICA}). An accepted ISR equal to the current one writes nothing; any other grows the
-   * partition epoch.
+   * partition epoch, and completes a running reassignment once every target replica is in it ({@link Reassignments}).
    */
   static Outcome alterPartition(MetadataState state, AlterPartition r, Membership membership) {
     boolean byId = r.topicId() != null && !r.topicId().equals(Uuid.ZERO_UUID);
@@ -294,7 +296,8 @@ final class MetadataChanges {
           + ineligible + " that are not registered or not live.");
     }
     if (r.newIsr().equals(p.isr())) return new Outcome(state, new PartitionAltered(p, state));
-    PartitionInfo altered = p.withIsr(r.newIsr());
+    // an ISR holding every target replica completes a running reassignment (Kafka's PartitionChangeBuilder)
+    PartitionInfo altered = PartitionChange.withIsr(p, r.newIsr(), live);
     MetadataState next = state.withChangedTopic(topic.withPartition(r.partition(), altered));
     return new Outcome(next, new PartitionAltered(altered, next));
   }

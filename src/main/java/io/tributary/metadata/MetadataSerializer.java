@@ -7,6 +7,12 @@ import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.SerializerWithStringManifest;
 import io.tributary.metadata.Controller.AllocateProducerIds;
 import io.tributary.metadata.Controller.AlterPartition;
+import io.tributary.metadata.Controller.AlterReassignments;
+import io.tributary.metadata.Controller.PartitionOutcome;
+import io.tributary.metadata.Controller.PartitionTarget;
+import io.tributary.metadata.Controller.ReassignmentTarget;
+import io.tributary.metadata.Controller.ReassignmentsAltered;
+import io.tributary.metadata.Controller.TopicOutcomes;
 import io.tributary.metadata.Controller.BrokerRegistered;
 import io.tributary.metadata.Controller.CreatePartitions;
 import io.tributary.metadata.Controller.CreateTopic;
@@ -49,9 +55,11 @@ import org.apache.kafka.common.Uuid;
  *
  * <p>Evolution: the stored state carries its format in its first byte; to change it, write a new format
  * and keep the readers of the older ones in {@link #fromBinary}. Format 2 added the partitions' leader
- * epochs, format 3 the controller epoch, replica assignments, brokers' racks and addresses, internal topics. The requests and replies, which only cross nodes (a rolling upgrade mixes versions), are
+ * epochs, format 3 the controller epoch, replica assignments, brokers' racks and addresses, internal topics, format 4
+ * ISRs and partition epochs, format 5 the adding and removing replicas of reassignments in progress. The requests and replies, which only cross nodes (a rolling upgrade mixes versions), are
  * versioned by their manifest: a changed shape gets a new manifest and the old one stays readable (the
- * replies that carry the state have format-3 manifests, TD3/PA3/BR3; CT2/CP2/RB2 carry assignments and racks). src/test/resources/fixtures/metadata
+ * replies that carry the state have a manifest per state format, e.g. TD3/TD4/TD5; CT2/CP2/RB2 carry assignments
+ * and racks). src/test/resources/fixtures/metadata
  * holds the bytes of format 1 (MetadataFixtureTest reads them).
  */
 public final class MetadataSerializer extends SerializerWithStringManifest {
@@ -69,6 +77,8 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   private static final byte STATE_FORMAT_V3 = 3;
   /** Format 4: each partition's ISR and partition epoch after its leader epoch. */
   private static final byte STATE_FORMAT_V4 = 4;
+  /** Format 5: each partition's adding and removing replicas (a reassignment in progress) after its partition epoch. */
+  private static final byte STATE_FORMAT_V5 = 5;
 
   private static final String STATE = "S";
   private static final String DELETE_TOPIC = "DT";
@@ -81,6 +91,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   private static final String ENSURE_OFFSETS_TOPIC = "EO";
   private static final String ALTER_PARTITION = "AL";
   private static final String ELECT_LEADERS = "EL";
+  private static final String ALTER_REASSIGNMENTS = "AR";
   // the older shapes of those: read only, from nodes of an older version
   private static final String CREATE_TOPIC_V1 = "CT";
   private static final String CREATE_PARTITIONS_V1 = "CP";
@@ -97,12 +108,19 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   private static final String TOPIC_DONE_V3 = "TD3";
   private static final String PIDS_ALLOCATED_V3 = "PA3";
   private static final String BROKER_REGISTERED_V3 = "BR3";
-  // format 4 replies: ISRs and partition epochs
-  private static final String TOPIC_DONE = "TD4";
-  private static final String PIDS_ALLOCATED = "PA4";
-  private static final String BROKER_REGISTERED = "BR4";
-  private static final String PARTITION_ALTERED = "AD";
-  private static final String LEADERS_ELECTED = "LE";
+  // format 4 replies: ISRs and partition epochs; read only
+  private static final String TOPIC_DONE_V4 = "TD4";
+  private static final String PIDS_ALLOCATED_V4 = "PA4";
+  private static final String BROKER_REGISTERED_V4 = "BR4";
+  private static final String PARTITION_ALTERED_V4 = "AD";
+  private static final String LEADERS_ELECTED_V4 = "LE";
+  // format 5 replies: reassignments in progress
+  private static final String TOPIC_DONE = "TD5";
+  private static final String PIDS_ALLOCATED = "PA5";
+  private static final String BROKER_REGISTERED = "BR5";
+  private static final String PARTITION_ALTERED = "AD5";
+  private static final String LEADERS_ELECTED = "LE5";
+  private static final String REASSIGNMENTS_ALTERED = "RA";
   private static final String REJECTED = "RJ";
   /** A request one node's {@link ControllerSeat} passes to another's: the request's manifest, then the request. */
   private static final String FORWARDED = "FW";
@@ -131,11 +149,13 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     if (o instanceof EnsureOffsetsTopic) return ENSURE_OFFSETS_TOPIC;
     if (o instanceof AlterPartition) return ALTER_PARTITION;
     if (o instanceof ElectLeaders) return ELECT_LEADERS;
+    if (o instanceof AlterReassignments) return ALTER_REASSIGNMENTS;
     if (o instanceof TopicDone) return TOPIC_DONE;
     if (o instanceof ProducerIdsAllocated) return PIDS_ALLOCATED;
     if (o instanceof BrokerRegistered) return BROKER_REGISTERED;
     if (o instanceof PartitionAltered) return PARTITION_ALTERED;
     if (o instanceof LeadersElected) return LEADERS_ELECTED;
+    if (o instanceof ReassignmentsAltered) return REASSIGNMENTS_ALTERED;
     if (o instanceof Rejected) return REJECTED;
     if (o instanceof ControllerSeat.Forwarded) return FORWARDED;
     throw new IllegalArgumentException("Cannot serialize " + o.getClass().getName());
@@ -165,7 +185,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
 
   private void write(Object o, DataOutputStream out) throws IOException {
     if (o instanceof MetadataState s) {
-      out.writeByte(STATE_FORMAT_V4);
+      out.writeByte(STATE_FORMAT_V5);
       writeState(s, out);
     } else if (o instanceof CreateTopic c) {
       writeString(c.name(), out);
@@ -215,6 +235,9 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       out.writeByte(c.type().value);
       writeElectionTargets(c.partitions(), out);
       writeRef(c.replyTo(), out);
+    } else if (o instanceof AlterReassignments c) {
+      writeReassignmentTargets(c.topics(), out);
+      writeRef(c.replyTo(), out);
     } else if (o instanceof TopicDone r) {
       writeTopic(r.topic(), out);
       writeState(r.state(), out);
@@ -228,6 +251,9 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       writeState(r.state(), out);
     } else if (o instanceof LeadersElected r) {
       writeTopicElections(r.topics(), out);
+      writeState(r.state(), out);
+    } else if (o instanceof ReassignmentsAltered r) {
+      writeTopicOutcomes(r.topics(), out);
       writeState(r.state(), out);
     } else if (o instanceof Rejected r) {
       out.writeShort(r.errorCode());
@@ -249,6 +275,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
           case STATE_FORMAT_V2 -> readState(in, STATE_FORMAT_V2);
           case STATE_FORMAT_V3 -> readState(in, STATE_FORMAT_V3);
           case STATE_FORMAT_V4 -> readState(in, STATE_FORMAT_V4);
+          case STATE_FORMAT_V5 -> readState(in, STATE_FORMAT_V5);
           // written by a newer version: refuse rather than misread (a downgrade is not supported)
           default -> throw new IOException("unknown metadata state format " + format);
         };
@@ -267,11 +294,18 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       case ALTER_PARTITION -> new AlterPartition(readString(in), in.readBoolean() ? new Uuid(in.readLong(), in.readLong()) : null,
           in.readInt(), in.readInt(), in.readInt(), in.readInt(), readInts(in), readRef(in));
       case ELECT_LEADERS -> new ElectLeaders(readElectionType(in), readElectionTargets(in), readRef(in));
-      case TOPIC_DONE -> new TopicDone(readTopic(in, STATE_FORMAT_V4), readState(in, STATE_FORMAT_V4));
-      case PIDS_ALLOCATED -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V4));
-      case BROKER_REGISTERED -> new BrokerRegistered(readState(in, STATE_FORMAT_V4));
-      case PARTITION_ALTERED -> new PartitionAltered(readPartition(in, STATE_FORMAT_V4), readState(in, STATE_FORMAT_V4));
-      case LEADERS_ELECTED -> new LeadersElected(readTopicElections(in), readState(in, STATE_FORMAT_V4));
+      case ALTER_REASSIGNMENTS -> new AlterReassignments(readReassignmentTargets(in), readRef(in));
+      case TOPIC_DONE -> new TopicDone(readTopic(in, STATE_FORMAT_V5), readState(in, STATE_FORMAT_V5));
+      case PIDS_ALLOCATED -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V5));
+      case BROKER_REGISTERED -> new BrokerRegistered(readState(in, STATE_FORMAT_V5));
+      case PARTITION_ALTERED -> new PartitionAltered(readPartition(in, STATE_FORMAT_V5), readState(in, STATE_FORMAT_V5));
+      case LEADERS_ELECTED -> new LeadersElected(readTopicElections(in), readState(in, STATE_FORMAT_V5));
+      case REASSIGNMENTS_ALTERED -> new ReassignmentsAltered(readTopicOutcomes(in), readState(in, STATE_FORMAT_V5));
+      case TOPIC_DONE_V4 -> new TopicDone(readTopic(in, STATE_FORMAT_V4), readState(in, STATE_FORMAT_V4));
+      case PIDS_ALLOCATED_V4 -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V4));
+      case BROKER_REGISTERED_V4 -> new BrokerRegistered(readState(in, STATE_FORMAT_V4));
+      case PARTITION_ALTERED_V4 -> new PartitionAltered(readPartition(in, STATE_FORMAT_V4), readState(in, STATE_FORMAT_V4));
+      case LEADERS_ELECTED_V4 -> new LeadersElected(readTopicElections(in), readState(in, STATE_FORMAT_V4));
       case TOPIC_DONE_V3 -> new TopicDone(readTopic(in, STATE_FORMAT_V3), readState(in, STATE_FORMAT_V3));
       case PIDS_ALLOCATED_V3 -> new ProducerIdsAllocated(in.readLong(), readState(in, STATE_FORMAT_V3));
       case BROKER_REGISTERED_V3 -> new BrokerRegistered(readState(in, STATE_FORMAT_V3));
@@ -289,7 +323,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
 
   // ---- values ----
 
-  /** The current format (4). */
+  /** The current format (5). */
   private static void writeState(MetadataState s, DataOutputStream out) throws IOException {
     out.writeLong(s.version());
     out.writeInt(s.controllerEpoch());
@@ -343,22 +377,30 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     for (PartitionInfo p : t.partitions()) writePartition(p, out);
   }
 
-  /** The current format (4). */
+  /** The current format (5). */
   private static void writePartition(PartitionInfo p, DataOutputStream out) throws IOException {
     writeInts(p.replicas(), out);
     out.writeInt(p.leader());
     out.writeInt(p.leaderEpoch());
     writeInts(p.isr(), out);
     out.writeInt(p.partitionEpoch());
+    writeInts(p.adding(), out);
+    writeInts(p.removing(), out);
   }
 
-  /** A partition of format 3 or later; format 3 had no ISR and no partition epoch (see PartitionInfo's 3-argument constructor). */
+  /**
+   * A partition of format 3 or later; format 3 had no ISR and no partition epoch (see PartitionInfo's 3-argument
+   * constructor), formats 3 and 4 no reassignments.
+   */
   private static PartitionInfo readPartition(DataInputStream in, byte format) throws IOException {
     List<Integer> replicas = readInts(in);
     int leader = in.readInt();
     int leaderEpoch = in.readInt();
     if (format < STATE_FORMAT_V4) return new PartitionInfo(replicas, leader, leaderEpoch);
-    return new PartitionInfo(replicas, leader, leaderEpoch, readInts(in), in.readInt());
+    List<Integer> isr = readInts(in);
+    int partitionEpoch = in.readInt();
+    if (format < STATE_FORMAT_V5) return new PartitionInfo(replicas, leader, leaderEpoch, isr, partitionEpoch);
+    return new PartitionInfo(replicas, leader, leaderEpoch, isr, partitionEpoch, readInts(in), readInts(in));
   }
 
   /**
@@ -459,6 +501,81 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       var results = new ArrayList<PartitionElection>(partitions);
       for (int p = 0; p < partitions; p++) results.add(new PartitionElection(in.readInt(), in.readShort(), readString(in)));
       topics.add(new TopicElections(topic, results));
+    }
+    return topics;
+  }
+
+  /** Null replicas (a cancel) are a count of -1. */
+  private static void writeReassignmentTargets(List<ReassignmentTarget> topics, DataOutputStream out) throws IOException {
+    out.writeInt(topics.size());
+    for (ReassignmentTarget t : topics) {
+      writeString(t.topic(), out);
+      out.writeInt(t.partitions().size());
+      for (PartitionTarget p : t.partitions()) {
+        out.writeInt(p.partition());
+        if (p.replicas() == null) {
+          out.writeInt(-1);
+        } else {
+          writeInts(p.replicas(), out);
+        }
+      }
+    }
+  }
+
+  private static List<ReassignmentTarget> readReassignmentTargets(DataInputStream in) throws IOException {
+    int count = in.readInt();
+    if (count < 0 || count > in.available()) throw new IOException("reassignment of " + count + " topics exceeds the message");
+    var topics = new ArrayList<ReassignmentTarget>(count);
+    for (int i = 0; i < count; i++) {
+      String topic = readString(in);
+      int partitions = in.readInt();
+      if (partitions < 0 || partitions * 8L > in.available()) {
+        throw new IOException("reassignment of " + partitions + " partitions exceeds the message");
+      }
+      var targets = new ArrayList<PartitionTarget>(partitions);
+      for (int p = 0; p < partitions; p++) {
+        int partition = in.readInt();
+        int replicas = in.readInt();
+        if (replicas == -1) {
+          targets.add(new PartitionTarget(partition, null));
+        } else {
+          if (replicas < 0 || replicas * 4L > in.available()) throw new IOException("list of " + replicas + " ints exceeds the message");
+          var ids = new ArrayList<Integer>(replicas);
+          for (int r = 0; r < replicas; r++) ids.add(in.readInt());
+          targets.add(new PartitionTarget(partition, ids));
+        }
+      }
+      topics.add(new ReassignmentTarget(topic, targets));
+    }
+    return topics;
+  }
+
+  private static void writeTopicOutcomes(List<TopicOutcomes> topics, DataOutputStream out) throws IOException {
+    out.writeInt(topics.size());
+    for (TopicOutcomes t : topics) {
+      writeString(t.topic(), out);
+      out.writeInt(t.partitions().size());
+      for (PartitionOutcome p : t.partitions()) {
+        out.writeInt(p.partition());
+        out.writeShort(p.errorCode());
+        writeString(p.message(), out);
+      }
+    }
+  }
+
+  private static List<TopicOutcomes> readTopicOutcomes(DataInputStream in) throws IOException {
+    int count = in.readInt();
+    if (count < 0 || count > in.available()) throw new IOException("outcomes of " + count + " topics exceed the message");
+    var topics = new ArrayList<TopicOutcomes>(count);
+    for (int i = 0; i < count; i++) {
+      String topic = readString(in);
+      int partitions = in.readInt();
+      if (partitions < 0 || partitions * 10L > in.available()) {
+        throw new IOException("outcomes of " + partitions + " partitions exceed the message");
+      }
+      var results = new ArrayList<PartitionOutcome>(partitions);
+      for (int p = 0; p < partitions; p++) results.add(new PartitionOutcome(in.readInt(), in.readShort(), readString(in)));
+      topics.add(new TopicOutcomes(topic, results));
     }
     return topics;
   }

@@ -96,6 +96,15 @@ public interface MetadataService {
    */
   CompletionStage<List<Controller.TopicElections>> electLeaders(ElectionType type, List<Controller.ElectionTarget> partitions);
 
+  /**
+   * Kafka's AlterPartitionReassignments: for each named partition, a reassignment to its target replicas, or the
+   * cancellation of the one in progress (null target). Completes, once a majority stored the change, with each
+   * partition's outcome: {@code NONE}, or Kafka's error ({@code UNKNOWN_TOPIC_OR_PARTITION}, {@code
+   * INVALID_REPLICA_ASSIGNMENT}, {@code NO_REASSIGNMENT_IN_PROGRESS}). Fails only as a whole (TimeoutException,
+   * NotControllerException).
+   */
+  CompletionStage<List<Controller.TopicOutcomes>> alterPartitionReassignments(List<Controller.ReassignmentTarget> topics);
+
   /** Registers (or refreshes) a live node's advertised listener. */
   CompletionStage<Done> registerBroker(BrokerInfo broker);
 

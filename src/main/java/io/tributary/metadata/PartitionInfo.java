@@ -11,15 +11,28 @@ import java.util.Set;
  * partition epoch grows with every change at all (leader or ISR), so that an AlterPartition made against an older
  * state is refused (INVALID_UPDATE_VERSION). The ISR is never empty once the partition has replicas: when no member
  * is live it stays as it was and the partition has no leader. A partition stored before assignments existed has no
- * replicas, no ISR and leader {@link #NO_LEADER} until a node adopts it. Immutable.
+ * replicas, no ISR and leader {@link #NO_LEADER} until a node adopts it.
+ *
+ * <p>While a reassignment runs (Kafka's PartitionRegistration addingReplicas / removingReplicas), {@code replicas} is
+ * the target followed by the replicas being removed, {@code adding} the target replicas that were not replicas
+ * before, {@code removing} the replicas that are not in the target; both are empty otherwise (see {@link
+ * Reassignments}). Immutable.
  */
-public record PartitionInfo(List<Integer> replicas, int leader, int leaderEpoch, List<Integer> isr, int partitionEpoch) {
+public record PartitionInfo(List<Integer> replicas, int leader, int leaderEpoch, List<Integer> isr, int partitionEpoch,
+                            List<Integer> adding, List<Integer> removing) {
   /** Kafka's "no leader" node id. */
   public static final int NO_LEADER = -1;
 
   public PartitionInfo {
     replicas = List.copyOf(replicas);
     isr = List.copyOf(isr);
+    adding = List.copyOf(adding);
+    removing = List.copyOf(removing);
+  }
+
+  /** A partition that is not being reassigned. */
+  public PartitionInfo(List<Integer> replicas, int leader, int leaderEpoch, List<Integer> isr, int partitionEpoch) {
+    this(replicas, leader, leaderEpoch, isr, partitionEpoch, List.of(), List.of());
   }
 
   /**
@@ -50,13 +63,23 @@ public record PartitionInfo(List<Integer> replicas, int leader, int leaderEpoch,
     return leader != NO_LEADER;
   }
 
+  /** Whether a reassignment is in progress (Kafka: adding or removing replicas are set). */
+  public boolean reassigning() {
+    return !adding.isEmpty() || !removing.isEmpty();
+  }
+
+  /** The replicas a running reassignment ends with (the replicas without those being removed); else the replicas. */
+  public List<Integer> targetReplicas() {
+    return replicas.stream().filter(r -> !removing.contains(r)).toList();
+  }
+
   /** A leader change (a new leader, the same one elected again, or none): both epochs one higher. */
   PartitionInfo withLeader(int newLeader, List<Integer> newIsr) {
-    return new PartitionInfo(replicas, newLeader, leaderEpoch + 1, newIsr, partitionEpoch + 1);
+    return new PartitionInfo(replicas, newLeader, leaderEpoch + 1, newIsr, partitionEpoch + 1, adding, removing);
   }
 
   /** An ISR change under the same leader: the partition epoch one higher. */
   PartitionInfo withIsr(List<Integer> newIsr) {
-    return new PartitionInfo(replicas, leader, leaderEpoch, newIsr, partitionEpoch + 1);
+    return new PartitionInfo(replicas, leader, leaderEpoch, newIsr, partitionEpoch + 1, adding, removing);
   }
 }

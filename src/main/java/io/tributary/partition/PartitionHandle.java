@@ -50,6 +50,13 @@ public final class PartitionHandle {
   /** The leader epoch this node last led the partition in, -1 while it follows: a new epoch resets the followers. */
   private int ledEpoch = -1; // guarded by this
   private volatile long highWatermark;
+  /**
+   * On the leader: a replica it asked the Controller to add to the ISR while metadata does not show it there yet, or
+   * -1. It counts for the high watermark meanwhile (Kafka's maximal ISR during a pending expansion): the Controller
+   * may complete a reassignment on that expansion and move leadership to it, which must then hold every record this
+   * node acknowledged.
+   */
+  private volatile int joiningIsr = -1;
   private volatile long lastUsedNanos = System.nanoTime();
   private volatile boolean open = true;
   private CompletionStage<Done> closed;
@@ -205,6 +212,21 @@ public final class PartitionHandle {
     }));
   }
 
+  /**
+   * Empties the log and restarts it at {@code offset} (a follower whose log ends below its leader's log start, e.g. a
+   * replica a reassignment just added); the high watermark moves there too.
+   */
+  public CompletionStage<Long> truncateFullyAndStartAt(long offset) {
+    touch();
+    return pipeline.submit(AppendPipeline.noFlush(l -> {
+      l.truncateFullyAndStartAt(offset);
+      synchronized (this) {
+        highWatermark = l.logEndOffset();
+      }
+      return l.logEndOffset();
+    }));
+  }
+
   /** Reads for a follower: up to the log end, not only the committed part. */
   public ReadResult readForReplica(long offset, int maxBytes, boolean minOneBatch) throws IOException {
     touch();
@@ -239,6 +261,24 @@ public final class PartitionHandle {
     PartitionInfo info = assignment.get();
     return info != null && info.leader() == nodeId && info.replicas().contains(replica) && !info.isr().contains(replica)
         && fetchOffset >= highWatermark;
+  }
+
+  /**
+   * On the leader: claims the ISR proposal for {@code replica}, whose log ends at {@code fetchOffset}, if none is
+   * pending and the replica is still caught up to the high watermark; from then on, until {@link
+   * #isrProposalSettled}, it holds back the high watermark. Atomic with the high watermark's advance, so that no
+   * record is acknowledged past the replica between the check and the claim.
+   */
+  synchronized boolean claimIsrProposal(int replica, long fetchOffset) {
+    if (joiningIsr >= 0 || fetchOffset < highWatermark) return false;
+    joiningIsr = replica;
+    return true;
+  }
+
+  /** The ISR proposal was answered (and metadata shows the outcome): only the ISR counts again. */
+  void isrProposalSettled() {
+    joiningIsr = -1;
+    maybeAdvanceHighWatermark();
   }
 
   /** On the leader: ISR members that have not caught up since {@code cutoffMs}. */
@@ -348,19 +388,23 @@ public final class PartitionHandle {
   }
 
   /**
-   * The leader's high watermark: the lowest log end offset over the in-sync replicas (its own included), never moving
-   * back. A replica that has not fetched since this node became leader holds it where it is.
+   * The leader's high watermark: the lowest log end offset over the in-sync replicas (its own included, and a replica
+   * proposed for the ISR), never moving back. A replica that has not fetched since this node became leader holds it where it is.
    */
   private void maybeAdvanceHighWatermark() {
-    long candidate = log.logEndOffset();
-    PartitionInfo info = assignment.get();
-    if (info != null) {
-      for (int replica : info.isr()) {
-        if (replica != nodeId) candidate = Math.min(candidate, followers.logEndOffset(replica));
-      }
-    }
     boolean moved = false;
     synchronized (this) {
+      long candidate = log.logEndOffset();
+      PartitionInfo info = assignment.get();
+      if (info != null) {
+        for (int replica : info.isr()) {
+          if (replica != nodeId) candidate = Math.min(candidate, followers.logEndOffset(replica));
+        }
+        int joining = joiningIsr;
+        if (joining >= 0 && joining != nodeId && !info.isr().contains(joining)) {
+          candidate = Math.min(candidate, followers.logEndOffset(joining));
+        }
+      }
       if (candidate > highWatermark) {
         highWatermark = candidate;
         moved = true;

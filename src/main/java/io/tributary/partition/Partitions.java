@@ -111,7 +111,7 @@ public final class Partitions {
    * caught up is proposed for the ISR.
    */
   public void followerFetched(PartitionHandle handle, int replica, long fetchOffset, long leaderEndAtRead) {
-    if (handle.followerFetched(replica, fetchOffset, leaderEndAtRead)) isrUpdates.expand(handle, replica);
+    if (handle.followerFetched(replica, fetchOffset, leaderEndAtRead)) isrUpdates.expand(handle, replica, fetchOffset);
   }
 
   /**
@@ -263,6 +263,11 @@ public final class Partitions {
     open.put(handle.topicPartition(), new Open(handle, topic));
     closedHighWatermarks.remove(handle.topicPartition());
     handle.assignmentChanged();
+    // opened while a reassignment took this node off the partition: the metadata change has passed, delete it now
+    if (removedHere(metadata.current(), handle.topicPartition())) {
+      ClusterSharding.get(system).entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(handle.topicPartition(), nodeId))
+          .tell(new PartitionEntity.Delete());
+    }
   }
 
   void unregister(PartitionHandle handle) {
@@ -285,6 +290,10 @@ public final class Partitions {
       var ref = sharding.entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp, nodeId));
       if (now.isEmpty() || !now.get().topicId().equals(o.handle().topicId())) {
         ref.tell(new PartitionEntity.Delete());
+      } else if (removedHere(image, tp)) {
+        log.info("Node {} is no longer a replica of {} (reassigned to {}): deleting its log", nodeId, tp,
+            now.get().replicas(tp.partition()));
+        ref.tell(new PartitionEntity.Delete());
       } else {
         if (!now.get().configs().equals(o.topic().configs())) {
           ref.tell(new PartitionEntity.ConfigChanged());
@@ -298,11 +307,54 @@ public final class Partitions {
     // a deleted topic's offline partitions go with it; a new topic of the same name starts online
     offline.entrySet().removeIf(e -> image.topic(e.getKey().topic())
         .map(t -> !t.topicId().equals(e.getValue().topicId())).orElse(true));
+    deleteRemovedReplicas(previous, image);
     boolean topicGone = previous.topics().values().stream()
         .anyMatch(t -> image.topic(t.name()).map(n -> !n.topicId().equals(t.topicId())).orElse(true));
     if (topicGone) {
       io.execute(() -> deleteOrphans(image));
     }
+  }
+
+  /**
+   * Whether metadata no longer names this node among {@code tp}'s replicas while the partition exists (a reassignment
+   * moved it away): its log goes, as with Kafka's StopReplica with delete. Partitions stored before assignments
+   * existed have no replicas and are kept.
+   */
+  private boolean removedHere(MetadataImage image, TopicPartition tp) {
+    var topic = image.topic(tp.topic());
+    if (topic.isEmpty() || tp.partition() >= topic.get().partitionCount()) return false;
+    List<Integer> replicas = topic.get().replicas(tp.partition());
+    return !replicas.isEmpty() && !replicas.contains(nodeId);
+  }
+
+  /**
+   * The directories of partitions this node was a replica of in {@code previous} and is not in {@code image}, and that
+   * are not open (open ones are deleted by their entity), are deleted off the caller's thread.
+   */
+  private void deleteRemovedReplicas(MetadataImage previous, MetadataImage image) {
+    var removed = new ArrayList<TopicPartition>();
+    for (TopicInfo before : previous.topics().values()) {
+      var after = image.topic(before.name()).filter(t -> t.topicId().equals(before.topicId()));
+      if (after.isEmpty()) continue;
+      for (int p = 0; p < Math.min(before.partitionCount(), after.get().partitionCount()); p++) {
+        var tp = new TopicPartition(before.name(), p);
+        if (before.replicas(p).contains(nodeId) && removedHere(image, tp) && !open.containsKey(tp)) removed.add(tp);
+      }
+    }
+    if (removed.isEmpty()) return;
+    io.execute(() -> {
+      for (var tp : removed) {
+        Path dir = PartitionDirectory.of(dataDir, tp);
+        // opened meanwhile: its entity deletes it (see register)
+        if (open.containsKey(tp) || !Files.isDirectory(dir)) continue;
+        try {
+          log.info("Node {} is no longer a replica of {}: deleting {}", nodeId, tp, dir);
+          Directories.deleteRecursively(dir);
+        } catch (IOException e) {
+          log.warn("Could not delete {}, which this node no longer replicates: {}", dir, e.getMessage());
+        }
+      }
+    });
   }
 
   /** Deletes partition directories of topics (or topic incarnations) that metadata no longer has and that are not open. */

@@ -14,6 +14,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.requests.FetchMetadata;
@@ -32,6 +34,8 @@ public final class ReplicaFetcher {
   private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
   /** Fetch v13: replica id in the request, topic ids, last fetched epoch and diverging epoch. */
   static final short FETCH_VERSION = 13;
+  /** ListOffsets v4: replica id and current leader epoch. */
+  static final short LIST_OFFSETS_VERSION = 4;
 
   /** A partition to follow, as metadata names it. */
   record Target(Uuid topicId, int leaderEpoch) {}
@@ -155,6 +159,7 @@ public final class ReplicaFetcher {
         throw Errors.forCode(response.errorCode()).exception("Fetch from node " + leaderId + " failed");
       }
       List<CompletableFuture<Void>> applied = new ArrayList<>();
+      Map<TopicPartition, PartitionHandle> outOfRange = new HashMap<>();
       Map<IdPartition, TopicPartition> byId = new HashMap<>();
       current.forEach((tp, t) -> byId.put(new IdPartition(t.topicId(), tp.partition()), tp));
       for (var topic : response.responses()) {
@@ -165,6 +170,10 @@ public final class ReplicaFetcher {
           Target target = current.get(tp);
           // only while the assignment this fetch was made for still holds
           if (handle == null || targets.get(tp) == null || targets.get(tp).leaderEpoch() != target.leaderEpoch()) continue;
+          if (p.errorCode() == Errors.OFFSET_OUT_OF_RANGE.code()) {
+            outOfRange.put(tp, handle);
+            continue;
+          }
           applied.add(apply(tp, handle, target, p).toCompletableFuture().exceptionally(e -> {
             log.warn("Replicating {} from node {} failed: {}", tp, leaderId, Failures.unwrap(e).toString());
             delay(tp, target);
@@ -172,7 +181,44 @@ public final class ReplicaFetcher {
           }));
         }
       }
-      return CompletableFuture.allOf(applied.toArray(CompletableFuture[]::new));
+      return CompletableFuture.allOf(applied.toArray(CompletableFuture[]::new))
+          .thenCompose(x -> outOfRange.isEmpty() ? CompletableFuture.completedFuture(null) : restartBelowLeaderStart(outOfRange, current));
+    });
+  }
+
+  /**
+   * Kafka's fetcher on OFFSET_OUT_OF_RANGE: asks the leader where its log starts (ListOffsets, earliest, with this
+   * node's replica id) and, for a log that ends below that, empties it and starts it there, so that a replica added
+   * by a reassignment after retention (or DeleteRecords) moved the leader's log start copies only what the leader
+   * still has. Another cause (this log ends beyond the leader's) is tried again after the back-off.
+   */
+  private CompletionStage<Void> restartBelowLeaderStart(Map<TopicPartition, PartitionHandle> outOfRange,
+                                                        Map<TopicPartition, Target> current) {
+    Map<String, ListOffsetsRequestData.ListOffsetsTopic> topics = new HashMap<>();
+    outOfRange.forEach((tp, h) -> topics.computeIfAbsent(tp.topic(), t -> new ListOffsetsRequestData.ListOffsetsTopic().setName(t))
+        .partitions().add(new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(tp.partition())
+            .setCurrentLeaderEpoch(current.get(tp).leaderEpoch()).setTimestamp(ListOffsetsRequest.EARLIEST_TIMESTAMP)));
+    var request = new ListOffsetsRequestData().setReplicaId(nodeId).setIsolationLevel((byte) 0)
+        .setTopics(new ArrayList<>(topics.values()));
+    return connection.listOffsets(request, LIST_OFFSETS_VERSION).thenCompose(response -> {
+      List<CompletableFuture<Long>> restarted = new ArrayList<>();
+      for (var topic : response.topics()) {
+        for (var p : topic.partitions()) {
+          var tp = new TopicPartition(topic.name(), p.partitionIndex());
+          PartitionHandle handle = outOfRange.get(tp);
+          if (handle == null) continue;
+          if (p.errorCode() != Errors.NONE.code() || handle.logEndOffset() >= p.offset()) {
+            log.info("{}: fetch offset {} out of range on leader {} (its log start: {}, {}); retrying in {}", tp,
+                handle.logEndOffset(), leaderId, p.offset(), Errors.forCode(p.errorCode()), settings.backoff());
+            delay(tp, current.get(tp));
+            continue;
+          }
+          log.info("{}: log ends at {}, below leader {}'s log start {}; restarting it there", tp, handle.logEndOffset(),
+              leaderId, p.offset());
+          restarted.add(handle.truncateFullyAndStartAt(p.offset()).toCompletableFuture());
+        }
+      }
+      return CompletableFuture.allOf(restarted.toArray(CompletableFuture[]::new)).thenApply(x -> null);
     });
   }
 

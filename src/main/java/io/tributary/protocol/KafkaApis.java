@@ -27,6 +27,8 @@ public final class KafkaApis {
     registry.register(ApiKeys.DESCRIBE_CLUSTER, 0, new DescribeClusterHandler(broker));
     registry.register(ApiKeys.DELETE_RECORDS, 0, new DeleteRecordsHandler(broker));
     registry.register(ApiKeys.ELECT_LEADERS, 0, new ElectLeadersHandler(broker));
+    registry.register(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0, new AlterPartitionReassignmentsHandler(broker));
+    registry.register(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, new ListPartitionReassignmentsHandler(broker));
     // consumer groups: every version kafka-clients 3.9 parses (v0 is what 0.11-era clients send at the least)
     registry.register(ApiKeys.FIND_COORDINATOR, 0, new FindCoordinatorHandler(broker));
     registry.register(ApiKeys.JOIN_GROUP, 0, new JoinGroupHandler(broker));
