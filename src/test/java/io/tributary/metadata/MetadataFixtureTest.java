@@ -172,13 +172,13 @@ class MetadataFixtureTest {
     assertReplicatedState(((Controller.BrokerRegistered) read("v3/BR3.state.bin")).state());
   }
 
-  /** A format-3 state read by this version and written again is format 4 and reads back equal. */
+  /** A format-3 state read by this version and written again is in the current format (5) and reads back equal. */
   @Test
-  void aFormat3StateIsRewrittenInFormat4() throws IOException {
+  void aFormat3StateIsRewrittenInTheCurrentFormat() throws IOException {
     var state = (MetadataState) read("v3/S.replicated.bin");
     var serializer = new MetadataSerializer((ExtendedActorSystem) Adapter.toClassic(testKit.system()));
     byte[] again = serializer.toBinary(state);
-    assertEquals(4, again[0], "state format 4");
+    assertEquals(5, again[0], "state format 5");
     assertEquals(state, serializer.fromBinary(again, "S"));
   }
 }

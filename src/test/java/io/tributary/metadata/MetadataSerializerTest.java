@@ -49,6 +49,9 @@ class MetadataSerializerTest {
       partitions.add(new PartitionInfo(replicas, p == 5 ? PartitionInfo.NO_LEADER : p % 3 + 1, p == 11 ? Integer.MAX_VALUE : p,
           replicas.subList(0, p % 3 + 1), p == 10 ? Integer.MAX_VALUE : 100 + p));
     }
+    // reassignments in progress: 2 -> [4, 1] (adding 4, removing 2, 3) and one that only removes
+    partitions.set(7, new PartitionInfo(List.of(4, 1, 2, 3), 2, 9, List.of(2, 3, 1), 12, List.of(4), List.of(2, 3)));
+    partitions.set(8, new PartitionInfo(List.of(3, 1), 3, 1, List.of(3, 1), 2, List.of(), List.of(1)));
     var orders = new TopicInfo("orders", Uuid.randomUuid(), Map.of("cleanup.policy", "compact", "retention.ms", "-1"), partitions);
     var unicode = TopicInfo.created("t\u00e9st_\u6f22", Uuid.randomUuid(), Map.of(), List.of(List.of(2)));
     var offsets = TopicInfo.created(MetadataImage.OFFSETS_TOPIC, Uuid.randomUuid(), Map.of(), List.of(List.of(1), List.of(2)));
@@ -92,10 +95,27 @@ class MetadataSerializerTest {
             new Controller.TopicElections("missing", List.of(new Controller.PartitionElection(-1, (short) 3, "No such topic as missing"))),
             new Controller.TopicElections("empty", List.of())), state),
         new Controller.LeadersElected(List.of(), MetadataState.EMPTY),
+        new Controller.PartitionAltered(state.topics().get("orders").partition(7), state),
+        new Controller.AlterReassignments(List.of(
+            new Controller.ReassignmentTarget("orders", List.of(
+                new Controller.PartitionTarget(7, List.of(4, 1)),
+                new Controller.PartitionTarget(3, null),
+                new Controller.PartitionTarget(-1, List.of()))),
+            new Controller.ReassignmentTarget("t\u00e9st", List.of())), ref),
+        new Controller.AlterReassignments(List.of(), ref),
+        new Controller.ReassignmentsAltered(List.of(
+            new Controller.TopicOutcomes("orders", List.of(
+                new Controller.PartitionOutcome(7, (short) 0, null),
+                new Controller.PartitionOutcome(3, (short) 85, "No partition reassignment is in progress."))),
+            new Controller.TopicOutcomes("missing", List.of(
+                new Controller.PartitionOutcome(0, (short) 3, "Unable to find a topic named missing.")))), state),
+        new Controller.ReassignmentsAltered(List.of(), MetadataState.EMPTY),
         Controller.Rejected.of(org.apache.kafka.common.protocol.Errors.TOPIC_ALREADY_EXISTS, "Topic 'orders' already exists."),
         new ControllerSeat.Forwarded(new Controller.AlterPartition("orders", Uuid.randomUuid(), 3, 2, 7, 9, List.of(2, 1), ref)),
         new ControllerSeat.Forwarded(new Controller.CreateTopic("manual", -1, -1, List.of(List.of(1, 2)), Map.of("k", "v"), false, ref)),
-        new ControllerSeat.Forwarded(new Controller.ElectLeaders(org.apache.kafka.common.ElectionType.UNCLEAN, null, ref)));
+        new ControllerSeat.Forwarded(new Controller.ElectLeaders(org.apache.kafka.common.ElectionType.UNCLEAN, null, ref)),
+        new ControllerSeat.Forwarded(new Controller.AlterReassignments(List.of(new Controller.ReassignmentTarget("orders",
+            List.of(new Controller.PartitionTarget(0, null)))), ref)));
   }
 
   @ParameterizedTest
