@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.EnumMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,7 +30,11 @@ import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ListPartitionReassignmentsRequestData;
+import org.apache.kafka.common.requests.AlterPartitionReassignmentsResponse;
+import org.apache.kafka.common.requests.ListPartitionReassignmentsResponse;
 import org.apache.kafka.common.message.ElectLeadersRequestData.TopicPartitions;
 import org.apache.kafka.common.message.ElectLeadersRequestData.TopicPartitionsCollection;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -143,6 +148,8 @@ final class VersionScenarios {
     scenarios.put(ApiKeys.DESCRIBE_CLUSTER, this::describeCluster);
     scenarios.put(ApiKeys.DELETE_RECORDS, this::deleteRecords);
     scenarios.put(ApiKeys.ELECT_LEADERS, this::electLeaders);
+    scenarios.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, this::alterPartitionReassignments);
+    scenarios.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, this::listPartitionReassignments);
     scenarios.put(ApiKeys.FIND_COORDINATOR, this::findCoordinator);
     scenarios.put(ApiKeys.JOIN_GROUP, this::joinGroup);
     scenarios.put(ApiKeys.SYNC_GROUP, this::syncGroup);
@@ -543,6 +550,61 @@ final class VersionScenarios {
       assertError(Errors.INVALID_REQUEST, unknown.data().errorCode());
       assertRefused(unknown, Errors.INVALID_REQUEST);
     }
+  }
+
+  /**
+   * One node can only "reassign" a partition to itself, which changes nothing and is answered NONE; the errors are
+   * Kafka's, per partition. Reassignments that move data are the cluster tests' (PartitionReassignmentTest).
+   */
+  private void alterPartitionReassignments(short v) throws Exception {
+    var partitions = new ArrayList<AlterPartitionReassignmentsRequestData.ReassignablePartition>();
+    partitions.add(new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(0).setReplicas(List.of(nodeId)));
+    partitions.add(new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(1).setReplicas(null));
+    partitions.add(new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(2).setReplicas(List.of(nodeId, 999)));
+    partitions.add(new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(2).setReplicas(List.of(nodeId, nodeId)));
+    partitions.add(new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(2).setReplicas(List.of()));
+    partitions.add(new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(SweepFixture.PARTITIONS).setReplicas(List.of(nodeId)));
+    String missing = "sweep-missing-reassignment-v" + v;
+    var data = new AlterPartitionReassignmentsRequestData().setTimeoutMs(10_000).setTopics(List.of(
+        new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName(SweepFixture.TOPIC).setPartitions(partitions),
+        new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName(missing).setPartitions(List.of(
+            new AlterPartitionReassignmentsRequestData.ReassignablePartition().setPartitionIndex(0).setReplicas(List.of(nodeId))))));
+    AlterPartitionReassignmentsResponse response = wire.send(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, v, data);
+    assertError(Errors.NONE, response.data().errorCode());
+    var topics = response.data().responses();
+    assertEquals(List.of(SweepFixture.TOPIC, missing), topics.stream().map(t -> t.name()).toList());
+    var results = topics.get(0).partitions();
+    assertEquals(List.of(0, 1, 2, 2, 2, SweepFixture.PARTITIONS), results.stream().map(p -> p.partitionIndex()).toList());
+    assertError(Errors.NONE, results.get(0).errorCode());
+    assertEquals(null, results.get(0).errorMessage());
+    assertError(Errors.NO_REASSIGNMENT_IN_PROGRESS, results.get(1).errorCode());
+    assertError(Errors.INVALID_REPLICA_ASSIGNMENT, results.get(2).errorCode());
+    assertEquals("The manual partition assignment includes broker 999, but no such broker is registered.", results.get(2).errorMessage());
+    assertEquals("The manual partition assignment includes the broker " + nodeId + " more than once.", results.get(3).errorMessage());
+    assertEquals("The manual partition assignment includes an empty replica list.", results.get(4).errorMessage());
+    assertError(Errors.UNKNOWN_TOPIC_OR_PARTITION, results.get(5).errorCode());
+    assertEquals("Unable to find partition " + SweepFixture.TOPIC + ":" + SweepFixture.PARTITIONS + ".", results.get(5).errorMessage());
+    assertError(Errors.UNKNOWN_TOPIC_OR_PARTITION, topics.get(1).partitions().get(0).errorCode());
+    assertEquals("Unable to find a topic named " + missing + ".", topics.get(1).partitions().get(0).errorMessage());
+
+    // a deadline that has passed: REQUEST_TIMED_OUT at the top and for every partition
+    AlterPartitionReassignmentsResponse expired = wire.send(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, v, data.duplicate().setTimeoutMs(0));
+    assertError(Errors.REQUEST_TIMED_OUT, expired.data().errorCode());
+    assertRefused(expired, Errors.REQUEST_TIMED_OUT);
+  }
+
+  /** Nothing is being reassigned on one node: every form of the request answers no topics. */
+  private void listPartitionReassignments(short v) throws Exception {
+    var all = new ListPartitionReassignmentsRequestData().setTimeoutMs(10_000).setTopics(null);
+    ListPartitionReassignmentsResponse everything = wire.send(ApiKeys.LIST_PARTITION_REASSIGNMENTS, v, all);
+    assertNoErrors(everything);
+    assertEquals(List.of(), everything.data().topics());
+    var named = new ListPartitionReassignmentsRequestData().setTimeoutMs(10_000).setTopics(List.of(
+        new ListPartitionReassignmentsRequestData.ListPartitionReassignmentsTopics().setName(SweepFixture.TOPIC).setPartitionIndexes(List.of(0, 1, 99)),
+        new ListPartitionReassignmentsRequestData.ListPartitionReassignmentsTopics().setName("sweep-missing-list-v" + v).setPartitionIndexes(List.of(0))));
+    ListPartitionReassignmentsResponse some = wire.send(ApiKeys.LIST_PARTITION_REASSIGNMENTS, v, named);
+    assertNoErrors(some);
+    assertEquals(List.of(), some.data().topics());
   }
 
   // ---- groups
