@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import io.tributary.metadata.PartitionInfo;
 import io.tributary.storage.EpochEndOffset;
+import io.tributary.storage.UnexpectedAppendOffsetException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.TopicPartition;
@@ -189,15 +190,35 @@ public final class PartitionHandle {
     return log.config().minInsyncReplicas();
   }
 
-  /** Appends batches fetched from the leader, with the leader's offsets and epochs. */
+  /**
+   * Appends batches fetched from the leader, with the leader's offsets and epochs. An empty log whose start lies inside
+   * the first batch (it started at the leader's log start, which DeleteRecords or retention put in the middle of a
+   * batch) starts at that batch instead, as Kafka's follower does; the leader's log start is then applied with {@link
+   * #followerLogStartOffset}.
+   */
   public CompletionStage<AppendResult> appendAsFollower(MemoryRecords records) {
     touch();
     return pipeline.submit(new AppendPipeline.LogOp<>() {
       @Override
       AppendResult apply(PartitionLog l) throws IOException {
-        return l.appendAsFollower(records);
+        try {
+          return l.appendAsFollower(records);
+        } catch (UnexpectedAppendOffsetException e) {
+          long end = l.logEndOffset();
+          if (end != l.logStartOffset() || e.firstOffset() >= end || e.lastOffset() < end) throw e;
+          l.truncateFullyAndStartAt(e.firstOffset());
+          return l.appendAsFollower(records);
+        }
       }
     });
+  }
+
+  /** On a follower: the leader's log start offset; this log's start moves up to it (Kafka's LeaderOffsetIncremented). */
+  public CompletionStage<Long> followerLogStartOffset(long leaderLogStart) {
+    return pipeline.submit(AppendPipeline.noFlush(l -> {
+      long target = Math.min(leaderLogStart, l.logEndOffset());
+      return target > l.logStartOffset() ? l.deleteRecordsBefore(target) : l.logStartOffset();
+    }));
   }
 
   /** Drops the log from {@code offset} on (a follower whose log diverged from its leader's); the high watermark follows. */

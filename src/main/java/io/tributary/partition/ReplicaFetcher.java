@@ -268,9 +268,12 @@ public final class ReplicaFetcher {
     CompletionStage<?> appended = records == null || records.sizeInBytes() == 0
         ? CompletableFuture.completedFuture(null)
         : handle.appendAsFollower(records);
-    return appended.thenApply(x -> {
+    return appended.thenCompose(x -> {
       handle.followerHighWatermark(p.highWatermark());
-      return null;
+      // the leader's log start: a follower keeps no more than the leader does (DeleteRecords, retention, a restart)
+      return p.logStartOffset() > handle.logStartOffset()
+          ? handle.followerLogStartOffset(p.logStartOffset()).thenApply(y -> (Void) null)
+          : CompletableFuture.<Void>completedFuture(null);
     });
   }
 
