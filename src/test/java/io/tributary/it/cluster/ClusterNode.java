@@ -150,6 +150,11 @@ final class ClusterNode {
     return life.process.pid();
   }
 
+  /** The node's data directory (its partitions' logs are {@code <topic>-<partition>} below it). */
+  Path dataDir() {
+    return dataDir;
+  }
+
   String bootstrap() {
     return "127.0.0.1:" + kafkaPort;
   }
