@@ -103,7 +103,7 @@ class TwoNodeReassignmentTest {
 
       admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(2))))).all()
           .get(30, TimeUnit.SECONDS);
-      Awaitility.await().atMost(DEADLINE).until(() -> admin.listPartitionReassignments().reassignments().get().isEmpty()
+      Awaitility.await().atMost(DEADLINE).until(() -> admin.listPartitionReassignments().reassignments().get(30, TimeUnit.SECONDS).isEmpty()
           && replicas(describe(topic), 0).equals(List.of(2)) && describe(topic).partitions().get(0).leader().id() == 2);
       int atCompletion = acked.size();
       // the producer goes on against the new leader
@@ -133,7 +133,7 @@ class TwoNodeReassignmentTest {
         .get(30, TimeUnit.SECONDS);
     Awaitility.await().atMost(DEADLINE).until(() -> replicas(describe(topic), 0).equals(List.of(1, 2))
         && describe(topic).partitions().get(0).isr().size() == 2
-        && admin.listPartitionReassignments(Set.of(tp)).reassignments().get().isEmpty());
+        && admin.listPartitionReassignments(Set.of(tp)).reassignments().get(30, TimeUnit.SECONDS).isEmpty());
     assertEquals(1, describe(topic).partitions().get(0).leader().id(), "the leader stays where it was");
     var follower = two.partitions().replicaHandle(tp).toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertEquals(200, follower.logEndOffset(), "the new replica copied the log");
@@ -162,7 +162,7 @@ class TwoNodeReassignmentTest {
     admin.alterPartitionReassignments(Map.of(tp, Optional.of(new NewPartitionReassignment(List.of(1, 2))))).all()
         .get(30, TimeUnit.SECONDS);
     Awaitility.await().atMost(DEADLINE).until(() -> describe(topic).partitions().get(0).isr().size() == 2
-        && admin.listPartitionReassignments(Set.of(tp)).reassignments().get().isEmpty());
+        && admin.listPartitionReassignments(Set.of(tp)).reassignments().get(30, TimeUnit.SECONDS).isEmpty());
     var added = two.partitions().replicaHandle(tp).toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertEquals(60, added.logStartOffset(), "the new replica starts at the leader's log start");
     assertEquals(100, added.logEndOffset());
