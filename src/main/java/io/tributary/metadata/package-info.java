@@ -51,6 +51,11 @@
  *       auto.leader.rebalance.enable}, with the ZooKeeper-era per-broker percentage), both in {@link
  *       io.tributary.metadata.LeaderElections}. A restarted node never takes leadership back on registration, so a
  *       partition is not moved to a replica that has not caught up.
+ *   <li>Replicas move by Kafka's partition reassignment ({@link io.tributary.metadata.Reassignments}): the
+ *       replicas become the target followed by those being removed, with the adding and removing replicas recorded
+ *       in the partition, until every target replica is in the ISR; then the Controller completes it in the same
+ *       AlterPartition ({@link io.tributary.metadata.PartitionChange}, Kafka's PartitionChangeBuilder order:
+ *       complete, elect, bump the epochs).
  *   <li>{@link io.tributary.metadata.NodePinnedAllocation} places sharded entities whose ids end in {@code @node}
  *       on that node and never rebalances them: partitions and groups keep their data on their node's disk.
  *   <li>Producer ids start at 0 and are handed out in blocks; the block is durable before the
