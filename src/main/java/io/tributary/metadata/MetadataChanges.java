@@ -38,12 +38,17 @@ final class MetadataChanges {
 
   /**
    * What the Controller knows of the cluster when it decides: the cluster addresses of the live members (a
-   * registered node is live when its address is among them), the randomness of new placements, and the broker
-   * default of {@code unclean.leader.election.enable}.
+   * registered node is live when its address is among them), the randomness of new placements, the broker default
+   * of {@code unclean.leader.election.enable}, and the addresses of the nodes that keep leading their partitions: the
+   * live ones and those unreachable for less than {@code tributary.metadata.leader-unreachable-grace}.
    */
-  record Membership(Set<String> liveAddresses, Random random, boolean uncleanLeaderElection) {
+  record Membership(Set<String> liveAddresses, Random random, boolean uncleanLeaderElection, Set<String> leadingAddresses) {
     Membership(Set<String> liveAddresses, Random random) {
       this(liveAddresses, random, false);
+    }
+
+    Membership(Set<String> liveAddresses, Random random, boolean uncleanLeaderElection) {
+      this(liveAddresses, random, uncleanLeaderElection, liveAddresses);
     }
 
     /** The registered nodes that are live, as placement candidates. */
@@ -56,9 +61,18 @@ final class MetadataChanges {
 
     /** The ids of the registered nodes that are live. */
     Set<Integer> liveIds(MetadataState state) {
+      return idsOf(state, liveAddresses);
+    }
+
+    /** The ids of the registered nodes that keep leading their partitions (a superset of {@link #liveIds}). */
+    Set<Integer> leadingIds(MetadataState state) {
+      return idsOf(state, leadingAddresses);
+    }
+
+    private static Set<Integer> idsOf(MetadataState state, Set<String> addresses) {
       var ids = new TreeSet<Integer>();
       state.brokers().values().forEach(b -> {
-        if (liveAddresses.contains(b.clusterAddress())) ids.add(b.nodeId());
+        if (addresses.contains(b.clusterAddress())) ids.add(b.nodeId());
       });
       return ids;
     }
@@ -207,9 +221,10 @@ final class MetadataChanges {
    */
   static MetadataState electLeaders(MetadataState state, Membership membership) {
     Set<Integer> live = membership.liveIds(state);
+    Set<Integer> leading = membership.leadingIds(state);
     return state.withEveryTopic(topic -> {
       boolean unclean = topic.uncleanLeaderElection(membership.uncleanLeaderElection());
-      return topic.withEveryPartition(p -> elect(p, live, unclean));
+      return topic.withEveryPartition(p -> elect(p, live, leading, unclean));
     });
   }
 
@@ -228,11 +243,21 @@ final class MetadataChanges {
    * </ul>
    */
   static PartitionInfo elect(PartitionInfo p, Set<Integer> live, boolean unclean) {
+    return elect(p, live, live, unclean);
+  }
+
+  /**
+   * {@link #elect(PartitionInfo, Set, boolean)} where a leader in {@code leading} but not {@code live} (unreachable
+   * for less than the grace) keeps its leadership and its place in the ISR, while the other members that are not live
+   * leave the ISR as usual.
+   */
+  static PartitionInfo elect(PartitionInfo p, Set<Integer> live, Set<Integer> leading, boolean unclean) {
     if (p.replicas().isEmpty()) return p; // stored before assignments: adopted on registration
-    List<Integer> liveIsr = p.isr().stream().filter(live::contains).toList();
-    if (p.hasLeader() && live.contains(p.leader()) && p.isr().contains(p.leader())) {
-      return liveIsr.size() == p.isr().size() ? p : p.withIsr(liveIsr);
+    if (p.hasLeader() && leading.contains(p.leader()) && p.isr().contains(p.leader())) {
+      List<Integer> kept = p.isr().stream().filter(r -> r == p.leader() || live.contains(r)).toList();
+      return kept.size() == p.isr().size() ? p : p.withIsr(kept);
     }
+    List<Integer> liveIsr = p.isr().stream().filter(live::contains).toList();
     Optional<Integer> clean = p.replicas().stream().filter(liveIsr::contains).findFirst();
     if (clean.isPresent()) return p.withLeader(clean.get(), liveIsr);
     if (unclean) {

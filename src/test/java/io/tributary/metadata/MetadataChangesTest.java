@@ -324,6 +324,22 @@ class MetadataChangesTest {
   }
 
   @Test
+  void aLeaderUnreachableWithinTheGraceKeepsLeadingWhileItLeavesTheIsrsItFollows() {
+    MetadataState s = replicated(Map.of(), List.of(List.of(2, 3, 1), List.of(1, 2, 3)));
+    var twoInGrace = new MetadataChanges.Membership(Set.of(NODE_1.clusterAddress(), NODE_3.clusterAddress()), new Random(3), false,
+        Set.of(NODE_1.clusterAddress(), NODE_2.clusterAddress(), NODE_3.clusterAddress()));
+    MetadataState inGrace = MetadataChanges.electLeaders(s, twoInGrace);
+    // node 2 leads partition 0 and keeps it, with its ISR as it was
+    assertEquals(partition(s, 0), partition(inGrace, 0));
+    // node 2 only follows partition 1: it leaves that ISR at once
+    assertEquals(new PartitionInfo(List.of(1, 2, 3), 1, 0, List.of(1, 3), 1), partition(inGrace, 1));
+    // the grace is over and node 2 is still unreachable: partition 0 gets a new leader from the live ISR
+    MetadataState after = MetadataChanges.electLeaders(inGrace, live(NODE_1, NODE_3));
+    assertEquals(new PartitionInfo(List.of(2, 3, 1), 3, 1, List.of(3, 1), 1), partition(after, 0));
+    assertSame(partition(inGrace, 1), partition(after, 1));
+  }
+
+  @Test
   void aReplicaOutsideTheIsrNeverLeadsInACleanElection() {
     MetadataState s = replicated(Map.of(), List.of(List.of(1, 2, 3)));
     MetadataState onlyOne = MetadataChanges.electLeaders(s, live(NODE_1));

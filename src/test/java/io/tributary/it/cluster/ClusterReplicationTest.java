@@ -156,6 +156,8 @@ class ClusterReplicationTest {
     assertTrue(lost.isEmpty(), "acknowledged records not at their offset: " + lost.size() + " e.g. " + head(lost));
     assertTrue(duplicated.isEmpty(), "records stored twice despite the idempotent producers: " + head(duplicated));
     assertTrue(vanished.isEmpty(), "records the group consumed that are gone: " + vanished.size() + " e.g. " + head(vanished));
+    // otherwise the check above proves nothing
+    assertTrue(reader.consumed().size() * 2 > acked, "the group consumed only " + reader.consumed().size() + " of " + acked + " records");
     for (var load : loads) {
       // per-producer order: by the send sequence in each value, a producer's records of a partition have growing offsets
       var bySequence = new TreeMap<Integer, TreeMap<Long, Long>>();
