@@ -51,7 +51,7 @@ public final class Partitions {
   /** Settings from {@code tributary.partition}. */
   public record Settings(int appendQueueSize, int maxWriteBatch, Duration passivateIdleAfter,
                          Duration idleCheckInterval, Duration retentionCheckInterval, Duration askTimeout,
-                         int stashCapacity, Duration replicaLagTimeMax) {}
+                         Duration openResendAfter, int stashCapacity, Duration replicaLagTimeMax) {}
 
   private record Open(PartitionHandle handle, TopicInfo topic) {}
 
@@ -143,12 +143,7 @@ public final class Partitions {
     if (o != null && o.handle().isOpen()) {
       return CompletableFuture.completedFuture(o.handle());
     }
-    return AkkaFutures.plain(ClusterSharding.get(system)
-        .entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp, nodeId))
-        .<PartitionEntity.OpenReply>ask(PartitionEntity.Open::new, settings.askTimeout()), system.executionContext())
-        .exceptionally(e -> {
-          throw new TimeoutException("Partition " + tp + " did not open within " + settings.askTimeout(), Failures.unwrap(e));
-        })
+    return askOpen(tp, System.nanoTime() + settings.askTimeout().toNanos())
         .thenApply(reply -> {
           if (reply instanceof PartitionEntity.OpenFailed failed) throw failed.exception();
           var opened = (PartitionEntity.Opened) reply;
@@ -158,6 +153,25 @@ public final class Partitions {
           }
           return now.handle();
         });
+  }
+
+  /**
+   * Asks the partition's entity to open, again every {@code open-resend-after} without an answer (a request may be
+   * lost while sharding still names a previous incarnation of this node as the shard's home), until {@code deadline}.
+   */
+  private CompletionStage<PartitionEntity.OpenReply> askOpen(TopicPartition tp, long deadline) {
+    long left = deadline - System.nanoTime();
+    Duration attempt = Duration.ofNanos(Math.max(1_000_000L, Math.min(left, settings.openResendAfter().toNanos())));
+    return AkkaFutures.plain(ClusterSharding.get(system)
+            .entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp, nodeId))
+            .<PartitionEntity.OpenReply>ask(PartitionEntity.Open::new, attempt), system.executionContext())
+        .handle((reply, failure) -> {
+          if (failure == null) return CompletableFuture.completedFuture(reply);
+          if (System.nanoTime() < deadline) return askOpen(tp, deadline);
+          return CompletableFuture.<PartitionEntity.OpenReply>failedFuture(
+              new TimeoutException("Partition " + tp + " did not open within " + settings.askTimeout(), Failures.unwrap(failure)));
+        })
+        .thenCompose(stage -> stage);
   }
 
   /**
