@@ -205,6 +205,21 @@ public final class PartitionHandle {
     }));
   }
 
+  /**
+   * Deletes the whole log and restarts it, empty, at {@code offset} (a follower whose log ends below its leader's log
+   * start, Kafka's truncateFullyAndStartAt); the high watermark follows.
+   */
+  public CompletionStage<Long> truncateFullyAndStartAt(long offset) {
+    touch();
+    return pipeline.submit(AppendPipeline.noFlush(l -> {
+      l.truncateFullyAndStartAt(offset);
+      synchronized (this) {
+        highWatermark = l.logEndOffset();
+      }
+      return l.logEndOffset();
+    }));
+  }
+
   /** Reads for a follower: up to the log end, not only the committed part. */
   public ReadResult readForReplica(long offset, int maxBytes, boolean minOneBatch) throws IOException {
     touch();
@@ -239,6 +254,16 @@ public final class PartitionHandle {
     PartitionInfo info = assignment.get();
     return info != null && info.leader() == nodeId && info.replicas().contains(replica) && !info.isr().contains(replica)
         && fetchOffset >= highWatermark;
+  }
+
+  /**
+   * On the leader: how far {@code replica}'s log end is behind this log's end, as of its last fetch; -1 when this
+   * node does not lead or the replica has not fetched since it became leader.
+   */
+  public long followerLag(int replica) {
+    if (!isLeader()) return -1L;
+    long end = followers.logEndOffset(replica);
+    return end == FollowerStates.UNKNOWN ? -1L : Math.max(0L, log.logEndOffset() - end);
   }
 
   /** On the leader: ISR members that have not caught up since {@code cutoffMs}. */
