@@ -7,6 +7,7 @@ import io.tributary.storage.PartitionLog;
 import io.tributary.storage.PartitionLog.AppendResult;
 import io.tributary.storage.PartitionLog.ReadResult;
 import io.tributary.storage.PartitionLog.TimestampOffset;
+import io.tributary.storage.UnexpectedAppendOffsetException;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -182,13 +183,27 @@ public final class PartitionHandle {
     return log.config().minInsyncReplicas();
   }
 
-  /** Appends batches fetched from the leader, with the leader's offsets and epochs. */
+  /**
+   * Appends batches fetched from the leader, with the leader's offsets and epochs. An empty log (one just restarted at
+   * the leader's log start) takes a first batch that begins below its end and ends at or above it, and then starts
+   * at that batch's base offset (Kafka's Partition.appendRecordsToFollowerOrFutureReplica): the leader's log start
+   * may fall inside a batch after DeleteRecords, and the leader sends that batch whole.
+   */
   public CompletionStage<AppendResult> appendAsFollower(MemoryRecords records) {
     touch();
     return pipeline.submit(new AppendPipeline.LogOp<>() {
       @Override
       AppendResult apply(PartitionLog l) throws IOException {
-        return l.appendAsFollower(records);
+        try {
+          return l.appendAsFollower(records);
+        } catch (UnexpectedAppendOffsetException e) {
+          long end = l.logEndOffset();
+          if (end != l.logStartOffset() || e.expectedOffset() != end || e.firstOffset() >= end || e.lastOffset() < end) {
+            throw e;
+          }
+          l.truncateFullyAndStartAt(e.firstOffset());
+          return l.appendAsFollower(records);
+        }
       }
     });
   }

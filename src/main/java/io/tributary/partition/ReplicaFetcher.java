@@ -264,7 +264,10 @@ public final class ReplicaFetcher {
         .setTopics(new ArrayList<>(topics.values()));
   }
 
-  /** One partition's answer: truncate to a diverging epoch, or append the records, then take the high watermark. */
+  /**
+   * One partition's answer: truncate to a diverging epoch, or append the records, then take the high watermark and
+   * the leader's log start offset.
+   */
   private CompletionStage<Void> apply(TopicPartition tp, PartitionHandle handle, Target target,
                                       FetchResponseData.PartitionData p) {
     Errors error = Errors.forCode(p.errorCode());
@@ -284,10 +287,13 @@ public final class ReplicaFetcher {
     CompletionStage<?> appended = records == null || records.sizeInBytes() == 0
         ? CompletableFuture.completedFuture(null)
         : handle.appendAsFollower(records);
-    return appended.thenApply(x -> {
+    return appended.thenCompose(x -> {
       handle.followerHighWatermark(p.highWatermark());
       lags.update(tp, leaderId, p.highWatermark(), handle.logEndOffset());
-      return null;
+      // the leader's log start moved (DeleteRecords, retention): this replica's follows, as Kafka's follower's does
+      long leaderStart = Math.min(p.logStartOffset(), handle.logEndOffset());
+      if (leaderStart <= handle.logStartOffset()) return CompletableFuture.<Void>completedFuture(null);
+      return handle.deleteRecordsBefore(leaderStart).thenApply(start -> (Void) null);
     });
   }
 
