@@ -45,7 +45,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
         }
         var tp = new TopicPartition(topic.name(), p.partitionIndex());
         pending.add(broker.partitions().handle(tp)
-            .thenApplyAsync(h -> lookup(h, p, out, ctx.apiVersion(), request.data().replicaId() >= 0), broker.io())
+            .thenApplyAsync(h -> lookup(h, p, out, ctx.apiVersion(), request.data().replicaId() != ListOffsetsRequest.CONSUMER_REPLICA_ID), broker.io())
             .exceptionally(e -> out.setErrorCode(Errors.forException(Failures.unwrap(e)).code()))
             .toCompletableFuture());
       }
@@ -54,7 +54,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
   }
 
   /**
-   * {@code follower}: a replica asks (replica id 0 or more), as Kafka's follower does after OFFSET_OUT_OF_RANGE; the
+   * {@code follower}: a replica asks (any replica id but a consumer's), as Kafka's follower does after OFFSET_OUT_OF_RANGE; the
    * latest offset is then the log end, not the high watermark (Kafka reads with no isolation level for replicas).
    */
   private static ListOffsetsPartitionResponse lookup(PartitionHandle h, ListOffsetsPartition p, ListOffsetsPartitionResponse out,
