@@ -1,4 +1,4 @@
-package io.tributary.ops;
+package io.tributary.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +7,7 @@ import io.tributary.cli.Main;
 import io.tributary.metadata.PartitionInfo;
 import io.tributary.node.BrokerNode;
 import io.tributary.partition.PartitionHandle;
-import io.tributary.protocol.TwoNodes;
+import io.tributary.ops.PrometheusText;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -30,6 +30,12 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.DescribeTopicPartitionsResponse;
+import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -38,11 +44,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two nodes in one JVM with their HTTP servers: {@code /metrics}, scraped over HTTP, shows Kafka's replication metrics
- * moving as a follower leaves and comes back, {@code topics describe} shows the offline replica, and a follower that
+ * moving as a follower leaves and comes back; Metadata, DescribeTopicPartitions and {@code topics describe} show the
+ * replica on the node that left as offline; and a follower that
  * comes back below the leader's log start (records deleted while it was away) restarts its log there and rejoins
  * the ISR, as Kafka's follower does after OFFSET_OUT_OF_RANGE.
  */
-class ReplicationMetricsTest {
+class TwoNodeReplicationMetricsTest {
   private static final String TOPIC = "watched";
   /** A topic whose only replica is on node 2: offline while node 2 is away. */
   private static final String LONELY = "lonely";
@@ -104,6 +111,7 @@ class ReplicationMetricsTest {
     awaitScrape(one, "under-replicated", m -> m.value(UNDER_REPLICATED) == 1 && m.value(UNDER_MIN_ISR) == 1
         && m.value(AT_MIN_ISR) == 0 && m.value(SHRINKS) >= shrinks + 1 && m.value(ACTIVE_CONTROLLER) == 1
         && m.value(OFFLINE) == 1);
+    assertOfflineOnTheWire();
     var described = cli("topics", "describe", "--bootstrap-server", one.bootstrapServers());
     assertTrue(described.contains("\tTopic: " + TOPIC + "\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1\tOffline: 2"), described);
     assertTrue(described.contains("\tTopic: " + LONELY + "\tPartition: 0\tLeader: none\tReplicas: 2\tIsr: 2\tOffline: 2"), described);
@@ -131,6 +139,35 @@ class ReplicationMetricsTest {
     awaitScrape(two, "no partition offline", m -> m.value(OFFLINE) == 0);
     produce(10, "all"); // acks=all works again
     awaitScrape(two, "caught up", m -> m.value(CONSUMER_LAG, "topic", TOPIC) == 0 && m.has(CONSUMER_LAG, "topic", TOPIC));
+  }
+
+  /** Metadata and DescribeTopicPartitions list node 2's replicas as offline, and its lone partition without a leader. */
+  private void assertOfflineOnTheWire() throws Exception {
+    try (var wire = new WireClient(one.bootstrapServers())) {
+      MetadataResponse metadata = wire.send(ApiKeys.METADATA, (short) 12, new MetadataRequestData().setTopics(List.of(
+          new MetadataRequestData.MetadataRequestTopic().setName(TOPIC), new MetadataRequestData.MetadataRequestTopic().setName(LONELY))));
+      var watched = metadata.data().topics().find(TOPIC).partitions().get(0);
+      assertEquals(List.of(1, 2), watched.replicaNodes());
+      assertEquals(List.of(1), watched.isrNodes());
+      assertEquals(List.of(2), watched.offlineReplicas());
+      var lonely = metadata.data().topics().find(LONELY).partitions().get(0);
+      assertEquals(Errors.LEADER_NOT_AVAILABLE.code(), lonely.errorCode());
+      assertEquals(List.of(2), lonely.offlineReplicas());
+
+      DescribeTopicPartitionsResponse described = wire.send(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, (short) 0,
+          new DescribeTopicPartitionsRequestData().setTopics(List.of(
+              new DescribeTopicPartitionsRequestData.TopicRequest().setName(TOPIC),
+              new DescribeTopicPartitionsRequestData.TopicRequest().setName(LONELY))));
+      var partition = described.data().topics().find(TOPIC).partitions().get(0);
+      assertEquals(1, partition.leaderId());
+      assertEquals(List.of(1, 2), partition.replicaNodes());
+      assertEquals(List.of(1), partition.isrNodes());
+      assertEquals(List.of(2), partition.offlineReplicas());
+      var alone = described.data().topics().find(LONELY).partitions().get(0);
+      assertEquals(Errors.LEADER_NOT_AVAILABLE.code(), alone.errorCode());
+      assertEquals(-1, alone.leaderId());
+      assertEquals(List.of(2), alone.offlineReplicas());
+    }
   }
 
   private void awaitBothLive() {
