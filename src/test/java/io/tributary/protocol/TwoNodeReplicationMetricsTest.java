@@ -170,6 +170,45 @@ class TwoNodeReplicationMetricsTest {
     }
   }
 
+  /**
+   * A follower whose log ends above its leader's (as after an unclean election; here its log is restarted at offset
+   * 100 while its node is down, so that it has no epoch for the leader to check) is refused its fetch offset; it asks
+   * the leader for its log end, truncates to it and rejoins the ISR.
+   */
+  @Test
+  void aFollowerAheadOfItsLeaderTruncatesToTheLeadersEnd() throws Exception {
+    var nodes = TwoNodes.start(dir, "tributary.http.port = 0");
+    one = nodes.get(0);
+    two = nodes.get(1);
+    awaitBothLive();
+    try (var admin = Admin.create(Map.of("bootstrap.servers", one.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, List.of(1, 2))))).all().get(60, TimeUnit.SECONDS);
+    }
+    awaitPartition("both in sync", p -> Set.copyOf(p.isr()).equals(Set.of(1, 2)));
+    produce(20, "all");
+
+    BrokerNode closed = two;
+    two = null;
+    closed.close();
+    awaitPartition("node 2 out of the ISR", p -> p.isr().equals(List.of(1)));
+    try (var log = io.tributary.storage.PartitionLog.open(dir.resolve("n2").resolve(TOPIC + "-0"),
+        io.tributary.storage.LogConfig.defaults())) {
+      assertEquals(20, log.logEndOffset());
+      log.truncateFullyAndStartAt(100);
+    }
+
+    two = TwoNodes.restart(dir, 2, closed, "tributary.http.port = 0");
+    awaitBothLive();
+    awaitPartition("node 2 back in the ISR", p -> Set.copyOf(p.isr()).equals(Set.of(1, 2)));
+    PartitionHandle follower = two.partitions().replicaHandle(TP).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertEquals(20, follower.logStartOffset(), "truncated to the leader's end, below its own start: it restarts there");
+    produce(10, "all");
+    PartitionHandle leader = one.partitions().handle(TP).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertEquals(30, follower.logEndOffset(), "acks=all: the follower has what the leader acknowledged");
+    assertEquals(leader.readForReplica(20, Integer.MAX_VALUE, true).records().buffer(),
+        follower.readForReplica(20, Integer.MAX_VALUE, true).records().buffer(), "the same batches from offset 20");
+  }
+
   private void awaitBothLive() {
     for (BrokerNode node : List.of(one, two)) {
       Awaitility.await().atMost(WAIT).until(() -> node.metadata().liveBrokers().keySet().equals(Set.of(1, 2)));
