@@ -159,6 +159,7 @@ public final class BrokerNode implements AutoCloseable {
     node.registerShutdownTasks(replicaFetchers);
     if (metrics != null) {
       metrics.bind(partitions, server::openConnections, CommittedOffsetsView.get(system), metadata);
+      metrics.bindReplication(partitions, replicaFetchers.lags(), metadata);
     }
     if (ops != null) ops.ready(server.localAddress().getHostString() + ":" + server.localAddress().getPort());
     log.info("Tributary node {} ready: Kafka listener on {}:{} (advertised {}:{}), data in {}",

@@ -7,6 +7,7 @@ import io.tributary.storage.PartitionLog;
 import io.tributary.storage.PartitionLog.AppendResult;
 import io.tributary.storage.PartitionLog.ReadResult;
 import io.tributary.storage.PartitionLog.TimestampOffset;
+import io.tributary.storage.UnexpectedAppendOffsetException;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -182,13 +183,27 @@ public final class PartitionHandle {
     return log.config().minInsyncReplicas();
   }
 
-  /** Appends batches fetched from the leader, with the leader's offsets and epochs. */
+  /**
+   * Appends batches fetched from the leader, with the leader's offsets and epochs. An empty log (one just restarted at
+   * the leader's log start) takes a first batch that begins below its end and ends at or above it, and then starts
+   * at that batch's base offset (Kafka's Partition.appendRecordsToFollowerOrFutureReplica): the leader's log start
+   * may fall inside a batch after DeleteRecords, and the leader sends that batch whole.
+   */
   public CompletionStage<AppendResult> appendAsFollower(MemoryRecords records) {
     touch();
     return pipeline.submit(new AppendPipeline.LogOp<>() {
       @Override
       AppendResult apply(PartitionLog l) throws IOException {
-        return l.appendAsFollower(records);
+        try {
+          return l.appendAsFollower(records);
+        } catch (UnexpectedAppendOffsetException e) {
+          long end = l.logEndOffset();
+          if (end != l.logStartOffset() || e.expectedOffset() != end || e.firstOffset() >= end || e.lastOffset() < end) {
+            throw e;
+          }
+          l.truncateFullyAndStartAt(e.firstOffset());
+          return l.appendAsFollower(records);
+        }
       }
     });
   }
@@ -200,6 +215,21 @@ public final class PartitionHandle {
       l.truncateTo(offset);
       synchronized (this) {
         if (highWatermark > l.logEndOffset()) highWatermark = l.logEndOffset();
+      }
+      return l.logEndOffset();
+    }));
+  }
+
+  /**
+   * Deletes the whole log and restarts it, empty, at {@code offset} (a follower whose log ends below its leader's log
+   * start, Kafka's truncateFullyAndStartAt); the high watermark follows.
+   */
+  public CompletionStage<Long> truncateFullyAndStartAt(long offset) {
+    touch();
+    return pipeline.submit(AppendPipeline.noFlush(l -> {
+      l.truncateFullyAndStartAt(offset);
+      synchronized (this) {
+        highWatermark = l.logEndOffset();
       }
       return l.logEndOffset();
     }));
@@ -239,6 +269,16 @@ public final class PartitionHandle {
     PartitionInfo info = assignment.get();
     return info != null && info.leader() == nodeId && info.replicas().contains(replica) && !info.isr().contains(replica)
         && fetchOffset >= highWatermark;
+  }
+
+  /**
+   * On the leader: how far {@code replica}'s log end is behind this log's end, as of its last fetch; -1 when this
+   * node does not lead or the replica has not fetched since it became leader.
+   */
+  public long followerLag(int replica) {
+    if (!isLeader()) return -1L;
+    long end = followers.logEndOffset(replica);
+    return end == FollowerStates.UNKNOWN ? -1L : Math.max(0L, log.logEndOffset() - end);
   }
 
   /** On the leader: ISR members that have not caught up since {@code cutoffMs}. */

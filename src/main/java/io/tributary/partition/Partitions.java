@@ -77,6 +77,7 @@ public final class Partitions {
   private volatile MetadataImage lastImage;
   private volatile boolean draining;
   private final IsrUpdates isrUpdates;
+  private final IsrChanges isrChanges;
 
   /** {@code channels} opens the segment files ({@link FileChannelOpener#DEFAULT}: the file system's own). */
   public Partitions(ActorSystem<?> system, int nodeId, MetadataService metadata, Path dataDir, LogConfig logDefaults,
@@ -92,6 +93,7 @@ public final class Partitions {
     this.materializer = Materializer.matFromSystem(system);
     this.lastImage = metadata.current();
     this.isrUpdates = new IsrUpdates(nodeId, metadata, settings.replicaLagTimeMax());
+    this.isrChanges = new IsrChanges(nodeId);
   }
 
   /** Starts sharding for partitions, deletes logs of topics that no longer exist, follows metadata. */
@@ -193,6 +195,20 @@ public final class Partitions {
     return List.copyOf(offline.values());
   }
 
+  /** The ISR shrinks and expands of the partitions this node leads, since it started. */
+  public IsrChanges isrChanges() {
+    return isrChanges;
+  }
+
+  /** This node's replicas, leaders and under-replicated partitions as its metadata shows them now. */
+  public ReplicaStatus replicaStatus() {
+    // min.insync.replicas of a topic: the topic's override (validated when it was set), else this node's default
+    return ReplicaStatus.of(metadata.current(), nodeId, t -> {
+      String value = t.configs().get("min.insync.replicas");
+      return value != null ? Integer.parseInt(value.trim()) : logDefaults.minInsyncReplicas();
+    });
+  }
+
   /** Partitions currently open on this node. */
   public List<PartitionHandle> openPartitions() {
     return open.values().stream().map(Open::handle).toList();
@@ -292,6 +308,7 @@ public final class Partitions {
     if (!image.isNewerThan(lastImage)) return;
     var previous = lastImage;
     lastImage = image;
+    isrChanges.observe(previous, image);
     var sharding = ClusterSharding.get(system);
     for (var o : open.values()) {
       var tp = o.handle().topicPartition();

@@ -23,6 +23,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -30,8 +33,8 @@ import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.requests.ResponseHeader;
 
 /**
- * A follower's connection to its leader's Kafka listener: an Akka Streams TCP flow that carries Kafka Fetch requests
- * out and their size-prefixed answers back, one request at a time (the queue holds one; the next is offered only
+ * A follower's connection to its leader's Kafka listener: an Akka Streams TCP flow that carries Kafka Fetch (and
+ * ListOffsets) requests out and their size-prefixed answers back, one request at a time (the queue holds one; the next is offered only
  * after the previous answer came). Kafka's wire format, written and read with kafka-clients' generated classes.
  * Not thread-safe: one fetcher uses it, one step after the other.
  */
@@ -76,8 +79,17 @@ final class ReplicaConnection {
 
   /** Sends a Fetch request in {@code version} and completes with its answer; fails if the connection does. */
   CompletionStage<FetchResponseData> fetch(FetchRequestData request, short version) {
+    return send(ApiKeys.FETCH, request, version).thenApply(FetchResponseData.class::cast);
+  }
+
+  /** Sends a ListOffsets request in {@code version} (a follower asking for its leader's log start or end). */
+  CompletionStage<ListOffsetsResponseData> listOffsets(ListOffsetsRequestData request, short version) {
+    return send(ApiKeys.LIST_OFFSETS, request, version).thenApply(ListOffsetsResponseData.class::cast);
+  }
+
+  private CompletionStage<ApiMessage> send(ApiKeys api, ApiMessage request, short version) {
     int id = ++correlationId;
-    ByteString frame = encode(request, version, id);
+    ByteString frame = encode(api, request, version, id);
     return requests.offer(frame)
         .thenCompose(offered -> {
           if (offered != QueueOfferResult.enqueued()) {
@@ -87,7 +99,7 @@ final class ReplicaConnection {
         })
         .toCompletableFuture()
         .orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .thenApply(answer -> decode(answer.orElseThrow(() -> new java.util.concurrent.CompletionException(
+        .thenApply(answer -> decode(api, answer.orElseThrow(() -> new java.util.concurrent.CompletionException(
             new IOException("The leader closed the connection"))), version, id));
   }
 
@@ -96,9 +108,9 @@ final class ReplicaConnection {
     responses.cancel();
   }
 
-  private ByteString encode(FetchRequestData request, short version, int id) {
-    short headerVersion = ApiKeys.FETCH.requestHeaderVersion(version);
-    var header = new RequestHeaderData().setRequestApiKey(ApiKeys.FETCH.id).setRequestApiVersion(version)
+  private ByteString encode(ApiKeys api, ApiMessage request, short version, int id) {
+    short headerVersion = api.requestHeaderVersion(version);
+    var header = new RequestHeaderData().setRequestApiKey(api.id).setRequestApiVersion(version)
         .setCorrelationId(id).setClientId(clientId);
     var cache = new ObjectSerializationCache();
     int size = header.size(cache, headerVersion) + request.size(cache, version);
@@ -110,12 +122,14 @@ final class ReplicaConnection {
     return ByteString.fromArrayUnsafe(buffer.array());
   }
 
-  private static FetchResponseData decode(ByteString frame, short version, int expectedId) {
+  private static ApiMessage decode(ApiKeys api, ByteString frame, short version, int expectedId) {
     ByteBuffer buffer = frame.drop(4).toByteBuffer();
-    var header = ResponseHeader.parse(buffer, ApiKeys.FETCH.responseHeaderVersion(version));
+    var header = ResponseHeader.parse(buffer, api.responseHeaderVersion(version));
     if (header.correlationId() != expectedId) {
       throw new IllegalStateException("Answer " + header.correlationId() + " to request " + expectedId);
     }
-    return new FetchResponseData(new ByteBufferAccessor(buffer), version);
+    ApiMessage response = api.messageType.newResponse();
+    response.read(new ByteBufferAccessor(buffer), version);
+    return response;
   }
 }
