@@ -76,6 +76,8 @@ public final class GroupCoordinator {
   private final Duration syncAskTimeout;
   /** Kafka's offsets.topic.num.partitions: the coordinator key space. */
   private final int offsetsPartitions;
+  /** Kafka's offsets.topic.replication.factor, capped at the live nodes when the topic is created. */
+  private final int offsetsReplicationFactor;
   private final int deletedTopicAttempts;
   /** Groups a housekeeping pass (deleted topics) asks at the same time. */
   private final int housekeepingParallelism;
@@ -98,6 +100,7 @@ public final class GroupCoordinator {
     this.syncAskTimeout = config.getDuration("sync-ask-timeout");
     this.initialRebalanceDelayMs = config.getLong("initial.rebalance.delay.ms");
     this.offsetsPartitions = config.getInt("offsets.topic.num.partitions");
+    this.offsetsReplicationFactor = config.getInt("offsets.topic.replication.factor");
     this.deletedTopicAttempts = config.getInt("deleted-topic-offsets.attempts");
     this.housekeepingParallelism = config.getInt("deleted-topic-offsets.parallelism");
   }
@@ -155,7 +158,7 @@ public final class GroupCoordinator {
   public CompletionStage<TopicInfo> offsetsTopic() {
     var existing = metadata.current().offsetsTopic();
     if (existing.isPresent()) return CompletableFuture.completedFuture(existing.get());
-    return metadata.ensureOffsetsTopic(offsetsPartitions).handle((topic, error) -> {
+    return metadata.ensureOffsetsTopic(offsetsPartitions, offsetsReplicationFactor).handle((topic, error) -> {
       if (error == null) return topic;
       log.warn("The offsets topic could not be created: {}", Failures.unwrap(error).toString());
       throw new CoordinatorNotAvailableException("The offsets topic is not available yet.");
