@@ -4,7 +4,11 @@ import io.tributary.concurrent.AkkaFutures;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.cluster.sharding.ShardRegion;
+import akka.cluster.sharding.typed.GetShardRegionState;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import io.tributary.metadata.NodePinnedAllocation;
 import io.tributary.concurrent.Failures;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.MetadataImage;
@@ -310,9 +314,11 @@ public final class GroupCoordinator {
   private void onMetadata(MetadataImage image) {
     Set<String> deleted = new HashSet<>();
     Set<Integer> ledAnew = new HashSet<>();
+    Set<Integer> resigned = new HashSet<>();
     synchronized (topicsLock) {
       Set<Integer> led = offsetsPartitionsLedHere(image);
       led.stream().filter(p -> !ledOffsetsPartitions.contains(p)).forEach(ledAnew::add);
+      ledOffsetsPartitions.stream().filter(p -> !led.contains(p)).forEach(resigned::add);
       ledOffsetsPartitions = led;
       var now = new HashMap<String, Uuid>();
       image.topics().forEach((name, topic) -> now.put(name, topic.topicId()));
@@ -325,6 +331,33 @@ public final class GroupCoordinator {
     }
     if (!deleted.isEmpty()) removeTopicOffsets(Set.copyOf(deleted));
     if (!ledAnew.isEmpty()) loadGroups(Set.copyOf(ledAnew));
+    if (!resigned.isEmpty()) unloadGroups(Set.copyOf(resigned));
+  }
+
+  /**
+   * When this node stops leading offsets partitions (Kafka's onResignation): the group entities of those partitions
+   * running here stop ({@link GroupEntity.Unload}), so that none answers later from a state the next coordinator has
+   * moved past. Entities that are not running are not started for this.
+   */
+  private void unloadGroups(Set<Integer> resigned) {
+    CompletionStage<ShardRegion.CurrentShardRegionState> asked = AskPattern.ask(sharding.shardState(),
+        replyTo -> new GetShardRegionState(GroupEntity.ENTITY_KEY, replyTo), askTimeout, system.scheduler());
+    asked.whenComplete((state, error) -> {
+      if (error != null) {
+        log.warn("Groups of offsets partitions {} not unloaded: {}", resigned, Failures.unwrap(error).toString());
+        return;
+      }
+      int unloaded = 0;
+      for (ShardRegion.ShardState shard : state.getShards()) {
+        if (NodePinnedAllocation.nodeOf(shard.shardId()) != nodeId) continue;
+        if (!resigned.contains(Integer.parseInt(NodePinnedAllocation.keyOf(shard.shardId())))) continue;
+        for (String entityId : shard.getEntityIds()) {
+          sharding.entityRefFor(GroupEntity.ENTITY_KEY, entityId).tell(new GroupEntity.Unload());
+          unloaded++;
+        }
+      }
+      if (unloaded > 0) log.info("No longer leading offsets partitions {}: unloaded {} group(s)", resigned, unloaded);
+    });
   }
 
   private Set<Integer> offsetsPartitionsLedHere(MetadataImage image) {
