@@ -49,8 +49,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Coordinator placement follows Kafka: group G belongs to partition {@code abs(hash(G)) % partitions} of the
  * offsets topic ({@code __consumer_offsets}, an internal topic of the metadata created over the live nodes on the
- * first lookup), and the leader of that partition coordinates it. Its entity runs on that node only (the journal is
- * on that node's disk); a group request that reaches another node gets NOT_COORDINATOR.
+ * first lookup, with offsets.topic.replication.factor replicas), and the leader of that partition coordinates it. Its
+ * entity runs on that node only (a single node's LevelDB journal is on its disk; a cluster's journal is that replicated
+ * partition, see {@link io.tributary.group.journal}); a group request that reaches another node gets NOT_COORDINATOR.
+ * A node that stops leading an offsets partition unloads the groups of it that run here.
  *
  * <p>Registry consistency on this node: a request that may create a group (JoinGroup,
  * OffsetCommit) counts itself in flight for that group, then adds the id to the registry (durably)

@@ -109,6 +109,24 @@ class MetadataSerializerTest {
     assertEquals(message, serialization.deserialize(bytes, serializer.identifier(), manifest).get());
   }
 
+  /**
+   * An EnsureOffsetsTopic from a node of the version before the replicated offsets topic ("EO": partitions and the
+   * reply ref, no replication factor) reads as one replica per partition, what that node asked for.
+   */
+  @Test
+  void anEnsureOffsetsTopicWithoutAReplicationFactorReadsAsOneReplica() throws Exception {
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+    var current = new Controller.EnsureOffsetsTopic(50, 3, probe.ref());
+    var serializer = (MetadataSerializer) serialization.findSerializerFor(current);
+    assertEquals("EO2", serializer.manifest(current));
+    byte[] bytes = serializer.toBinary(current);
+    // "EO2" is the partition count, the replication factor, the reply ref; "EO" is the same without the factor
+    var old = new java.io.ByteArrayOutputStream();
+    old.write(bytes, 0, 4);
+    old.write(bytes, 8, bytes.length - 8);
+    assertEquals(new Controller.EnsureOffsetsTopic(50, 1, probe.ref()), serializer.fromBinary(old.toByteArray(), "EO"));
+  }
+
   /** The register as Distributed Data stores it (durably and in gossip): Akka's serializer around ours. */
   @Test
   void registerRoundTrip() {
