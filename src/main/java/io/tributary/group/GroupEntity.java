@@ -429,7 +429,7 @@ public final class GroupEntity
         .onCommand(JoinDeadline.class, thenFlush((s, c) -> rebalancer.onJoinDeadline(c)))
         .onCommand(SyncDeadline.class, thenFlush((s, c) -> rebalancer.onSyncDeadline(c)))
         .onCommand(RetentionCheck.class, thenFlush((s, c) -> offsets.onRetentionCheck(s)))
-        .onCommand(Unload.class, (s, c) -> Effect().stop())
+        .onCommand(Unload.class, (s, c) -> Effect().stop().thenRun(x -> offsetsView.remove(groupId)))
         .build();
   }
 
