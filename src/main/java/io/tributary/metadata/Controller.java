@@ -90,8 +90,12 @@ public final class Controller {
     }
   }
 
-  /** Creates the offsets topic ({@link MetadataImage#OFFSETS_TOPIC}) over the live nodes unless it exists. */
-  public record EnsureOffsetsTopic(int partitions, ActorRef<Reply> replyTo) implements Request {}
+  /**
+   * Creates the offsets topic ({@link MetadataImage#OFFSETS_TOPIC}) over the live nodes unless it exists, with
+   * {@code replicationFactor} replicas per partition, capped at the live nodes (Kafka's
+   * offsets.topic.replication.factor).
+   */
+  public record EnsureOffsetsTopic(int partitions, int replicationFactor, ActorRef<Reply> replyTo) implements Request {}
 
   public record AllocateProducerIds(int count, ActorRef<Reply> replyTo) implements Request {}
 

@@ -326,8 +326,9 @@ final class MetadataChanges {
 
   /**
    * The offsets topic, created on first use over the nodes live then (as Kafka does on the first FindCoordinator),
-   * so that groups are coordinated across the cluster; it never moves afterwards, since groups keep their state on
-   * their coordinator's node.
+   * with {@code replicationFactor} replicas per partition capped at the live nodes: its partitions are replicated,
+   * followed and elected like any topic's, and group state (the group journal in a cluster) fails over with them.
+   * Its records are kept until deleted ({@link #OFFSETS_TOPIC_CONFIGS}).
    */
   static Outcome ensureOffsetsTopic(MetadataState state, EnsureOffsetsTopic r, Membership membership) {
     TopicInfo existing = state.internalTopics().get(MetadataImage.OFFSETS_TOPIC);
@@ -335,12 +336,24 @@ final class MetadataChanges {
     if (r.partitions() < 1) {
       return reject(state, Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
     }
-    var placed = place(state, membership, r.partitions(), 1, 0);
+    if (r.replicationFactor() < 1) {
+      return reject(state, Errors.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.");
+    }
+    int factor = Math.min(r.replicationFactor(), membership.liveNodes(state).size());
+    var placed = place(state, membership, r.partitions(), Math.max(factor, 1), 0);
     if (placed.isEmpty()) return reject(state, Errors.COORDINATOR_NOT_AVAILABLE, "No live node can host the offsets topic yet.");
-    var topic = TopicInfo.created(MetadataImage.OFFSETS_TOPIC, freshTopicId(state), Map.of(), placed.get(), membership.liveIds(state));
+    var topic = TopicInfo.created(MetadataImage.OFFSETS_TOPIC, freshTopicId(state), OFFSETS_TOPIC_CONFIGS, placed.get(),
+        membership.liveIds(state));
     MetadataState next = state.withInternalTopic(topic);
     return new Outcome(next, new TopicDone(topic, next));
   }
+
+  /**
+   * The offsets topic's config overrides: its records (group events and snapshots, which the group journal deletes
+   * itself by markers) are never removed by time or size retention, which would lose committed offsets. Kafka compacts
+   * this topic instead; compaction by key would keep one event per group here, so the topic is not compacted.
+   */
+  static final Map<String, String> OFFSETS_TOPIC_CONFIGS = Map.of("retention.ms", "-1", "retention.bytes", "-1");
 
   /** Replicas of {@code count} new partitions over the live nodes; empty when there are fewer than {@code factor}. */
   private static Optional<List<List<Integer>>> place(MetadataState state, Membership membership, int count, int factor,

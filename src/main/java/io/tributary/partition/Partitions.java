@@ -37,7 +37,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's partitions as the protocol layer sees them (Kafka's replica manager): {@link #handle} returns the open
+ * The node's partitions as the protocol layer sees them (Kafka's replica manager), of topics and of internal topics
+ * ({@code __consumer_offsets}) alike: {@link #handle} returns the open
  * {@link PartitionHandle} of a partition this node leads, asking its sharded {@link PartitionEntity} (which starts
  * it, on this node) only when no open handle is known here; a partition led by another node is refused with
  * NOT_LEADER_OR_FOLLOWER. Handles live only in this node-local registry: no message carries one. It also follows metadata changes: a deleted topic's
@@ -122,7 +123,7 @@ public final class Partitions {
    * (clients then refresh their metadata and go to the leader; data requests are never proxied).
    */
   public CompletionStage<PartitionHandle> handle(TopicPartition tp) {
-    TopicInfo topic = metadata.current().topics().get(tp.topic());
+    TopicInfo topic = metadata.current().anyTopic(tp.topic()).orElse(null);
     if (topic == null || tp.partition() < 0 || tp.partition() >= topic.partitionCount()) {
       return CompletableFuture.failedFuture(new UnknownTopicOrPartitionException("This server does not host this topic-partition."));
     }
@@ -181,7 +182,7 @@ public final class Partitions {
    * fetchers append to it); UNKNOWN_TOPIC_OR_PARTITION when this node holds no replica of it.
    */
   public CompletionStage<PartitionHandle> replicaHandle(TopicPartition tp) {
-    TopicInfo topic = metadata.current().topics().get(tp.topic());
+    TopicInfo topic = metadata.current().anyTopic(tp.topic()).orElse(null);
     if (topic == null || tp.partition() < 0 || tp.partition() >= topic.partitionCount()
         || !topic.replicas(tp.partition()).contains(nodeId)) {
       return CompletableFuture.failedFuture(new UnknownTopicOrPartitionException(
@@ -220,7 +221,7 @@ public final class Partitions {
    */
   public long knownHighWatermark(TopicPartition tp) {
     Open o = open.get(tp);
-    var topic = lastImage.topic(tp.topic());
+    var topic = lastImage.anyTopic(tp.topic());
     if (o != null) {
       boolean current = topic.isPresent() && topic.get().topicId().equals(o.handle().topicId());
       return current ? o.handle().peekHighWatermark() : -1L;
@@ -261,7 +262,7 @@ public final class Partitions {
    * leader election answers with the new epoch and ISR at once; null once that incarnation of the topic is gone.
    */
   PartitionInfo partitionInfo(TopicPartition tp, Uuid topicId) {
-    TopicInfo topic = metadata.current().topics().get(tp.topic());
+    TopicInfo topic = metadata.current().anyTopic(tp.topic()).orElse(null);
     if (topic == null || !topic.topicId().equals(topicId) || tp.partition() >= topic.partitionCount()) {
       return null;
     }
@@ -312,7 +313,7 @@ public final class Partitions {
     var sharding = ClusterSharding.get(system);
     for (var o : open.values()) {
       var tp = o.handle().topicPartition();
-      var now = image.topic(tp.topic());
+      var now = image.anyTopic(tp.topic());
       var ref = sharding.entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp, nodeId));
       if (now.isEmpty() || !now.get().topicId().equals(o.handle().topicId())) {
         ref.tell(new PartitionEntity.Delete());
@@ -324,13 +325,13 @@ public final class Partitions {
         o.handle().assignmentChanged();
       }
     }
-    closedHighWatermarks.entrySet().removeIf(e -> image.topic(e.getKey().topic())
+    closedHighWatermarks.entrySet().removeIf(e -> image.anyTopic(e.getKey().topic())
         .map(t -> !t.topicId().equals(e.getValue().topicId())).orElse(true));
     // a deleted topic's offline partitions go with it; a new topic of the same name starts online
-    offline.entrySet().removeIf(e -> image.topic(e.getKey().topic())
+    offline.entrySet().removeIf(e -> image.anyTopic(e.getKey().topic())
         .map(t -> !t.topicId().equals(e.getValue().topicId())).orElse(true));
-    boolean topicGone = previous.topics().values().stream()
-        .anyMatch(t -> image.topic(t.name()).map(n -> !n.topicId().equals(t.topicId())).orElse(true));
+    boolean topicGone = Stream.concat(previous.topics().values().stream(), previous.internalTopics().values().stream())
+        .anyMatch(t -> image.anyTopic(t.name()).map(n -> !n.topicId().equals(t.topicId())).orElse(true));
     if (topicGone) {
       io.execute(() -> deleteOrphans(image));
     }
@@ -343,7 +344,7 @@ public final class Partitions {
         var tp = PartitionDirectory.parse(dir.getFileName().toString());
         if (tp.isEmpty() || !Files.isDirectory(dir) || open.containsKey(tp.get())) continue;
         var id = PartitionDirectory.readTopicId(dir);
-        var topic = image.topic(tp.get().topic());
+        var topic = image.anyTopic(tp.get().topic());
         boolean orphan = id.isPresent() && (topic.isEmpty() || !topic.get().topicId().equals(id.get())
             || tp.get().partition() >= topic.get().partitionCount());
         if (orphan) {

@@ -64,7 +64,8 @@ public final class ReplicaFetchers {
   private synchronized void onMetadata(MetadataImage image) {
     if (stopped) return;
     Map<Integer, Map<TopicPartition, ReplicaFetcher.Target>> byLeader = new HashMap<>();
-    for (var topic : image.topics().values()) {
+    // internal topics too: the offsets topic's partitions are replicated like any topic's
+    for (var topic : java.util.stream.Stream.concat(image.topics().values().stream(), image.internalTopics().values().stream()).toList()) {
       for (int p = 0; p < topic.partitionCount(); p++) {
         PartitionInfo info = topic.partition(p);
         if (info.leader() < 0 || info.leader() == nodeId || !info.replicas().contains(nodeId)) continue;
