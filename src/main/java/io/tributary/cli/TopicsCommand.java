@@ -95,7 +95,8 @@ final class TopicsCommand implements Runnable {
   }
 
   @Command(name = "describe", mixinStandardHelpOptions = true,
-      description = "Show partitions, leaders, replicas and non-default configs of a topic (all topics without TOPIC).")
+      description = "Show partitions, leaders, replicas, in-sync and offline replicas and non-default configs of a topic"
+          + " (all topics without TOPIC).")
   static final class Describe extends ClientCommand {
     @Parameters(index = "0", arity = "0..1", paramLabel = "TOPIC", description = "Name of the topic.")
     String topic;
@@ -123,10 +124,14 @@ final class TopicsCommand implements Runnable {
           out().printf("Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: %s%n",
               name, d.topicId(), d.partitions().size(), rf, overrides);
           for (var p : d.partitions()) {
-            out().printf("\tTopic: %s\tPartition: %d\tLeader: %s\tReplicas: %s\tIsr: %s%n", name, p.partition(),
-                p.leader() == null ? "none" : Integer.toString(p.leader().id()),
+            // a replica on a node that is not live comes back from Metadata as a node without an address
+            String offline = p.replicas().stream().filter(org.apache.kafka.common.Node::isEmpty)
+                .map(n -> Integer.toString(n.id())).collect(Collectors.joining(","));
+            out().printf("\tTopic: %s\tPartition: %d\tLeader: %s\tReplicas: %s\tIsr: %s%s%n", name, p.partition(),
+                p.leader() == null || p.leader().isEmpty() ? "none" : Integer.toString(p.leader().id()),
                 p.replicas().stream().map(n -> Integer.toString(n.id())).collect(Collectors.joining(",")),
-                p.isr().stream().map(n -> Integer.toString(n.id())).collect(Collectors.joining(",")));
+                p.isr().stream().map(n -> Integer.toString(n.id())).collect(Collectors.joining(",")),
+                offline.isEmpty() ? "" : "\tOffline: " + offline);
           }
         }
       }

@@ -47,6 +47,11 @@ public final class CommittedOffsetsView implements Extension {
     groups.put(group, offsets);
   }
 
+  /** The group is no longer coordinated here (its offsets partition is led elsewhere): its lag is reported there. */
+  void remove(String group) {
+    groups.remove(group);
+  }
+
   void apply(String group, GroupEntity.Event event) {
     if (event instanceof GroupEntity.OffsetsCommitted e) {
       var offsets = groups.computeIfAbsent(group, g -> new ConcurrentHashMap<>());

@@ -4,7 +4,11 @@ import io.tributary.concurrent.AkkaFutures;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.cluster.sharding.ShardRegion;
+import akka.cluster.sharding.typed.GetShardRegionState;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import io.tributary.metadata.NodePinnedAllocation;
 import io.tributary.concurrent.Failures;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.MetadataImage;
@@ -45,8 +49,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Coordinator placement follows Kafka: group G belongs to partition {@code abs(hash(G)) % partitions} of the
  * offsets topic ({@code __consumer_offsets}, an internal topic of the metadata created over the live nodes on the
- * first lookup), and the leader of that partition coordinates it. Its entity runs on that node only (the journal is
- * on that node's disk); a group request that reaches another node gets NOT_COORDINATOR.
+ * first lookup, with offsets.topic.replication.factor replicas), and the leader of that partition coordinates it. Its
+ * entity runs on that node only (a single node's LevelDB journal is on its disk; a cluster's journal is that replicated
+ * partition, see {@link io.tributary.group.journal}); a group request that reaches another node gets NOT_COORDINATOR.
+ * A node that stops leading an offsets partition unloads the groups of it that run here.
  *
  * <p>Registry consistency on this node: a request that may create a group (JoinGroup,
  * OffsetCommit) counts itself in flight for that group, then adds the id to the registry (durably)
@@ -76,6 +82,8 @@ public final class GroupCoordinator {
   private final Duration syncAskTimeout;
   /** Kafka's offsets.topic.num.partitions: the coordinator key space. */
   private final int offsetsPartitions;
+  /** Kafka's offsets.topic.replication.factor, capped at the live nodes when the topic is created. */
+  private final int offsetsReplicationFactor;
   private final int deletedTopicAttempts;
   /** Groups a housekeeping pass (deleted topics) asks at the same time. */
   private final int housekeepingParallelism;
@@ -98,6 +106,7 @@ public final class GroupCoordinator {
     this.syncAskTimeout = config.getDuration("sync-ask-timeout");
     this.initialRebalanceDelayMs = config.getLong("initial.rebalance.delay.ms");
     this.offsetsPartitions = config.getInt("offsets.topic.num.partitions");
+    this.offsetsReplicationFactor = config.getInt("offsets.topic.replication.factor");
     this.deletedTopicAttempts = config.getInt("deleted-topic-offsets.attempts");
     this.housekeepingParallelism = config.getInt("deleted-topic-offsets.parallelism");
   }
@@ -155,7 +164,7 @@ public final class GroupCoordinator {
   public CompletionStage<TopicInfo> offsetsTopic() {
     var existing = metadata.current().offsetsTopic();
     if (existing.isPresent()) return CompletableFuture.completedFuture(existing.get());
-    return metadata.ensureOffsetsTopic(offsetsPartitions).handle((topic, error) -> {
+    return metadata.ensureOffsetsTopic(offsetsPartitions, offsetsReplicationFactor).handle((topic, error) -> {
       if (error == null) return topic;
       log.warn("The offsets topic could not be created: {}", Failures.unwrap(error).toString());
       throw new CoordinatorNotAvailableException("The offsets topic is not available yet.");
@@ -307,9 +316,11 @@ public final class GroupCoordinator {
   private void onMetadata(MetadataImage image) {
     Set<String> deleted = new HashSet<>();
     Set<Integer> ledAnew = new HashSet<>();
+    Set<Integer> resigned = new HashSet<>();
     synchronized (topicsLock) {
       Set<Integer> led = offsetsPartitionsLedHere(image);
       led.stream().filter(p -> !ledOffsetsPartitions.contains(p)).forEach(ledAnew::add);
+      ledOffsetsPartitions.stream().filter(p -> !led.contains(p)).forEach(resigned::add);
       ledOffsetsPartitions = led;
       var now = new HashMap<String, Uuid>();
       image.topics().forEach((name, topic) -> now.put(name, topic.topicId()));
@@ -322,6 +333,33 @@ public final class GroupCoordinator {
     }
     if (!deleted.isEmpty()) removeTopicOffsets(Set.copyOf(deleted));
     if (!ledAnew.isEmpty()) loadGroups(Set.copyOf(ledAnew));
+    if (!resigned.isEmpty()) unloadGroups(Set.copyOf(resigned));
+  }
+
+  /**
+   * When this node stops leading offsets partitions (Kafka's onResignation): the group entities of those partitions
+   * running here stop ({@link GroupEntity.Unload}), so that none answers later from a state the next coordinator has
+   * moved past. Entities that are not running are not started for this.
+   */
+  private void unloadGroups(Set<Integer> resigned) {
+    CompletionStage<ShardRegion.CurrentShardRegionState> asked = AskPattern.ask(sharding.shardState(),
+        replyTo -> new GetShardRegionState(GroupEntity.ENTITY_KEY, replyTo), askTimeout, system.scheduler());
+    asked.whenComplete((state, error) -> {
+      if (error != null) {
+        log.warn("Groups of offsets partitions {} not unloaded: {}", resigned, Failures.unwrap(error).toString());
+        return;
+      }
+      int unloaded = 0;
+      for (ShardRegion.ShardState shard : state.getShards()) {
+        if (NodePinnedAllocation.nodeOf(shard.shardId()) != nodeId) continue;
+        if (!resigned.contains(Integer.parseInt(NodePinnedAllocation.keyOf(shard.shardId())))) continue;
+        for (String entityId : shard.getEntityIds()) {
+          sharding.entityRefFor(GroupEntity.ENTITY_KEY, entityId).tell(new GroupEntity.Unload());
+          unloaded++;
+        }
+      }
+      if (unloaded > 0) log.info("No longer leading offsets partitions {}: unloaded {} group(s)", resigned, unloaded);
+    });
   }
 
   private Set<Integer> offsetsPartitionsLedHere(MetadataImage image) {

@@ -165,6 +165,13 @@ public final class GroupEntity
   /** Drops the offsets of deleted topics (sent by whoever deletes a topic). */
   public record RemoveTopicOffsets(Set<String> topics, ActorRef<Done> replyTo) implements Command {}
 
+  /**
+   * This node no longer leads the group's offsets partition (Kafka's onResignation unloads its groups): the entity
+   * stops, so that its in-memory state, which misses what the next coordinator commits, is never served again; if this
+   * node leads the partition again, the group recovers from the replicated journal.
+   */
+  public record Unload() implements Command {}
+
   // internal, timer-driven (package-private for the Rebalancer and GroupOffsets that start the timers): never cross nodes
   record SessionExpired(String memberId, long epoch) implements Command, NoSerializationVerificationNeeded {}
 
@@ -422,6 +429,7 @@ public final class GroupEntity
         .onCommand(JoinDeadline.class, thenFlush((s, c) -> rebalancer.onJoinDeadline(c)))
         .onCommand(SyncDeadline.class, thenFlush((s, c) -> rebalancer.onSyncDeadline(c)))
         .onCommand(RetentionCheck.class, thenFlush((s, c) -> offsets.onRetentionCheck(s)))
+        .onCommand(Unload.class, (s, c) -> Effect().stop().thenRun(x -> offsetsView.remove(groupId)))
         .build();
   }
 

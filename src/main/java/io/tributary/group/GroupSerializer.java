@@ -14,6 +14,7 @@ import io.tributary.group.GroupEntity.Describe;
 import io.tributary.group.GroupEntity.FetchOffsets;
 import io.tributary.group.GroupEntity.GenerationStarted;
 import io.tributary.group.GroupEntity.GetOverview;
+import io.tributary.group.GroupEntity.Unload;
 import io.tributary.group.GroupEntity.GroupDeleted;
 import io.tributary.group.GroupEntity.Heartbeat;
 import io.tributary.group.GroupEntity.Join;
@@ -129,6 +130,7 @@ public final class GroupSerializer extends SerializerWithStringManifest {
     if (o instanceof DeleteGroup) return "cX";
     if (o instanceof DeleteOffsets) return "cE";
     if (o instanceof RemoveTopicOffsets) return "cR";
+    if (o instanceof Unload) return "cU";
     for (var k : KAFKA) if (k.type() == o.getClass()) return k.manifest();
     throw new IllegalArgumentException("GroupSerializer cannot serialize " + o.getClass());
   }
@@ -270,6 +272,8 @@ public final class GroupSerializer extends SerializerWithStringManifest {
     } else if (o instanceof DeleteOffsets c) {
       out.partitions(c.partitions());
       out.ref(c.replyTo());
+    } else if (o instanceof Unload) {
+      // no fields
     } else if (o instanceof RemoveTopicOffsets c) {
       out.d.writeInt(c.topics().size());
       for (var t : c.topics()) out.str(t);
@@ -319,6 +323,7 @@ public final class GroupSerializer extends SerializerWithStringManifest {
       case "cF" -> new FetchOffsets(in.d.readBoolean() ? in.partitions() : null, in.ref());
       case "cD" -> new Describe(in.ref());
       case "cO" -> new GetOverview(in.ref());
+      case "cU" -> new Unload();
       case "cX" -> new DeleteGroup(in.ref());
       case "cE" -> new DeleteOffsets(in.partitions(), in.ref());
       case "cR" -> {

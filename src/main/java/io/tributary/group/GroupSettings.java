@@ -1,6 +1,7 @@
 package io.tributary.group;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +44,34 @@ public record GroupSettings(
         c.getDuration("journal-failure-backoff.min"),
         c.getDuration("journal-failure-backoff.max"),
         c.getDouble("journal-failure-backoff.random-factor"));
+  }
+
+  /** Akka's path of the offsets-topic journal plugin (reference.conf). */
+  public static final String OFFSETS_TOPIC_JOURNAL = "akka.persistence.journal.tributary-offsets-topic";
+  /** Akka's path of the offsets-topic snapshot store plugin (reference.conf). */
+  public static final String OFFSETS_TOPIC_SNAPSHOT_STORE = "akka.persistence.snapshot-store.tributary-offsets-topic";
+
+  /**
+   * Whether group events go to the replicated offsets topic: {@code tributary.group.journal} is {@code offsets-topic},
+   * or {@code auto} on a node started with seed nodes (a cluster); a single node keeps the LevelDB journal.
+   */
+  public static boolean usesOffsetsTopicJournal(Config root) {
+    String journal = root.getString("tributary.group.journal").trim();
+    return switch (journal) {
+      case "offsets-topic" -> true;
+      case "leveldb" -> false;
+      case "auto" -> !root.getString("tributary.cluster.seed-nodes").isBlank();
+      default -> throw new ConfigException.BadValue("tributary.group.journal",
+          "must be auto, leveldb or offsets-topic, not " + journal);
+    };
+  }
+
+  /** The Akka Persistence plugin choice for {@link #usesOffsetsTopicJournal}; empty (tributary-akka.conf's) otherwise. */
+  public static Config journalPlugins(Config root) {
+    if (!usesOffsetsTopicJournal(root)) return ConfigFactory.empty();
+    return ConfigFactory.parseMap(Map.of(
+        "akka.persistence.journal.plugin", OFFSETS_TOPIC_JOURNAL,
+        "akka.persistence.snapshot-store.plugin", OFFSETS_TOPIC_SNAPSHOT_STORE));
   }
 
   /**

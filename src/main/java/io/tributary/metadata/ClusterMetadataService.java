@@ -139,10 +139,10 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   }
 
   @Override
-  public CompletionStage<TopicInfo> ensureOffsetsTopic(int partitions) {
+  public CompletionStage<TopicInfo> ensureOffsetsTopic(int partitions, int replicationFactor) {
     var existing = image.offsetsTopic();
     if (existing.isPresent()) return CompletableFuture.completedFuture(existing.get());
-    return ask(replyTo -> new Controller.EnsureOffsetsTopic(partitions, replyTo), reply -> ((Controller.TopicDone) reply).topic());
+    return ask(replyTo -> new Controller.EnsureOffsetsTopic(partitions, replicationFactor, replyTo), reply -> ((Controller.TopicDone) reply).topic());
   }
 
   @Override

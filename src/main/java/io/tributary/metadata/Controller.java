@@ -7,7 +7,9 @@ import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.StashBuffer;
+import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.ClusterEvent;
+import akka.cluster.UniqueAddress;
 import akka.cluster.ddata.LWWRegister;
 import akka.cluster.ddata.SelfUniqueAddress;
 import akka.cluster.ddata.typed.javadsl.Replicator;
@@ -88,8 +90,12 @@ public final class Controller {
     }
   }
 
-  /** Creates the offsets topic ({@link MetadataImage#OFFSETS_TOPIC}) over the live nodes unless it exists. */
-  public record EnsureOffsetsTopic(int partitions, ActorRef<Reply> replyTo) implements Request {}
+  /**
+   * Creates the offsets topic ({@link MetadataImage#OFFSETS_TOPIC}) over the live nodes unless it exists, with
+   * {@code replicationFactor} replicas per partition, capped at the live nodes (Kafka's
+   * offsets.topic.replication.factor).
+   */
+  public record EnsureOffsetsTopic(int partitions, int replicationFactor, ActorRef<Reply> replyTo) implements Request {}
 
   public record AllocateProducerIds(int count, ActorRef<Reply> replyTo) implements Request {}
 
@@ -231,6 +237,12 @@ public final class Controller {
   /** Time to run the elections over the membership as it is now (one at a time, however many changes came). */
   private enum Reevaluate implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
+  /**
+   * A member seen unreachable at {@code since} has now been so for {@code tributary.metadata.leader-unreachable-grace}:
+   * if it still is, the partitions it leads get new leaders. A timer per member sends it.
+   */
+  private record LeaderGraceOver(String member) implements Command, NoSerializationVerificationNeeded {}
+
   /** Time for the automatic preferred-leader rebalance ({@code auto.leader.rebalance.enable}); a timer sends it. */
   private enum CheckLeaderImbalance implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
@@ -249,7 +261,7 @@ public final class Controller {
         if (settings.autoLeaderRebalance()) {
           timers.startTimerWithFixedDelay(CheckLeaderImbalance.INSTANCE, settings.leaderImbalanceCheckInterval());
         }
-        return new Controller(ctx, stash, adapter, self, settings, LiveMembers.of(cluster.state())).loading();
+        return new Controller(ctx, stash, adapter, self, settings, timers, LiveMembers.of(cluster.state())).loading();
       });
     }));
     return Behaviors.supervise(controller)
@@ -262,6 +274,7 @@ public final class Controller {
   private final ReplicatorMessageAdapter<Command, LWWRegister<MetadataState>> replicator;
   private final SelfUniqueAddress self;
   private final MetadataSettings settings;
+  private final TimerScheduler<Command> timers;
   /** Picks the start of each new topic's round-robin placement, as Kafka does. */
   private final Random random = new Random();
   /** The members as this Controller's own membership events showed them, in order. */
@@ -279,13 +292,16 @@ public final class Controller {
       ReplicatorMessageAdapter<Command, LWWRegister<MetadataState>> replicator,
       SelfUniqueAddress self,
       MetadataSettings settings,
+      TimerScheduler<Command> timers,
       LiveMembers members) {
     this.ctx = ctx;
     this.stash = stash;
     this.replicator = replicator;
     this.self = self;
     this.settings = settings;
+    this.timers = timers;
     this.members = members;
+    members.unreachableSince().keySet().forEach(this::startLeaderGrace);
   }
 
   // ---- loading: read the state before serving ----
@@ -310,6 +326,7 @@ public final class Controller {
         .onMessage(answer, onAnswer)
         .onMessage(Request.class, this::stashRequest)
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
+        .onMessage(LeaderGraceOver.class, this::onLeaderGraceOver)
         .onMessage(Reevaluate.class, r -> notNow())
         .onMessage(CheckLeaderImbalance.class, c -> checkLater())
         .onAnyMessage(m -> Behaviors.same())
@@ -354,6 +371,7 @@ public final class Controller {
         .onMessage(Request.class, request -> onRequest(state, request))
         .onMessage(Observed.class, observed -> onObserved(state, observed))
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
+        .onMessage(LeaderGraceOver.class, this::onLeaderGraceOver)
         .onMessage(Reevaluate.class, r -> onReevaluate(state))
         .onMessage(CheckLeaderImbalance.class, c -> onCheckLeaderImbalance(state))
         .onAnyMessage(m -> Behaviors.same())
@@ -361,7 +379,8 @@ public final class Controller {
   }
 
   private MetadataChanges.Membership membership() {
-    return new MetadataChanges.Membership(members.addresses(), random, settings.uncleanLeaderElection());
+    return new MetadataChanges.Membership(members.addresses(), random, settings.uncleanLeaderElection(),
+        members.leadingAddresses(System.nanoTime(), settings.leaderUnreachableGrace()));
   }
 
   private Behavior<Command> onRequest(MetadataState state, Request request) {
@@ -400,7 +419,28 @@ public final class Controller {
   private Behavior<Command> onMembershipChanged(MembershipChanged changed) {
     LiveMembers next = members.after(changed.event());
     if (!next.addresses().equals(members.addresses())) electionsDue = true;
+    if (changed.event() instanceof ClusterEvent.UnreachableMember u) startLeaderGrace(u.member().uniqueAddress());
+    if (changed.event() instanceof ClusterEvent.ReachableMember r) timers.cancel(graceKey(r.member().uniqueAddress()));
     members = next;
+    queueElectionsIfDue();
+    return Behaviors.same();
+  }
+
+  /**
+   * An unreachable member leaves the ISRs at the next elections, but keeps leading for the grace: the elections run
+   * again when it ends.
+   */
+  private void startLeaderGrace(UniqueAddress member) {
+    String key = graceKey(member);
+    if (!timers.isTimerActive(key)) timers.startSingleTimer(key, new LeaderGraceOver(key), settings.leaderUnreachableGrace());
+  }
+
+  private static String graceKey(UniqueAddress member) {
+    return "leader-grace-" + member;
+  }
+
+  private Behavior<Command> onLeaderGraceOver(LeaderGraceOver over) {
+    electionsDue = true;
     queueElectionsIfDue();
     return Behaviors.same();
   }

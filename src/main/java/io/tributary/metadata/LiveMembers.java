@@ -4,6 +4,7 @@ import akka.cluster.ClusterEvent;
 import akka.cluster.Member;
 import akka.cluster.MemberStatus;
 import akka.cluster.UniqueAddress;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -14,19 +15,22 @@ import java.util.Set;
  * The cluster members as the Controller has seen them in its own membership events, in order: Akka's shared view
  * ({@code Cluster.state()}) is updated by another subscriber of the same events and may not have seen the event
  * that woke the Controller yet. A member is live while it is Up (or WeaklyUp) and reachable, as {@link ClusterView}
- * says. Immutable.
+ * says. Each unreachable member carries the time ({@link System#nanoTime}) this view first saw it unreachable.
+ * Immutable.
  */
-record LiveMembers(Map<UniqueAddress, Member> members, Set<UniqueAddress> unreachable) {
+record LiveMembers(Map<UniqueAddress, Member> members, Map<UniqueAddress, Long> unreachableSince) {
   LiveMembers {
     members = Map.copyOf(members);
-    unreachable = Set.copyOf(unreachable);
+    unreachableSince = Map.copyOf(unreachableSince);
   }
 
+  /** The members as {@code state} shows them; those already unreachable count as unreachable since now. */
   static LiveMembers of(ClusterEvent.CurrentClusterState state) {
     var members = new HashMap<UniqueAddress, Member>();
     state.getMembers().forEach(m -> members.put(m.uniqueAddress(), m));
-    var unreachable = new HashSet<UniqueAddress>();
-    state.getUnreachable().forEach(m -> unreachable.add(m.uniqueAddress()));
+    var unreachable = new HashMap<UniqueAddress, Long>();
+    long now = System.nanoTime();
+    state.getUnreachable().forEach(m -> unreachable.put(m.uniqueAddress(), now));
     return new LiveMembers(members, unreachable);
   }
 
@@ -35,26 +39,31 @@ record LiveMembers(Map<UniqueAddress, Member> members, Set<UniqueAddress> unreac
     if (event instanceof ClusterEvent.MemberRemoved removed) {
       var m = new HashMap<>(members);
       m.remove(removed.member().uniqueAddress());
-      var u = new HashSet<>(unreachable);
+      var u = new HashMap<>(unreachableSince);
       u.remove(removed.member().uniqueAddress());
       return new LiveMembers(m, u);
     }
     if (event instanceof ClusterEvent.MemberEvent changed) {
       var m = new HashMap<>(members);
       m.put(changed.member().uniqueAddress(), changed.member());
-      return new LiveMembers(m, unreachable);
+      return new LiveMembers(m, unreachableSince);
     }
     if (event instanceof ClusterEvent.UnreachableMember u) {
-      var next = new HashSet<>(unreachable);
-      next.add(u.member().uniqueAddress());
+      if (unreachableSince.containsKey(u.member().uniqueAddress())) return this;
+      var next = new HashMap<>(unreachableSince);
+      next.put(u.member().uniqueAddress(), System.nanoTime());
       return new LiveMembers(members, next);
     }
     if (event instanceof ClusterEvent.ReachableMember r) {
-      var next = new HashSet<>(unreachable);
+      var next = new HashMap<>(unreachableSince);
       next.remove(r.member().uniqueAddress());
       return new LiveMembers(members, next);
     }
     return this;
+  }
+
+  private boolean unreachable(UniqueAddress member) {
+    return unreachableSince.containsKey(member);
   }
 
   /**
@@ -65,7 +74,7 @@ record LiveMembers(Map<UniqueAddress, Member> members, Set<UniqueAddress> unreac
    */
   Optional<Member> controllerHost() {
     return members.values().stream()
-        .filter(m -> HOLDS_SEAT.contains(m.status()) && !unreachable.contains(m.uniqueAddress()))
+        .filter(m -> HOLDS_SEAT.contains(m.status()) && !unreachable(m.uniqueAddress()))
         .reduce((a, b) -> a.isOlderThan(b) ? a : b);
   }
 
@@ -77,7 +86,7 @@ record LiveMembers(Map<UniqueAddress, Member> members, Set<UniqueAddress> unreac
   boolean reachesMajority() {
     long counted = members.values().stream().filter(m -> COUNTED.contains(m.status())).count();
     long reachable = members.values().stream()
-        .filter(m -> COUNTED.contains(m.status()) && !unreachable.contains(m.uniqueAddress())).count();
+        .filter(m -> COUNTED.contains(m.status()) && !unreachable(m.uniqueAddress())).count();
     return reachable * 2 > counted;
   }
 
@@ -97,8 +106,24 @@ record LiveMembers(Map<UniqueAddress, Member> members, Set<UniqueAddress> unreac
     var live = new HashSet<String>();
     members.values().forEach(m -> {
       boolean up = m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp();
-      if (up && !unreachable.contains(m.uniqueAddress())) live.add(m.address().toString());
+      if (up && !unreachable(m.uniqueAddress())) live.add(m.address().toString());
     });
     return live;
+  }
+
+  /**
+   * The live members' addresses ({@link #addresses}) and those of the Up members unreachable for less than {@code
+   * grace} at {@code nowNanos}: the nodes that keep leading their partitions. A node that misses heartbeats for a
+   * moment (a GC pause, a starved CPU) leaves the ISRs at once, which costs nothing, but its partitions get a new
+   * leader only if it stays silent longer, which would cost every client of them a metadata refresh.
+   */
+  Set<String> leadingAddresses(long nowNanos, Duration grace) {
+    var leading = addresses();
+    unreachableSince.forEach((member, since) -> {
+      Member m = members.get(member);
+      boolean up = m != null && (m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp());
+      if (up && nowNanos - since < grace.toNanos()) leading.add(m.address().toString());
+    });
+    return leading;
   }
 }

@@ -39,12 +39,17 @@ final class MetadataChanges {
 
   /**
    * What the Controller knows of the cluster when it decides: the cluster addresses of the live members (a
-   * registered node is live when its address is among them), the randomness of new placements, and the broker
-   * default of {@code unclean.leader.election.enable}.
+   * registered node is live when its address is among them), the randomness of new placements, the broker default
+   * of {@code unclean.leader.election.enable}, and the addresses of the nodes that keep leading their partitions: the
+   * live ones and those unreachable for less than {@code tributary.metadata.leader-unreachable-grace}.
    */
-  record Membership(Set<String> liveAddresses, Random random, boolean uncleanLeaderElection) {
+  record Membership(Set<String> liveAddresses, Random random, boolean uncleanLeaderElection, Set<String> leadingAddresses) {
     Membership(Set<String> liveAddresses, Random random) {
       this(liveAddresses, random, false);
+    }
+
+    Membership(Set<String> liveAddresses, Random random, boolean uncleanLeaderElection) {
+      this(liveAddresses, random, uncleanLeaderElection, liveAddresses);
     }
 
     /** The registered nodes that are live, as placement candidates. */
@@ -57,9 +62,18 @@ final class MetadataChanges {
 
     /** The ids of the registered nodes that are live. */
     Set<Integer> liveIds(MetadataState state) {
+      return idsOf(state, liveAddresses);
+    }
+
+    /** The ids of the registered nodes that keep leading their partitions (a superset of {@link #liveIds}). */
+    Set<Integer> leadingIds(MetadataState state) {
+      return idsOf(state, leadingAddresses);
+    }
+
+    private static Set<Integer> idsOf(MetadataState state, Set<String> addresses) {
       var ids = new TreeSet<Integer>();
       state.brokers().values().forEach(b -> {
-        if (liveAddresses.contains(b.clusterAddress())) ids.add(b.nodeId());
+        if (addresses.contains(b.clusterAddress())) ids.add(b.nodeId());
       });
       return ids;
     }
@@ -209,9 +223,10 @@ final class MetadataChanges {
    */
   static MetadataState electLeaders(MetadataState state, Membership membership) {
     Set<Integer> live = membership.liveIds(state);
+    Set<Integer> leading = membership.leadingIds(state);
     return state.withEveryTopic(topic -> {
       boolean unclean = topic.uncleanLeaderElection(membership.uncleanLeaderElection());
-      return topic.withEveryPartition(p -> elect(p, live, unclean));
+      return topic.withEveryPartition(p -> elect(p, live, leading, unclean));
     });
   }
 
@@ -230,11 +245,21 @@ final class MetadataChanges {
    * </ul>
    */
   static PartitionInfo elect(PartitionInfo p, Set<Integer> live, boolean unclean) {
+    return elect(p, live, live, unclean);
+  }
+
+  /**
+   * {@link #elect(PartitionInfo, Set, boolean)} where a leader in {@code leading} but not {@code live} (unreachable
+   * for less than the grace) keeps its leadership and its place in the ISR, while the other members that are not live
+   * leave the ISR as usual.
+   */
+  static PartitionInfo elect(PartitionInfo p, Set<Integer> live, Set<Integer> leading, boolean unclean) {
     if (p.replicas().isEmpty()) return p; // stored before assignments: adopted on registration
-    List<Integer> liveIsr = p.isr().stream().filter(live::contains).toList();
-    if (p.hasLeader() && live.contains(p.leader()) && p.isr().contains(p.leader())) {
-      return liveIsr.size() == p.isr().size() ? p : p.withIsr(liveIsr);
+    if (p.hasLeader() && leading.contains(p.leader()) && p.isr().contains(p.leader())) {
+      List<Integer> kept = p.isr().stream().filter(r -> r == p.leader() || live.contains(r)).toList();
+      return kept.size() == p.isr().size() ? p : p.withIsr(kept);
     }
+    List<Integer> liveIsr = p.isr().stream().filter(live::contains).toList();
     Optional<Integer> clean = p.replicas().stream().filter(liveIsr::contains).findFirst();
     if (clean.isPresent()) return p.withLeader(clean.get(), liveIsr);
     if (unclean) {
@@ -304,8 +329,9 @@ final class MetadataChanges {
 
   /**
    * The offsets topic, created on first use over the nodes live then (as Kafka does on the first FindCoordinator),
-   * so that groups are coordinated across the cluster; it never moves afterwards, since groups keep their state on
-   * their coordinator's node.
+   * with {@code replicationFactor} replicas per partition capped at the live nodes: its partitions are replicated,
+   * followed and elected like any topic's, and group state (the group journal in a cluster) fails over with them.
+   * Its records are kept until deleted ({@link #OFFSETS_TOPIC_CONFIGS}).
    */
   static Outcome ensureOffsetsTopic(MetadataState state, EnsureOffsetsTopic r, Membership membership) {
     TopicInfo existing = state.internalTopics().get(MetadataImage.OFFSETS_TOPIC);
@@ -313,12 +339,24 @@ final class MetadataChanges {
     if (r.partitions() < 1) {
       return reject(state, Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
     }
-    var placed = place(state, membership, r.partitions(), 1, 0);
+    if (r.replicationFactor() < 1) {
+      return reject(state, Errors.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.");
+    }
+    int factor = Math.min(r.replicationFactor(), membership.liveNodes(state).size());
+    var placed = place(state, membership, r.partitions(), Math.max(factor, 1), 0);
     if (placed.isEmpty()) return reject(state, Errors.COORDINATOR_NOT_AVAILABLE, "No live node can host the offsets topic yet.");
-    var topic = TopicInfo.created(MetadataImage.OFFSETS_TOPIC, freshTopicId(state), Map.of(), placed.get(), membership.liveIds(state));
+    var topic = TopicInfo.created(MetadataImage.OFFSETS_TOPIC, freshTopicId(state), OFFSETS_TOPIC_CONFIGS, placed.get(),
+        membership.liveIds(state));
     MetadataState next = state.withInternalTopic(topic);
     return new Outcome(next, new TopicDone(topic, next));
   }
+
+  /**
+   * The offsets topic's config overrides: its records (group events and snapshots, which the group journal deletes
+   * itself by markers) are never removed by time or size retention, which would lose committed offsets. Kafka compacts
+   * this topic instead; compaction by key would keep one event per group here, so the topic is not compacted.
+   */
+  static final Map<String, String> OFFSETS_TOPIC_CONFIGS = Map.of("retention.ms", "-1", "retention.bytes", "-1");
 
   /** Replicas of {@code count} new partitions over the live nodes; empty when there are fewer than {@code factor}. */
   private static Optional<List<List<Integer>>> place(MetadataState state, Membership membership, int count, int factor,

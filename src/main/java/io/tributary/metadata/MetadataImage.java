@@ -28,6 +28,20 @@ public record MetadataImage(long version, int controllerEpoch, String clusterId,
     return topics.values().stream().filter(t -> t.topicId().equals(id)).findFirst();
   }
 
+  /**
+   * The topic or the internal topic named {@code name}: the partition machinery (logs, replication, elections) treats
+   * both alike, while clients see only {@link #topics}.
+   */
+  public Optional<TopicInfo> anyTopic(String name) {
+    TopicInfo topic = topics.get(name);
+    return Optional.ofNullable(topic != null ? topic : internalTopics.get(name));
+  }
+
+  /** The topic or the internal topic whose id is {@code id}. */
+  public Optional<TopicInfo> anyTopicById(Uuid id) {
+    return topicById(id).or(() -> internalTopics.values().stream().filter(t -> t.topicId().equals(id)).findFirst());
+  }
+
   public Optional<TopicInfo> offsetsTopic() {
     return Optional.ofNullable(internalTopics.get(OFFSETS_TOPIC));
   }

@@ -88,7 +88,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   private static final String CREATE_TOPIC = "CT2";
   private static final String CREATE_PARTITIONS = "CP2";
   private static final String REGISTER_BROKER = "RB2";
-  private static final String ENSURE_OFFSETS_TOPIC = "EO";
+  private static final String ENSURE_OFFSETS_TOPIC = "EO2";
   private static final String ALTER_PARTITION = "AL";
   private static final String ELECT_LEADERS = "EL";
   private static final String ALTER_REASSIGNMENTS = "AR";
@@ -96,6 +96,8 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   private static final String CREATE_TOPIC_V1 = "CT";
   private static final String CREATE_PARTITIONS_V1 = "CP";
   private static final String REGISTER_BROKER_V1 = "RB";
+  /** Without a replication factor: the offsets topic had one replica per partition. */
+  private static final String ENSURE_OFFSETS_TOPIC_V1 = "EO";
   // format 1 replies (topics without leader epochs): read only, from nodes of an older version
   private static final String TOPIC_DONE_V1 = "TD";
   private static final String PIDS_ALLOCATED_V1 = "PA";
@@ -217,6 +219,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       writeRef(c.replyTo(), out);
     } else if (o instanceof EnsureOffsetsTopic c) {
       out.writeInt(c.partitions());
+      out.writeInt(c.replicationFactor());
       writeRef(c.replyTo(), out);
     } else if (o instanceof AlterPartition c) {
       writeString(c.topic(), out);
@@ -290,7 +293,8 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       case ALLOCATE_PIDS -> new AllocateProducerIds(in.readInt(), readRef(in));
       case REGISTER_BROKER -> new RegisterBroker(readBroker(in, STATE_FORMAT_V3), readRef(in));
       case REGISTER_BROKER_V1 -> new RegisterBroker(readBroker(in, STATE_FORMAT_V2), readRef(in));
-      case ENSURE_OFFSETS_TOPIC -> new EnsureOffsetsTopic(in.readInt(), readRef(in));
+      case ENSURE_OFFSETS_TOPIC -> new EnsureOffsetsTopic(in.readInt(), in.readInt(), readRef(in));
+      case ENSURE_OFFSETS_TOPIC_V1 -> new EnsureOffsetsTopic(in.readInt(), 1, readRef(in));
       case ALTER_PARTITION -> new AlterPartition(readString(in), in.readBoolean() ? new Uuid(in.readLong(), in.readLong()) : null,
           in.readInt(), in.readInt(), in.readInt(), in.readInt(), readInts(in), readRef(in));
       case ELECT_LEADERS -> new ElectLeaders(readElectionType(in), readElectionTargets(in), readRef(in));

@@ -57,8 +57,11 @@ public interface MetadataService {
     return createPartitions(name, totalCount, List.of(), validateOnly);
   }
 
-  /** The offsets topic, created over the live nodes on first use; its partition leaders coordinate groups. */
-  CompletionStage<TopicInfo> ensureOffsetsTopic(int partitions);
+  /**
+   * The offsets topic, created over the live nodes on first use with {@code replicationFactor} replicas per partition
+   * (capped at the live nodes); its partition leaders coordinate groups.
+   */
+  CompletionStage<TopicInfo> ensureOffsetsTopic(int partitions, int replicationFactor);
 
   /** The registered nodes that are live now (Up cluster members this node reaches), by node id. */
   Map<Integer, BrokerInfo> liveBrokers();

@@ -17,6 +17,7 @@ import java.time.Duration;
  * @param leaderImbalanceCheckInterval Kafka's {@code leader.imbalance.check.interval.seconds}, at least one second
  * @param leaderImbalancePerBrokerPercentage Kafka's {@code leader.imbalance.per.broker.percentage}, at least 0 (above
  *     100 no broker is ever imbalanced enough)
+ * @param leaderUnreachableGrace how long a partition's leader whose node is unreachable keeps its leadership
  */
 public record MetadataSettings(
     String ddataDir,
@@ -33,7 +34,8 @@ public record MetadataSettings(
     boolean uncleanLeaderElection,
     boolean autoLeaderRebalance,
     Duration leaderImbalanceCheckInterval,
-    int leaderImbalancePerBrokerPercentage) {
+    int leaderImbalancePerBrokerPercentage,
+    Duration leaderUnreachableGrace) {
 
   private static final String UNCLEAN_LEADER_ELECTION = "tributary.log.unclean.leader.election.enable";
   private static final String AUTO_LEADER_REBALANCE = "tributary.auto.leader.rebalance.enable";
@@ -63,7 +65,8 @@ public record MetadataSettings(
         root.getBoolean(AUTO_LEADER_REBALANCE),
         // at most what Akka's scheduler accepts as a delay (about 248 days)
         Duration.ofSeconds(inRange(root, IMBALANCE_CHECK_INTERVAL, 1, Integer.MAX_VALUE / 100)),
-        (int) inRange(root, IMBALANCE_PERCENTAGE, 0, Integer.MAX_VALUE));
+        (int) inRange(root, IMBALANCE_PERCENTAGE, 0, Integer.MAX_VALUE),
+        c.getDuration("leader-unreachable-grace"));
   }
 
   /** The integer at {@code path}, refused (as Kafka's config validators refuse theirs) outside {@code min..max}. */

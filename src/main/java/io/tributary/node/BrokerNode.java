@@ -12,6 +12,9 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.tributary.group.CommittedOffsetsView;
 import io.tributary.group.GroupCoordinator;
+import io.tributary.group.GroupSettings;
+import io.tributary.group.journal.OffsetsJournalAccess;
+import akka.actor.typed.javadsl.Adapter;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.ClusterMetadataService;
 import io.tributary.metadata.ClusterView;
@@ -97,7 +100,7 @@ public final class BrokerNode implements AutoCloseable {
         .withFallback(ConfigFactory.defaultReferenceUnresolved());
     Path dataDir = NodeSettings.from(unresolved.resolve()).dataDir();
     Config paths = dataDirPaths(dataDir).withFallback(unresolved).resolve();
-    Config full = ClusterJoin.akkaSettings(paths).withFallback(paths);
+    Config full = GroupSettings.journalPlugins(paths).withFallback(ClusterJoin.akkaSettings(paths)).withFallback(paths);
     NodeSettings settings = NodeSettings.from(full);
     FileLock lock = lockDataDir(settings.dataDir());
     ActorSystem<Void> system = null;
@@ -135,6 +138,10 @@ public final class BrokerNode implements AutoCloseable {
     var partitions = new Partitions(system, settings.nodeId(), metadata, settings.dataDir(), logDefaults, io, settings.partition(), channels);
     partitions.start();
     if (ops != null) ops.reportOfflinePartitions(partitions::offlinePartitions);
+    if (GroupSettings.usesOffsetsTopicJournal(system.settings().config())) {
+      // before the groups start: their recovery reads the offsets topic through this
+      OffsetsJournalAccess.get(Adapter.toClassic(system)).connect(new PartitionOffsetsLog(partitions));
+    }
     var groups = GroupCoordinator.start(system, metadata, settings.nodeId());
 
     var registry = new ApiRegistry();
@@ -159,6 +166,7 @@ public final class BrokerNode implements AutoCloseable {
     node.registerShutdownTasks(replicaFetchers);
     if (metrics != null) {
       metrics.bind(partitions, server::openConnections, CommittedOffsetsView.get(system), metadata);
+      metrics.bindReplication(partitions, replicaFetchers.lags(), metadata);
     }
     if (ops != null) ops.ready(server.localAddress().getHostString() + ":" + server.localAddress().getPort());
     log.info("Tributary node {} ready: Kafka listener on {}:{} (advertised {}:{}), data in {}",

@@ -62,6 +62,7 @@ public record NodeSettings(int nodeId, String rack, Path dataDir, Duration shutd
             partition.getDuration("idle-check-interval"),
             Duration.ofMillis(t.getLong("log.retention.check.interval.ms")),
             partition.getDuration("ask-timeout"),
+            partition.getDuration("open-resend-after"),
             partition.getInt("stash-capacity"),
             t.getDuration("replication.replica-lag-time-max")),
         new FetchSessions.Settings(kafka.getInt("max.incremental.fetch.session.cache.slots"),

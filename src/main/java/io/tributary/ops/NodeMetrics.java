@@ -75,6 +75,7 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
   private final int opensPerScrape;
   private final long retryFailedOpenNanos;
   private volatile IntSupplier connections = () -> 0;
+  private volatile ReplicationMetrics replication;
   private final int nodeId;
 
   public NodeMetrics(ActorSystem<?> system, int nodeId, boolean jvm) {
@@ -154,6 +155,11 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
         .register(registry);
   }
 
+  /** Kafka's replication metrics, from this node's partitions and its followers' fetcher lags. */
+  public void bindReplication(Partitions partitions, io.tributary.partition.FetcherLags fetcherLags, MetadataService metadata) {
+    replication = new ReplicationMetrics(registry, nodeId, partitions, fetcherLags, metadata);
+  }
+
   /** How many partitions of {@code image}'s topics {@code nodeId} leads. */
   static int partitionsLed(MetadataImage image, int nodeId) {
     int led = 0;
@@ -193,6 +199,8 @@ public final class NodeMetrics implements BrokerMetrics, AutoCloseable {
       logEndOffset.register(rows(open, PartitionHandle::logEndOffset), true);
       logStartOffset.register(rows(open, PartitionHandle::logStartOffset), true);
       logSize.register(rows(open, PartitionHandle::sizeInBytes), true);
+      var r = replication;
+      if (r != null) r.refresh(open);
       var offsets = groupOffsets;
       if (offsets != null) registerGroupLag(p, offsets.snapshot());
     }

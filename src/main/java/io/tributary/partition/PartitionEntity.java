@@ -135,7 +135,7 @@ public final class PartitionEntity {
   }
 
   private Behavior<Command> opening() {
-    var topic = partitions.metadata().current().topic(tp.topic())
+    var topic = partitions.metadata().current().anyTopic(tp.topic())
         .filter(t -> tp.partition() >= 0 && tp.partition() < t.partitionCount());
     if (topic.isEmpty()) {
       return unknown();
@@ -247,7 +247,7 @@ public final class PartitionEntity {
 
   /** The topic's config as metadata now has it; an invalid one (it was validated when set) is logged and ignored. */
   private void applyConfig(PartitionHandle handle) {
-    var topic = partitions.metadata().current().topic(tp.topic()).filter(t -> t.topicId().equals(handle.topicId()));
+    var topic = partitions.metadata().current().anyTopic(tp.topic()).filter(t -> t.topicId().equals(handle.topicId()));
     if (topic.isEmpty()) return;
     LogConfig config;
     try {

@@ -7,6 +7,7 @@ import io.tributary.storage.PartitionLog;
 import io.tributary.storage.PartitionLog.AppendResult;
 import io.tributary.storage.PartitionLog.ReadResult;
 import io.tributary.storage.PartitionLog.TimestampOffset;
+import io.tributary.storage.UnexpectedAppendOffsetException;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -191,10 +192,10 @@ public final class PartitionHandle {
   }
 
   /**
-   * Appends batches fetched from the leader, with the leader's offsets and epochs. An empty log whose start lies inside
-   * the first batch (it started at the leader's log start, which DeleteRecords or retention put in the middle of a
-   * batch) starts at that batch instead, as Kafka's follower does; the leader's log start is then applied with {@link
-   * #followerLogStartOffset}.
+   * Appends batches fetched from the leader, with the leader's offsets and epochs. An empty log (one just restarted at
+   * the leader's log start) takes a first batch that begins below its end and ends at or above it, and then starts
+   * at that batch's base offset (Kafka's Partition.appendRecordsToFollowerOrFutureReplica): the leader's log start
+   * may fall inside a batch after DeleteRecords, and the leader sends that batch whole.
    */
   public CompletionStage<AppendResult> appendAsFollower(MemoryRecords records) {
     touch();
@@ -205,7 +206,9 @@ public final class PartitionHandle {
           return l.appendAsFollower(records);
         } catch (UnexpectedAppendOffsetException e) {
           long end = l.logEndOffset();
-          if (end != l.logStartOffset() || e.firstOffset() >= end || e.lastOffset() < end) throw e;
+          if (end != l.logStartOffset() || e.expectedOffset() != end || e.firstOffset() >= end || e.lastOffset() < end) {
+            throw e;
+          }
           l.truncateFullyAndStartAt(e.firstOffset());
           return l.appendAsFollower(records);
         }
@@ -234,8 +237,8 @@ public final class PartitionHandle {
   }
 
   /**
-   * Empties the log and restarts it at {@code offset} (a follower whose log ends below its leader's log start, e.g. a
-   * replica a reassignment just added); the high watermark moves there too.
+   * Deletes the whole log and restarts it, empty, at {@code offset} (a follower whose log ends below its leader's log
+   * start, Kafka's truncateFullyAndStartAt); the high watermark follows.
    */
   public CompletionStage<Long> truncateFullyAndStartAt(long offset) {
     touch();
@@ -300,6 +303,16 @@ public final class PartitionHandle {
   void isrProposalSettled() {
     joiningIsr = -1;
     maybeAdvanceHighWatermark();
+  }
+
+  /**
+   * On the leader: how far {@code replica}'s log end is behind this log's end, as of its last fetch; -1 when this
+   * node does not lead or the replica has not fetched since it became leader.
+   */
+  public long followerLag(int replica) {
+    if (!isLeader()) return -1L;
+    long end = followers.logEndOffset(replica);
+    return end == FollowerStates.UNKNOWN ? -1L : Math.max(0L, log.logEndOffset() - end);
   }
 
   /** On the leader: ISR members that have not caught up since {@code cutoffMs}. */

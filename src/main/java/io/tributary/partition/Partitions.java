@@ -37,7 +37,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's partitions as the protocol layer sees them (Kafka's replica manager): {@link #handle} returns the open
+ * The node's partitions as the protocol layer sees them (Kafka's replica manager), of topics and of internal topics
+ * ({@code __consumer_offsets}) alike: {@link #handle} returns the open
  * {@link PartitionHandle} of a partition this node leads, asking its sharded {@link PartitionEntity} (which starts
  * it, on this node) only when no open handle is known here; a partition led by another node is refused with
  * NOT_LEADER_OR_FOLLOWER. Handles live only in this node-local registry: no message carries one. It also follows metadata changes: a deleted topic's
@@ -51,7 +52,7 @@ public final class Partitions {
   /** Settings from {@code tributary.partition}. */
   public record Settings(int appendQueueSize, int maxWriteBatch, Duration passivateIdleAfter,
                          Duration idleCheckInterval, Duration retentionCheckInterval, Duration askTimeout,
-                         int stashCapacity, Duration replicaLagTimeMax) {}
+                         Duration openResendAfter, int stashCapacity, Duration replicaLagTimeMax) {}
 
   private record Open(PartitionHandle handle, TopicInfo topic) {}
 
@@ -77,6 +78,7 @@ public final class Partitions {
   private volatile MetadataImage lastImage;
   private volatile boolean draining;
   private final IsrUpdates isrUpdates;
+  private final IsrChanges isrChanges;
 
   /** {@code channels} opens the segment files ({@link FileChannelOpener#DEFAULT}: the file system's own). */
   public Partitions(ActorSystem<?> system, int nodeId, MetadataService metadata, Path dataDir, LogConfig logDefaults,
@@ -92,6 +94,7 @@ public final class Partitions {
     this.materializer = Materializer.matFromSystem(system);
     this.lastImage = metadata.current();
     this.isrUpdates = new IsrUpdates(nodeId, metadata, settings.replicaLagTimeMax());
+    this.isrChanges = new IsrChanges(nodeId);
   }
 
   /** Starts sharding for partitions, deletes logs of topics that no longer exist, follows metadata. */
@@ -120,7 +123,7 @@ public final class Partitions {
    * (clients then refresh their metadata and go to the leader; data requests are never proxied).
    */
   public CompletionStage<PartitionHandle> handle(TopicPartition tp) {
-    TopicInfo topic = metadata.current().topics().get(tp.topic());
+    TopicInfo topic = metadata.current().anyTopic(tp.topic()).orElse(null);
     if (topic == null || tp.partition() < 0 || tp.partition() >= topic.partitionCount()) {
       return CompletableFuture.failedFuture(new UnknownTopicOrPartitionException("This server does not host this topic-partition."));
     }
@@ -143,12 +146,7 @@ public final class Partitions {
     if (o != null && o.handle().isOpen()) {
       return CompletableFuture.completedFuture(o.handle());
     }
-    return AkkaFutures.plain(ClusterSharding.get(system)
-        .entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp, nodeId))
-        .<PartitionEntity.OpenReply>ask(PartitionEntity.Open::new, settings.askTimeout()), system.executionContext())
-        .exceptionally(e -> {
-          throw new TimeoutException("Partition " + tp + " did not open within " + settings.askTimeout(), Failures.unwrap(e));
-        })
+    return askOpen(tp, System.nanoTime() + settings.askTimeout().toNanos())
         .thenApply(reply -> {
           if (reply instanceof PartitionEntity.OpenFailed failed) throw failed.exception();
           var opened = (PartitionEntity.Opened) reply;
@@ -161,11 +159,30 @@ public final class Partitions {
   }
 
   /**
+   * Asks the partition's entity to open, again every {@code open-resend-after} without an answer (a request may be
+   * lost while sharding still names a previous incarnation of this node as the shard's home), until {@code deadline}.
+   */
+  private CompletionStage<PartitionEntity.OpenReply> askOpen(TopicPartition tp, long deadline) {
+    long left = deadline - System.nanoTime();
+    Duration attempt = Duration.ofNanos(Math.max(1_000_000L, Math.min(left, settings.openResendAfter().toNanos())));
+    return AkkaFutures.plain(ClusterSharding.get(system)
+            .entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp, nodeId))
+            .<PartitionEntity.OpenReply>ask(PartitionEntity.Open::new, attempt), system.executionContext())
+        .handle((reply, failure) -> {
+          if (failure == null) return CompletableFuture.completedFuture(reply);
+          if (System.nanoTime() < deadline) return askOpen(tp, deadline);
+          return CompletableFuture.<PartitionEntity.OpenReply>failedFuture(
+              new TimeoutException("Partition " + tp + " did not open within " + settings.askTimeout(), Failures.unwrap(failure)));
+        })
+        .thenCompose(stage -> stage);
+  }
+
+  /**
    * The open log of a partition this node holds a replica of, leader or follower, starting it if needed (the replica
    * fetchers append to it); UNKNOWN_TOPIC_OR_PARTITION when this node holds no replica of it.
    */
   public CompletionStage<PartitionHandle> replicaHandle(TopicPartition tp) {
-    TopicInfo topic = metadata.current().topics().get(tp.topic());
+    TopicInfo topic = metadata.current().anyTopic(tp.topic()).orElse(null);
     if (topic == null || tp.partition() < 0 || tp.partition() >= topic.partitionCount()
         || !topic.replicas(tp.partition()).contains(nodeId)) {
       return CompletableFuture.failedFuture(new UnknownTopicOrPartitionException(
@@ -179,6 +196,20 @@ public final class Partitions {
     return List.copyOf(offline.values());
   }
 
+  /** The ISR shrinks and expands of the partitions this node leads, since it started. */
+  public IsrChanges isrChanges() {
+    return isrChanges;
+  }
+
+  /** This node's replicas, leaders and under-replicated partitions as its metadata shows them now. */
+  public ReplicaStatus replicaStatus() {
+    // min.insync.replicas of a topic: the topic's override (validated when it was set), else this node's default
+    return ReplicaStatus.of(metadata.current(), nodeId, t -> {
+      String value = t.configs().get("min.insync.replicas");
+      return value != null ? Integer.parseInt(value.trim()) : logDefaults.minInsyncReplicas();
+    });
+  }
+
   /** Partitions currently open on this node. */
   public List<PartitionHandle> openPartitions() {
     return open.values().stream().map(Open::handle).toList();
@@ -190,7 +221,7 @@ public final class Partitions {
    */
   public long knownHighWatermark(TopicPartition tp) {
     Open o = open.get(tp);
-    var topic = lastImage.topic(tp.topic());
+    var topic = lastImage.anyTopic(tp.topic());
     if (o != null) {
       boolean current = topic.isPresent() && topic.get().topicId().equals(o.handle().topicId());
       return current ? o.handle().peekHighWatermark() : -1L;
@@ -231,7 +262,7 @@ public final class Partitions {
    * leader election answers with the new epoch and ISR at once; null once that incarnation of the topic is gone.
    */
   PartitionInfo partitionInfo(TopicPartition tp, Uuid topicId) {
-    TopicInfo topic = metadata.current().topics().get(tp.topic());
+    TopicInfo topic = metadata.current().anyTopic(tp.topic()).orElse(null);
     if (topic == null || !topic.topicId().equals(topicId) || tp.partition() >= topic.partitionCount()) {
       return null;
     }
@@ -283,10 +314,11 @@ public final class Partitions {
     if (!image.isNewerThan(lastImage)) return;
     var previous = lastImage;
     lastImage = image;
+    isrChanges.observe(previous, image);
     var sharding = ClusterSharding.get(system);
     for (var o : open.values()) {
       var tp = o.handle().topicPartition();
-      var now = image.topic(tp.topic());
+      var now = image.anyTopic(tp.topic());
       var ref = sharding.entityRefFor(PartitionEntity.ENTITY_KEY, PartitionEntity.entityId(tp, nodeId));
       if (now.isEmpty() || !now.get().topicId().equals(o.handle().topicId())) {
         ref.tell(new PartitionEntity.Delete());
@@ -302,14 +334,14 @@ public final class Partitions {
         o.handle().assignmentChanged();
       }
     }
-    closedHighWatermarks.entrySet().removeIf(e -> image.topic(e.getKey().topic())
+    closedHighWatermarks.entrySet().removeIf(e -> image.anyTopic(e.getKey().topic())
         .map(t -> !t.topicId().equals(e.getValue().topicId())).orElse(true));
     // a deleted topic's offline partitions go with it; a new topic of the same name starts online
-    offline.entrySet().removeIf(e -> image.topic(e.getKey().topic())
+    offline.entrySet().removeIf(e -> image.anyTopic(e.getKey().topic())
         .map(t -> !t.topicId().equals(e.getValue().topicId())).orElse(true));
     deleteRemovedReplicas(previous, image);
-    boolean topicGone = previous.topics().values().stream()
-        .anyMatch(t -> image.topic(t.name()).map(n -> !n.topicId().equals(t.topicId())).orElse(true));
+    boolean topicGone = Stream.concat(previous.topics().values().stream(), previous.internalTopics().values().stream())
+        .anyMatch(t -> image.anyTopic(t.name()).map(n -> !n.topicId().equals(t.topicId())).orElse(true));
     if (topicGone) {
       io.execute(() -> deleteOrphans(image));
     }
@@ -364,7 +396,7 @@ public final class Partitions {
         var tp = PartitionDirectory.parse(dir.getFileName().toString());
         if (tp.isEmpty() || !Files.isDirectory(dir) || open.containsKey(tp.get())) continue;
         var id = PartitionDirectory.readTopicId(dir);
-        var topic = image.topic(tp.get().topic());
+        var topic = image.anyTopic(tp.get().topic());
         boolean orphan = id.isPresent() && (topic.isEmpty() || !topic.get().topicId().equals(id.get())
             || tp.get().partition() >= topic.get().partitionCount());
         if (orphan) {

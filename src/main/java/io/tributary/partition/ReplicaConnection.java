@@ -33,8 +33,8 @@ import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.requests.ResponseHeader;
 
 /**
- * A follower's connection to its leader's Kafka listener: an Akka Streams TCP flow that carries Kafka Fetch (and,
- * rarely, ListOffsets) requests out and their size-prefixed answers back, one request at a time (the queue holds one; the next is offered only
+ * A follower's connection to its leader's Kafka listener: an Akka Streams TCP flow that carries Kafka Fetch (and
+ * ListOffsets) requests out and their size-prefixed answers back, one request at a time (the queue holds one; the next is offered only
  * after the previous answer came). Kafka's wire format, written and read with kafka-clients' generated classes.
  * Not thread-safe: one fetcher uses it, one step after the other.
  */
@@ -79,20 +79,15 @@ final class ReplicaConnection {
 
   /** Sends a Fetch request in {@code version} and completes with its answer; fails if the connection does. */
   CompletionStage<FetchResponseData> fetch(FetchRequestData request, short version) {
-    return send(ApiKeys.FETCH, request, version).thenApply(body -> new FetchResponseData(new ByteBufferAccessor(body), version));
+    return send(ApiKeys.FETCH, request, version).thenApply(FetchResponseData.class::cast);
   }
 
-  /**
-   * Sends a ListOffsets request in {@code version} (a follower asking its leader where its log starts, as Kafka's
-   * fetcher does after OFFSET_OUT_OF_RANGE) and completes with its answer.
-   */
+  /** Sends a ListOffsets request in {@code version} (a follower asking for its leader's log start or end). */
   CompletionStage<ListOffsetsResponseData> listOffsets(ListOffsetsRequestData request, short version) {
-    return send(ApiKeys.LIST_OFFSETS, request, version)
-        .thenApply(body -> new ListOffsetsResponseData(new ByteBufferAccessor(body), version));
+    return send(ApiKeys.LIST_OFFSETS, request, version).thenApply(ListOffsetsResponseData.class::cast);
   }
 
-  /** Sends one request and completes with the body of its answer (after the response header). */
-  private CompletionStage<ByteBuffer> send(ApiKeys api, ApiMessage request, short version) {
+  private CompletionStage<ApiMessage> send(ApiKeys api, ApiMessage request, short version) {
     int id = ++correlationId;
     ByteString frame = encode(api, request, version, id);
     return requests.offer(frame)
@@ -127,12 +122,14 @@ final class ReplicaConnection {
     return ByteString.fromArrayUnsafe(buffer.array());
   }
 
-  private static ByteBuffer decode(ApiKeys api, ByteString frame, short version, int expectedId) {
+  private static ApiMessage decode(ApiKeys api, ByteString frame, short version, int expectedId) {
     ByteBuffer buffer = frame.drop(4).toByteBuffer();
     var header = ResponseHeader.parse(buffer, api.responseHeaderVersion(version));
     if (header.correlationId() != expectedId) {
       throw new IllegalStateException("Answer " + header.correlationId() + " to request " + expectedId);
     }
-    return buffer;
+    ApiMessage response = api.messageType.newResponse();
+    response.read(new ByteBufferAccessor(buffer), version);
+    return response;
   }
 }

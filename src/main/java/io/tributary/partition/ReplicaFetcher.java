@@ -27,15 +27,16 @@ import org.slf4j.LoggerFactory;
  * Kafka's own Fetch request with this node's replica id, over one connection to the leader's Kafka listener
  * ({@link ReplicaConnection}). One fetch at a time: the next is sent only once the previous answer is appended, so
  * a slow disk back-pressures the leader's reads. A log that diverged from the leader's (the answer names a
- * diverging epoch, KIP-320/595) is truncated to the epoch boundary before it fetches on. Steps run one after the
+ * diverging epoch, KIP-320/595) is truncated to the epoch boundary before it fetches on; a fetch offset outside
+ * the leader's log (OFFSET_OUT_OF_RANGE) is resolved as Kafka's follower does, from the leader's log start and end. Steps run one after the
  * other, each after the previous completed; {@link #assign} and {@link #stop} may be called from any thread.
  */
 public final class ReplicaFetcher {
   private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
   /** Fetch v13: replica id in the request, topic ids, last fetched epoch and diverging epoch. */
   static final short FETCH_VERSION = 13;
-  /** ListOffsets v4: replica id and current leader epoch. */
-  static final short LIST_OFFSETS_VERSION = 4;
+  /** ListOffsets v7: current leader epoch (v4+), as Kafka's follower asks for its leader's log start or end. */
+  static final short LIST_OFFSETS_VERSION = 7;
 
   /** A partition to follow, as metadata names it. */
   record Target(Uuid topicId, int leaderEpoch) {}
@@ -51,6 +52,7 @@ public final class ReplicaFetcher {
   private final ReplicaConnection.Factory connections;
   private final Settings settings;
   private final Scheduler scheduler;
+  private final FetcherLags lags;
   private volatile Map<TopicPartition, Target> targets = Map.of();
   private volatile String address;
   private volatile boolean stopped;
@@ -71,8 +73,9 @@ public final class ReplicaFetcher {
   }
 
   ReplicaFetcher(int nodeId, int leaderId, Partitions partitions, ReplicaConnection.Factory connections,
-                 Settings settings, Scheduler scheduler) {
+                 Settings settings, Scheduler scheduler, FetcherLags lags) {
     this.nodeId = nodeId;
+    this.lags = lags;
     this.leaderId = leaderId;
     this.partitions = partitions;
     this.connections = connections;
@@ -159,7 +162,9 @@ public final class ReplicaFetcher {
         throw Errors.forCode(response.errorCode()).exception("Fetch from node " + leaderId + " failed");
       }
       List<CompletableFuture<Void>> applied = new ArrayList<>();
-      Map<TopicPartition, PartitionHandle> outOfRange = new HashMap<>();
+      // out-of-range partitions ask the leader for its offsets over this connection, which carries one request at a
+      // time: one after the other
+      CompletableFuture<Void> outOfRange = CompletableFuture.completedFuture(null);
       Map<IdPartition, TopicPartition> byId = new HashMap<>();
       current.forEach((tp, t) -> byId.put(new IdPartition(t.topicId(), tp.partition()), tp));
       for (var topic : response.responses()) {
@@ -171,7 +176,13 @@ public final class ReplicaFetcher {
           // only while the assignment this fetch was made for still holds
           if (handle == null || targets.get(tp) == null || targets.get(tp).leaderEpoch() != target.leaderEpoch()) continue;
           if (p.errorCode() == Errors.OFFSET_OUT_OF_RANGE.code()) {
-            outOfRange.put(tp, handle);
+            outOfRange = outOfRange.thenCompose(x -> resolveOutOfRange(tp, handle, target).toCompletableFuture()
+                .exceptionally(e -> {
+                  log.warn("{}: could not learn leader {}'s offsets after OFFSET_OUT_OF_RANGE: {}", tp, leaderId,
+                      Failures.unwrap(e).toString());
+                  delay(tp, target);
+                  return null;
+                }));
             continue;
           }
           applied.add(apply(tp, handle, target, p).toCompletableFuture().exceptionally(e -> {
@@ -181,44 +192,49 @@ public final class ReplicaFetcher {
           }));
         }
       }
-      return CompletableFuture.allOf(applied.toArray(CompletableFuture[]::new))
-          .thenCompose(x -> outOfRange.isEmpty() ? CompletableFuture.completedFuture(null) : restartBelowLeaderStart(outOfRange, current));
+      applied.add(outOfRange);
+      return CompletableFuture.allOf(applied.toArray(CompletableFuture[]::new));
     });
   }
 
   /**
-   * Kafka's fetcher on OFFSET_OUT_OF_RANGE: asks the leader where its log starts (ListOffsets, earliest, with this
-   * node's replica id) and, for a log that ends below that, empties it and starts it there, so that a replica added
-   * by a reassignment after retention (or DeleteRecords) moved the leader's log start copies only what the leader
-   * still has. Another cause (this log ends beyond the leader's) is tried again after the back-off.
+   * The leader refused the fetch offset as out of its range (Kafka's AbstractFetcherThread.fetchOffsetAndTruncate):
+   * when the leader's log ends below this log's end (an unclean election made a replica with less the leader), this
+   * log is truncated to the leader's end; when the leader's log starts above this log's end (records deleted by
+   * DeleteRecords or retention while this replica was away), this log is emptied and restarts at the leader's log
+   * start. Otherwise the next fetch simply tries again from this log's end.
    */
-  private CompletionStage<Void> restartBelowLeaderStart(Map<TopicPartition, PartitionHandle> outOfRange,
-                                                        Map<TopicPartition, Target> current) {
-    Map<String, ListOffsetsRequestData.ListOffsetsTopic> topics = new HashMap<>();
-    outOfRange.forEach((tp, h) -> topics.computeIfAbsent(tp.topic(), t -> new ListOffsetsRequestData.ListOffsetsTopic().setName(t))
-        .partitions().add(new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(tp.partition())
-            .setCurrentLeaderEpoch(current.get(tp).leaderEpoch()).setTimestamp(ListOffsetsRequest.EARLIEST_TIMESTAMP)));
-    var request = new ListOffsetsRequestData().setReplicaId(nodeId).setIsolationLevel((byte) 0)
-        .setTopics(new ArrayList<>(topics.values()));
-    return connection.listOffsets(request, LIST_OFFSETS_VERSION).thenCompose(response -> {
-      List<CompletableFuture<Long>> restarted = new ArrayList<>();
-      for (var topic : response.topics()) {
-        for (var p : topic.partitions()) {
-          var tp = new TopicPartition(topic.name(), p.partitionIndex());
-          PartitionHandle handle = outOfRange.get(tp);
-          if (handle == null) continue;
-          if (p.errorCode() != Errors.NONE.code() || handle.logEndOffset() >= p.offset()) {
-            log.info("{}: fetch offset {} out of range on leader {} (its log start: {}, {}); retrying in {}", tp,
-                handle.logEndOffset(), leaderId, p.offset(), Errors.forCode(p.errorCode()), settings.backoff());
-            delay(tp, current.get(tp));
-            continue;
-          }
-          log.info("{}: log ends at {}, below leader {}'s log start {}; restarting it there", tp, handle.logEndOffset(),
-              leaderId, p.offset());
-          restarted.add(handle.truncateFullyAndStartAt(p.offset()).toCompletableFuture());
-        }
+  private CompletionStage<Void> resolveOutOfRange(TopicPartition tp, PartitionHandle handle, Target target) {
+    long replicaEnd = handle.logEndOffset();
+    return leaderOffset(tp, target, ListOffsetsRequest.LATEST_TIMESTAMP).thenCompose(leaderEnd -> {
+      if (leaderEnd < replicaEnd) {
+        log.warn("{}: reset fetch offset from {} to leader {}'s end offset {}: its log ends below this replica's",
+            tp, replicaEnd, leaderId, leaderEnd);
+        return handle.truncateTo(leaderEnd).thenApply(x -> (Void) null);
       }
-      return CompletableFuture.allOf(restarted.toArray(CompletableFuture[]::new)).thenApply(x -> null);
+      return leaderOffset(tp, target, ListOffsetsRequest.EARLIEST_TIMESTAMP).thenCompose(leaderStart -> {
+        if (leaderStart <= replicaEnd) return CompletableFuture.<Void>completedFuture(null);
+        log.warn("{}: this replica's log ends at {}, below leader {}'s log start offset {}; restarting it there",
+            tp, replicaEnd, leaderId, leaderStart);
+        return handle.truncateFullyAndStartAt(leaderStart).thenApply(x -> (Void) null);
+      });
+    });
+  }
+
+  /** The leader's earliest or latest offset of {@code tp} (ListOffsets with this node's replica id: the log end). */
+  private CompletionStage<Long> leaderOffset(TopicPartition tp, Target target, long timestamp) {
+    var request = new ListOffsetsRequestData()
+        .setReplicaId(nodeId)
+        .setIsolationLevel((byte) 0)
+        .setTopics(List.of(new ListOffsetsRequestData.ListOffsetsTopic().setName(tp.topic()).setPartitions(List.of(
+            new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(tp.partition())
+                .setCurrentLeaderEpoch(target.leaderEpoch()).setTimestamp(timestamp)))));
+    return connection.listOffsets(request, LIST_OFFSETS_VERSION).thenApply(response -> {
+      var answer = response.topics().get(0).partitions().get(0);
+      if (answer.errorCode() != Errors.NONE.code()) {
+        throw Errors.forCode(answer.errorCode()).exception("ListOffsets of " + tp + " from node " + leaderId + " failed");
+      }
+      return answer.offset();
     });
   }
 
@@ -248,7 +264,10 @@ public final class ReplicaFetcher {
         .setTopics(new ArrayList<>(topics.values()));
   }
 
-  /** One partition's answer: truncate to a diverging epoch, or append the records, then take the high watermark. */
+  /**
+   * One partition's answer: truncate to a diverging epoch, or append the records, then take the high watermark and
+   * the leader's log start offset.
+   */
   private CompletionStage<Void> apply(TopicPartition tp, PartitionHandle handle, Target target,
                                       FetchResponseData.PartitionData p) {
     Errors error = Errors.forCode(p.errorCode());
@@ -270,10 +289,11 @@ public final class ReplicaFetcher {
         : handle.appendAsFollower(records);
     return appended.thenCompose(x -> {
       handle.followerHighWatermark(p.highWatermark());
-      // the leader's log start: a follower keeps no more than the leader does (DeleteRecords, retention, a restart)
-      return p.logStartOffset() > handle.logStartOffset()
-          ? handle.followerLogStartOffset(p.logStartOffset()).thenApply(y -> (Void) null)
-          : CompletableFuture.<Void>completedFuture(null);
+      lags.update(tp, leaderId, p.highWatermark(), handle.logEndOffset());
+      // the leader's log start moved (DeleteRecords, retention): this replica's follows, as Kafka's follower's does
+      long leaderStart = Math.min(p.logStartOffset(), handle.logEndOffset());
+      if (leaderStart <= handle.logStartOffset()) return CompletableFuture.<Void>completedFuture(null);
+      return handle.deleteRecordsBefore(leaderStart).thenApply(start -> (Void) null);
     });
   }
 

@@ -29,6 +29,7 @@ public final class ReplicaFetchers {
   private final Partitions partitions;
   private final ReplicaFetcher.Settings settings;
   private final ReplicaConnection.Factory connections;
+  private final FetcherLags lags = new FetcherLags();
   private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>(); // guarded by this
   private boolean stopped; // guarded by this
 
@@ -41,6 +42,11 @@ public final class ReplicaFetchers {
     this.settings = settings;
     this.connections = ReplicaConnection.factory(system, "tributary-replica-" + nodeId, settings.connectTimeout(),
         settings.requestTimeout(), settings.maxResponseBytes());
+  }
+
+  /** How far this node is behind the leaders it follows (Kafka's fetcher lag metrics). */
+  public FetcherLags lags() {
+    return lags;
   }
 
   public void start() {
@@ -58,7 +64,8 @@ public final class ReplicaFetchers {
   private synchronized void onMetadata(MetadataImage image) {
     if (stopped) return;
     Map<Integer, Map<TopicPartition, ReplicaFetcher.Target>> byLeader = new HashMap<>();
-    for (var topic : image.topics().values()) {
+    // internal topics too: the offsets topic's partitions are replicated like any topic's
+    for (var topic : java.util.stream.Stream.concat(image.topics().values().stream(), image.internalTopics().values().stream()).toList()) {
       for (int p = 0; p < topic.partitionCount(); p++) {
         PartitionInfo info = topic.partition(p);
         if (info.leader() < 0 || info.leader() == nodeId || !info.replicas().contains(nodeId)) continue;
@@ -66,6 +73,11 @@ public final class ReplicaFetchers {
             .put(new TopicPartition(topic.name(), p), new ReplicaFetcher.Target(topic.topicId(), info.leaderEpoch()));
       }
     }
+    var fetched = new java.util.HashSet<TopicPartition>();
+    byLeader.forEach((leader, partitionsOfLeader) -> {
+      if (image.brokers().containsKey(leader)) fetched.addAll(partitionsOfLeader.keySet());
+    });
+    lags.retain(fetched);
     for (var it = fetchers.entrySet().iterator(); it.hasNext(); ) {
       var e = it.next();
       if (!byLeader.containsKey(e.getKey()) || !image.brokers().containsKey(e.getKey())) {
@@ -79,7 +91,7 @@ public final class ReplicaFetchers {
       if (broker == null) return;
       var fetcher = fetchers.computeIfAbsent(leader, l -> {
         log.info("Node {} follows {} partition(s) led by node {} at {}", nodeId, followed.size(), l, replicationAddress(broker));
-        return new ReplicaFetcher(nodeId, l, partitions, connections, settings, this::after);
+        return new ReplicaFetcher(nodeId, l, partitions, connections, settings, this::after, lags);
       });
       fetcher.assign(followed, replicationAddress(broker));
       fetcher.start();

@@ -80,7 +80,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     }
     // a follower's fetch (Kafka's replica fetch): reads up to the log end and reports the follower's progress
     int replicaId = request.replicaId();
-    List<Slot> slots = resolve(session.partitions(), version);
+    List<Slot> slots = resolve(session.partitions(), version, replicaId >= 0);
     List<CompletableFuture<Void>> opening = new ArrayList<>();
     for (Slot slot : slots) {
       if (slot.error != Errors.NONE) continue;
@@ -122,11 +122,14 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     }
   }
 
-  private List<Slot> resolve(List<FetchSessions.Requested> requested, short version) {
+  /** Followers also fetch internal topics' partitions (the offsets topic is replicated); clients see topics only. */
+  private List<Slot> resolve(List<FetchSessions.Requested> requested, short version, boolean follower) {
     MetadataImage image = broker.metadata().current();
     List<Slot> slots = new ArrayList<>(requested.size());
     for (var r : requested) {
-      var topic = version >= 13 ? image.topicById(r.topicId()) : image.topic(r.topic());
+      var topic = follower
+          ? (version >= 13 ? image.anyTopicById(r.topicId()) : image.anyTopic(r.topic()))
+          : (version >= 13 ? image.topicById(r.topicId()) : image.topic(r.topic()));
       String name = topic.map(t -> t.name()).orElse(r.topic());
       var slot = new Slot(name, topic.map(t -> t.topicId()).orElse(r.topicId()), r.partition(), r.fetchOffset(),
           r.maxBytes(), r.currentLeaderEpoch(), r.lastFetchedEpoch());

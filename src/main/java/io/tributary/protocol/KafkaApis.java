@@ -25,6 +25,8 @@ public final class KafkaApis {
     registry.register(ApiKeys.DESCRIBE_CONFIGS, 0, new DescribeConfigsHandler(broker));
     registry.register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, new IncrementalAlterConfigsHandler(broker));
     registry.register(ApiKeys.DESCRIBE_CLUSTER, 0, new DescribeClusterHandler(broker));
+    registry.register(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, new DescribeTopicPartitionsHandler(broker,
+        broker.system().settings().config().getInt("tributary.max.request.partition.size.limit")));
     registry.register(ApiKeys.DELETE_RECORDS, 0, new DeleteRecordsHandler(broker));
     registry.register(ApiKeys.ELECT_LEADERS, 0, new ElectLeadersHandler(broker));
     registry.register(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0, new AlterPartitionReassignmentsHandler(broker));

@@ -45,7 +45,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
         }
         var tp = new TopicPartition(topic.name(), p.partitionIndex());
         pending.add(broker.partitions().handle(tp)
-            .thenApplyAsync(h -> lookup(h, p, out, ctx.apiVersion()), broker.io())
+            .thenApplyAsync(h -> lookup(h, p, out, ctx.apiVersion(), request.data().replicaId() != ListOffsetsRequest.CONSUMER_REPLICA_ID), broker.io())
             .exceptionally(e -> out.setErrorCode(Errors.forException(Failures.unwrap(e)).code()))
             .toCompletableFuture());
       }
@@ -53,8 +53,12 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
     return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(x -> response);
   }
 
+  /**
+   * {@code follower}: a replica asks (any replica id but a consumer's), as Kafka's follower does after OFFSET_OUT_OF_RANGE; the
+   * latest offset is then the log end, not the high watermark (Kafka reads with no isolation level for replicas).
+   */
   private static ListOffsetsPartitionResponse lookup(PartitionHandle h, ListOffsetsPartition p, ListOffsetsPartitionResponse out,
-      short version) {
+      short version, boolean follower) {
     // leader_epoch exists from v4 on; older versions leave it at its default, as Kafka's handler does
     int epoch = version >= 4 ? h.leaderEpoch() : RecordBatch.NO_PARTITION_LEADER_EPOCH;
     if (p.currentLeaderEpoch() >= 0 && p.currentLeaderEpoch() != h.leaderEpoch()) {
@@ -65,7 +69,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
       if (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP || ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
         return found(out, h.logStartOffset(), epoch);
       } else if (ts == ListOffsetsRequest.LATEST_TIMESTAMP || ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
-        return found(out, h.highWatermark(), epoch);
+        return found(out, follower ? h.logEndOffset() : h.highWatermark(), epoch);
       } else if (ts == ListOffsetsRequest.MAX_TIMESTAMP) {
         return h.maxTimestamp().map(t -> found(out, t.offset(), epoch).setTimestamp(t.timestamp()))
             .orElseGet(() -> out.setErrorCode(Errors.NONE.code()));

@@ -70,9 +70,8 @@ class BrokerProcessTest {
       clusterB = t;
     }
     String seeds = "127.0.0.1:" + clusterA + ",127.0.0.1:" + clusterB;
-    // quick failure detection and downing, so that the test waits seconds, not the production margins
-    List<String> fastDowning = List.of("-Dtributary.cluster.acceptable-heartbeat-pause=2s",
-        "-Dtributary.cluster.downing-stable-after=4s");
+    // quick downing, so that the test waits seconds, not the production margin
+    List<String> fastDowning = List.of("-Dtributary.cluster.downing-stable-after=4s");
     int httpA = BrokerProcess.freePort();
     int httpB = BrokerProcess.freePort();
     try (var a = node(1, clusterA, seeds, httpA, fastDowning); var b = nodeLater(2, clusterB, seeds, httpB, fastDowning, a)) {

@@ -96,6 +96,7 @@ class GroupSerializerTest {
         new GroupEntity.DeleteGroup(ref.narrow()),
         new GroupEntity.DeleteOffsets(List.of(new TopicPartition("t1", 0)), ref.narrow()),
         new GroupEntity.RemoveTopicOffsets(topics, ref.narrow()),
+        new GroupEntity.Unload(),
         // replies (kafka-clients generated messages)
         new JoinGroupResponseData().setErrorCode(Errors.NONE.code()).setGenerationId(3).setProtocolType("consumer")
             .setProtocolName("range").setLeader("c-1").setSkipAssignment(true).setMemberId("c-1")

@@ -258,14 +258,29 @@ class MetadataChangesTest {
 
   @Test
   void theOffsetsTopicIsCreatedOnceOverTheLiveNodes() {
-    Outcome o = MetadataChanges.decide(threeNodes(), new Controller.EnsureOffsetsTopic(50, null), ALL_LIVE);
+    Outcome o = MetadataChanges.decide(threeNodes(), new Controller.EnsureOffsetsTopic(50, 3, null), ALL_LIVE);
     TopicInfo offsets = o.next().internalTopics().get(MetadataImage.OFFSETS_TOPIC);
     assertEquals(50, offsets.partitionCount());
     assertEquals(3, offsets.partitions().stream().map(PartitionInfo::leader).distinct().count());
     assertTrue(o.next().topics().isEmpty(), "not a topic clients see");
-    Outcome again = MetadataChanges.decide(o.next(), new Controller.EnsureOffsetsTopic(50, null), ALL_LIVE);
+    Outcome again = MetadataChanges.decide(o.next(), new Controller.EnsureOffsetsTopic(50, 3, null), ALL_LIVE);
     assertSame(o.next(), again.next());
     assertEquals(offsets, ((TopicDone) again.reply()).topic());
+  }
+
+  @Test
+  void theOffsetsTopicIsReplicatedAsConfiguredCappedAtTheLiveNodesAndKeepsItsRecords() {
+    TopicInfo three = MetadataChanges.decide(threeNodes(), new Controller.EnsureOffsetsTopic(6, 3, null), ALL_LIVE)
+        .next().internalTopics().get(MetadataImage.OFFSETS_TOPIC);
+    assertEquals(3, three.replicationFactor());
+    for (PartitionInfo p : three.partitions()) assertEquals(3, p.isr().size(), p.toString());
+    assertEquals(Map.of("retention.ms", "-1", "retention.bytes", "-1"), three.configs());
+
+    TopicInfo capped = MetadataChanges.decide(threeNodes(), new Controller.EnsureOffsetsTopic(6, 3, null), live(NODE_1, NODE_2))
+        .next().internalTopics().get(MetadataImage.OFFSETS_TOPIC);
+    assertEquals(2, capped.replicationFactor(), "capped at the 2 live nodes");
+    Outcome invalid = MetadataChanges.decide(threeNodes(), new Controller.EnsureOffsetsTopic(6, 0, null), ALL_LIVE);
+    assertEquals(Errors.INVALID_REPLICATION_FACTOR.code(), ((Rejected) invalid.reply()).errorCode());
   }
 
   // ---- ISR and partition epoch ----
@@ -321,6 +336,22 @@ class MetadataChangesTest {
     // a follower gone: the leader stays, its epoch too; the ISR shrinks at once, the partition epoch grows
     assertEquals(new PartitionInfo(List.of(1, 2, 3), 1, 0, List.of(1, 3), 1), partition(next, 1));
     assertSame(next, MetadataChanges.electLeaders(next, live(NODE_1, NODE_3)), "nothing more to change");
+  }
+
+  @Test
+  void aLeaderUnreachableWithinTheGraceKeepsLeadingWhileItLeavesTheIsrsItFollows() {
+    MetadataState s = replicated(Map.of(), List.of(List.of(2, 3, 1), List.of(1, 2, 3)));
+    var twoInGrace = new MetadataChanges.Membership(Set.of(NODE_1.clusterAddress(), NODE_3.clusterAddress()), new Random(3), false,
+        Set.of(NODE_1.clusterAddress(), NODE_2.clusterAddress(), NODE_3.clusterAddress()));
+    MetadataState inGrace = MetadataChanges.electLeaders(s, twoInGrace);
+    // node 2 leads partition 0 and keeps it, with its ISR as it was
+    assertEquals(partition(s, 0), partition(inGrace, 0));
+    // node 2 only follows partition 1: it leaves that ISR at once
+    assertEquals(new PartitionInfo(List.of(1, 2, 3), 1, 0, List.of(1, 3), 1), partition(inGrace, 1));
+    // the grace is over and node 2 is still unreachable: partition 0 gets a new leader from the live ISR
+    MetadataState after = MetadataChanges.electLeaders(inGrace, live(NODE_1, NODE_3));
+    assertEquals(new PartitionInfo(List.of(2, 3, 1), 3, 1, List.of(3, 1), 1), partition(after, 0));
+    assertSame(partition(inGrace, 1), partition(after, 1));
   }
 
   @Test
@@ -384,7 +415,7 @@ class MetadataChangesTest {
 
   @Test
   void electionsCoverTheInternalTopicsToo() {
-    MetadataState s = MetadataChanges.decide(threeNodes(), new Controller.EnsureOffsetsTopic(3, null), ALL_LIVE).next();
+    MetadataState s = MetadataChanges.decide(threeNodes(), new Controller.EnsureOffsetsTopic(3, 1, null), ALL_LIVE).next();
     MetadataState next = MetadataChanges.electLeaders(s, live(NODE_1));
     var offsets = next.internalTopics().get(MetadataImage.OFFSETS_TOPIC);
     for (PartitionInfo p : offsets.partitions()) {
@@ -438,7 +469,7 @@ class MetadataChangesTest {
     Outcome zeroId = MetadataChanges.decide(s, new Controller.AlterPartition("r", Uuid.ZERO_UUID, 0, 1, 0, 0, List.of(1, 2), null), ALL_LIVE);
     assertEquals(List.of(1, 2), partition(zeroId.next(), 0).isr());
 
-    MetadataState withOffsets = MetadataChanges.decide(threeNodes(), new Controller.EnsureOffsetsTopic(1, null), ALL_LIVE).next();
+    MetadataState withOffsets = MetadataChanges.decide(threeNodes(), new Controller.EnsureOffsetsTopic(1, 1, null), ALL_LIVE).next();
     TopicInfo offsets = withOffsets.internalTopics().get(MetadataImage.OFFSETS_TOPIC);
     int leader = offsets.leader(0);
     Outcome internal = MetadataChanges.decide(withOffsets, alter(offsets, 0, leader, 0, 0, List.of(leader)), ALL_LIVE);

@@ -70,7 +70,7 @@ class MetadataSerializerTest {
         MetadataState.EMPTY,
         new Controller.CreateTopic("orders", 3, 1, List.of(), Map.of("retention.ms", "1000"), true, ref),
         new Controller.CreateTopic("manual", -1, -1, List.of(List.of(1, 2), List.of(2, 3)), Map.of(), false, ref),
-        new Controller.EnsureOffsetsTopic(50, ref),
+        new Controller.EnsureOffsetsTopic(50, 3, ref),
         new Controller.DeleteTopic("orders", ref),
         new Controller.CreatePartitions("orders", 7, List.of(), false, ref),
         new Controller.CreatePartitions("orders", 9, List.of(List.of(3), List.of(1)), true, ref),
@@ -127,6 +127,24 @@ class MetadataSerializerTest {
     byte[] bytes = serializer.toBinary(message);
     String manifest = Serializers.manifestFor(serializer, message);
     assertEquals(message, serialization.deserialize(bytes, serializer.identifier(), manifest).get());
+  }
+
+  /**
+   * An EnsureOffsetsTopic from a node of the version before the replicated offsets topic ("EO": partitions and the
+   * reply ref, no replication factor) reads as one replica per partition, what that node asked for.
+   */
+  @Test
+  void anEnsureOffsetsTopicWithoutAReplicationFactorReadsAsOneReplica() throws Exception {
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+    var current = new Controller.EnsureOffsetsTopic(50, 3, probe.ref());
+    var serializer = (MetadataSerializer) serialization.findSerializerFor(current);
+    assertEquals("EO2", serializer.manifest(current));
+    byte[] bytes = serializer.toBinary(current);
+    // "EO2" is the partition count, the replication factor, the reply ref; "EO" is the same without the factor
+    var old = new java.io.ByteArrayOutputStream();
+    old.write(bytes, 0, 4);
+    old.write(bytes, 8, bytes.length - 8);
+    assertEquals(new Controller.EnsureOffsetsTopic(50, 1, probe.ref()), serializer.fromBinary(old.toByteArray(), "EO"));
   }
 
   /** The register as Distributed Data stores it (durably and in gossip): Akka's serializer around ours. */

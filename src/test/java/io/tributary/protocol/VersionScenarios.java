@@ -27,6 +27,7 @@ import org.apache.kafka.common.message.DeleteRecordsRequestData.DeleteRecordsTop
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeTopicPartitionsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
@@ -88,6 +89,7 @@ import org.apache.kafka.common.requests.DeleteGroupsResponse;
 import org.apache.kafka.common.requests.DeleteRecordsResponse;
 import org.apache.kafka.common.requests.DeleteTopicsResponse;
 import org.apache.kafka.common.requests.DescribeClusterResponse;
+import org.apache.kafka.common.requests.DescribeTopicPartitionsResponse;
 import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.DescribeGroupsResponse;
 import org.apache.kafka.common.requests.ElectLeadersResponse;
@@ -146,6 +148,7 @@ final class VersionScenarios {
     scenarios.put(ApiKeys.DESCRIBE_CONFIGS, this::describeConfigs);
     scenarios.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, this::incrementalAlterConfigs);
     scenarios.put(ApiKeys.DESCRIBE_CLUSTER, this::describeCluster);
+    scenarios.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, this::describeTopicPartitions);
     scenarios.put(ApiKeys.DELETE_RECORDS, this::deleteRecords);
     scenarios.put(ApiKeys.ELECT_LEADERS, this::electLeaders);
     scenarios.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, this::alterPartitionReassignments);
@@ -498,6 +501,40 @@ final class VersionScenarios {
     assertError(Errors.NONE, response.data().errorCode());
     assertEquals(nodeId, response.data().brokers().iterator().next().brokerId());
     assertEquals(nodeId, response.data().controllerId());
+  }
+
+  /**
+   * The sweep topic's partitions two at a time: the first answer stops at partition 2 with a cursor, the next starts
+   * there; a topic that does not exist is named as such; a cursor outside the named topics is refused.
+   */
+  private void describeTopicPartitions(short v) throws Exception {
+    String missing = "sweep-no-such-topic-v" + v;
+    var data = new DescribeTopicPartitionsRequestData().setResponsePartitionLimit(2).setTopics(List.of(
+        new DescribeTopicPartitionsRequestData.TopicRequest().setName(SweepFixture.TOPIC),
+        new DescribeTopicPartitionsRequestData.TopicRequest().setName(missing)));
+    DescribeTopicPartitionsResponse first = wire.send(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, v, data);
+    var sweep = first.data().topics().find(SweepFixture.TOPIC);
+    assertError(Errors.NONE, sweep.errorCode());
+    assertEquals(List.of(0, 1), sweep.partitions().stream().map(p -> p.partitionIndex()).toList());
+    for (var p : sweep.partitions()) {
+      assertEquals(nodeId, p.leaderId());
+      assertEquals(List.of(nodeId), p.replicaNodes());
+      assertEquals(List.of(nodeId), p.isrNodes());
+      assertTrue(p.offlineReplicas().isEmpty());
+    }
+    assertEquals(SweepFixture.TOPIC, first.data().nextCursor().topicName());
+    assertEquals(2, first.data().nextCursor().partitionIndex());
+
+    DescribeTopicPartitionsResponse next = wire.send(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, v, data.duplicate()
+        .setCursor(new DescribeTopicPartitionsRequestData.Cursor().setTopicName(SweepFixture.TOPIC).setPartitionIndex(2)));
+    assertEquals(List.of(2), next.data().topics().find(SweepFixture.TOPIC).partitions().stream()
+        .map(p -> p.partitionIndex()).toList());
+    assertError(Errors.UNKNOWN_TOPIC_OR_PARTITION, next.data().topics().find(missing).errorCode());
+    assertEquals(null, next.data().nextCursor());
+
+    DescribeTopicPartitionsResponse refused = wire.send(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, v, data.duplicate()
+        .setCursor(new DescribeTopicPartitionsRequestData.Cursor().setTopicName("sweep-elsewhere").setPartitionIndex(0)));
+    assertRefused(refused, Errors.INVALID_REQUEST);
   }
 
   private void deleteRecords(short v) throws Exception {

@@ -39,6 +39,8 @@ final class ClusterNode {
   private final Deque<String> tail = new ArrayDeque<>();
   private volatile Life life;
   private int lives;
+  /** The cgroup each life runs in ({@link NetworkCut}), or null. */
+  private volatile Path cgroupProcs;
 
   /** One run of the process, from launch to exit. */
   private record Life(Process process, CompletableFuture<Void> ready, Thread pump) {}
@@ -67,6 +69,11 @@ final class ClusterNode {
         "TRIBUTARY_HTTP_PORT", "0");
   }
 
+  /** Every life from the next one on runs in the cgroup whose {@code cgroup.procs} file this is. */
+  void runIn(Path cgroupProcs) {
+    this.cgroupProcs = cgroupProcs;
+  }
+
   /** Starts a new life of the process (the first, or a restart after it died); does not wait for it to be ready. */
   synchronized void launch() throws IOException {
     if (life != null && life.process.isAlive()) {
@@ -83,6 +90,10 @@ final class ClusterNode {
         "-Dlogback.configurationFile=" + logbackConfig,
         "-cp", System.getProperty("java.class.path"),
         "io.tributary.cli.Main", "broker"));
+    if (cgroupProcs != null) {
+      // the shell joins the cgroup, then becomes the JVM (same pid), so every socket the JVM opens is in it
+      command.addAll(0, List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", cgroupProcs.toString()));
+    }
     Files.createDirectories(dataDir);
     var builder = new ProcessBuilder(command).directory(dataDir.getParent().toFile()).redirectErrorStream(true);
     builder.environment().keySet().removeIf(k -> k.startsWith("TRIBUTARY_"));

@@ -48,6 +48,8 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEa
   private List<ClusterNode> nodes = List.of();
   private boolean perTest;
   private boolean failed;
+  private boolean cuttable;
+  private NetworkCut networkCut;
 
   /** The three-node cluster of issue 12. */
   TestCluster() {
@@ -57,6 +59,18 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEa
   /** {@code size} nodes, all of them seeds. */
   TestCluster(int size) {
     this.size = size;
+  }
+
+  /** The nodes run so that the test can cut them off from each other ({@link #networkCut()}); needs root and iptables. */
+  TestCluster withNetworkCuts() {
+    cuttable = true;
+    return this;
+  }
+
+  /** Cuts between the nodes; only with {@link #withNetworkCuts()}. */
+  NetworkCut networkCut() {
+    if (networkCut == null) throw new IllegalStateException("the cluster was not started withNetworkCuts()");
+    return networkCut;
   }
 
   @Override
@@ -146,6 +160,12 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEa
       created.add(new ClusterNode(i + 1, ports.get(i), ports.get(size + i), dir, logback, seeds));
     }
     nodes = List.copyOf(created);
+    if (cuttable) {
+      var unavailable = NetworkCut.unavailableReason();
+      if (unavailable.isPresent()) throw new AssertionError("This test cuts nodes off with iptables: " + unavailable.get());
+      networkCut = NetworkCut.create();
+      for (var node : nodes) node.runIn(networkCut.cgroupProcs(node.nodeId));
+    }
     var order = new ArrayList<>(nodes);
     Collections.shuffle(order);
     System.out.println("Starting nodes in the order " + order.stream().map(n -> n.nodeId).toList() + " in " + dir);
@@ -167,6 +187,14 @@ final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEa
 
   private void shutdown() throws InterruptedException {
     for (var node : nodes) node.kill();
+    if (networkCut != null) {
+      try {
+        networkCut.close();
+      } catch (IOException e) {
+        System.err.println("could not remove the network cuts: " + e);
+      }
+      networkCut = null;
+    }
     if (dir == null) return;
     if (failed || Boolean.getBoolean("tributary.cluster.keep-logs")) {
       System.err.println("Kept the cluster's logs and data in " + dir);
