@@ -202,7 +202,7 @@ class ReassignmentsTest {
   @Test
   void internalTopicsAreNotReassigned() {
     MetadataState nodes = MetadataState.initial("c").withBroker(NODE_1).withBroker(NODE_2);
-    MetadataState s = decide(nodes, new Controller.EnsureOffsetsTopic(1, null)).next();
+    MetadataState s = decide(nodes, new Controller.EnsureOffsetsTopic(1, 1, null)).next();
     Outcome o = decide(s, reassign(MetadataImage.OFFSETS_TOPIC, to(0, 2)));
     assertOutcome(outcomes(o).get(0), 0, Errors.UNKNOWN_TOPIC_OR_PARTITION,
         "Unable to find a topic named " + MetadataImage.OFFSETS_TOPIC + ".");
