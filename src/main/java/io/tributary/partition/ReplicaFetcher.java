@@ -186,6 +186,10 @@ public final class ReplicaFetcher {
             continue;
           }
           applied.add(apply(tp, handle, target, p).toCompletableFuture().exceptionally(e -> {
+            if (Failures.unwrap(e) instanceof PartitionHandle.StaleFetchException stale) {
+              log.debug("Dropped a fetch answer of {} from node {}: {}", tp, leaderId, stale.getMessage());
+              return null;
+            }
             log.warn("Replicating {} from node {} failed: {}", tp, leaderId, Failures.unwrap(e).toString());
             delay(tp, target);
             return null;
@@ -210,13 +214,13 @@ public final class ReplicaFetcher {
       if (leaderEnd < replicaEnd) {
         log.warn("{}: reset fetch offset from {} to leader {}'s end offset {}: its log ends below this replica's",
             tp, replicaEnd, leaderId, leaderEnd);
-        return handle.truncateTo(leaderEnd).thenApply(x -> (Void) null);
+        return handle.truncateTo(leaderEnd, target.leaderEpoch()).thenApply(x -> (Void) null);
       }
       return leaderOffset(tp, target, ListOffsetsRequest.EARLIEST_TIMESTAMP).thenCompose(leaderStart -> {
         if (leaderStart <= replicaEnd) return CompletableFuture.<Void>completedFuture(null);
         log.warn("{}: this replica's log ends at {}, below leader {}'s log start offset {}; restarting it there",
             tp, replicaEnd, leaderId, leaderStart);
-        return handle.truncateFullyAndStartAt(leaderStart).thenApply(x -> (Void) null);
+        return handle.truncateFullyAndStartAt(leaderStart, target.leaderEpoch()).thenApply(x -> (Void) null);
       });
     });
   }
@@ -281,14 +285,14 @@ public final class ReplicaFetcher {
       long offset = truncationOffset(handle, diverging.epoch(), diverging.endOffset());
       log.info("{}: log diverged from leader {} at epoch {} (leader's end offset {}); truncating to {}",
           tp, leaderId, diverging.epoch(), diverging.endOffset(), offset);
-      return handle.truncateTo(offset).thenApply(x -> null);
+      return handle.truncateTo(offset, target.leaderEpoch()).thenApply(x -> null);
     }
     var records = (MemoryRecords) p.records();
     CompletionStage<?> appended = records == null || records.sizeInBytes() == 0
         ? CompletableFuture.completedFuture(null)
-        : handle.appendAsFollower(records);
+        : handle.appendAsFollower(records, target.leaderEpoch());
     return appended.thenCompose(x -> {
-      handle.followerHighWatermark(p.highWatermark());
+      handle.followerHighWatermark(p.highWatermark(), target.leaderEpoch());
       lags.update(tp, leaderId, p.highWatermark(), handle.logEndOffset());
       // the leader's log start moved (DeleteRecords, retention): this replica's follows, as Kafka's follower's does
       long leaderStart = Math.min(p.logStartOffset(), handle.logEndOffset());
