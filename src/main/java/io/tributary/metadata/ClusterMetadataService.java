@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * #current()} is an empty image with version 0 and no cluster id. Needs a cluster ActorSystem
  * whose member is (or becomes) Up.
  */
-public final class ClusterMetadataService implements MetadataService, Extension {
+public final class ClusterMetadataService implements MetadataService, Extension, LocalWrites {
 
   private static final Logger log = LoggerFactory.getLogger(ClusterMetadataService.class);
 
@@ -70,6 +70,8 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   private final List<Consumer<MetadataImage>> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<MetadataImage> ready = new CompletableFuture<>();
   private volatile MetadataImage image = NOT_LOADED;
+  /** A state this node's Controller is writing and a majority has not confirmed yet (guarded by lock). */
+  private MetadataState unconfirmedWrite;
   /** This node's {@link ControllerSeat}: it runs the Controller here or passes requests to the node that does. */
   private final ActorRef<Controller.Request> controller;
   private final ActorRef<Replicator.Command> replicator;
@@ -82,7 +84,7 @@ public final class ClusterMetadataService implements MetadataService, Extension 
           + "which depends on the port; set it to <data-dir>/__metadata");
     }
     this.replicator = system.systemActorOf(MetadataStore.replicator(settings), MetadataStore.REPLICATOR_NAME, Props.empty());
-    this.controller = system.systemActorOf(ControllerSeat.create(replicator, settings), ControllerSeat.NAME, Props.empty()).narrow();
+    this.controller = system.systemActorOf(ControllerSeat.create(replicator, settings, this), ControllerSeat.NAME, Props.empty()).narrow();
     system.systemActorOf(StateSubscriber.create(replicator, this::offer), "tributaryMetadataSubscriber", Props.empty());
   }
 
@@ -143,6 +145,11 @@ public final class ClusterMetadataService implements MetadataService, Extension 
     var existing = image.offsetsTopic();
     if (existing.isPresent()) return CompletableFuture.completedFuture(existing.get());
     return ask(replyTo -> new Controller.EnsureOffsetsTopic(partitions, replicationFactor, replyTo), reply -> ((Controller.TopicDone) reply).topic());
+  }
+
+  @Override
+  public boolean reachesMajority() {
+    return ClusterView.reachesMajority(system);
   }
 
   @Override
@@ -220,9 +227,29 @@ public final class ClusterMetadataService implements MetadataService, Extension 
   }
 
   /** Applies {@code state} if it is newer than what this node shows. */
+  @Override
+  public void writing(MetadataState next) {
+    synchronized (lock) {
+      unconfirmedWrite = next;
+    }
+  }
+
+  @Override
+  public void settled(MetadataState next, boolean confirmed) {
+    synchronized (lock) {
+      if (unconfirmedWrite != null && sameWrite(unconfirmedWrite, next)) unconfirmedWrite = null;
+    }
+    if (confirmed) offer(next);
+  }
+
+  private static boolean sameWrite(MetadataState a, MetadataState b) {
+    return a.controllerEpoch() == b.controllerEpoch() && a.version() == b.version();
+  }
+
   void offer(MetadataState state) {
     MetadataImage next = state.toImage();
     synchronized (lock) {
+      if (unconfirmedWrite != null && sameWrite(unconfirmedWrite, state)) return; // see LocalWrites
       if (!next.isNewerThan(image)) return;
       image = next;
       for (var listener : listeners) notify(listener, next);

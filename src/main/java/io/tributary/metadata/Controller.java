@@ -15,7 +15,6 @@ import akka.cluster.ddata.SelfUniqueAddress;
 import akka.cluster.ddata.typed.javadsl.Replicator;
 import akka.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Subscribe;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -232,7 +231,7 @@ public final class Controller {
       implements Command, NoSerializationVerificationNeeded {}
 
   /** A change of cluster membership or reachability, as this node sees it. */
-  private record MembershipChanged(ClusterEvent.ClusterDomainEvent event) implements Command, NoSerializationVerificationNeeded {}
+  private record MembershipChanged(Object event) implements Command, NoSerializationVerificationNeeded {}
 
   /** Time to run the elections over the membership as it is now (one at a time, however many changes came). */
   private enum Reevaluate implements Command, NoSerializationVerificationNeeded { INSTANCE }
@@ -247,21 +246,18 @@ public final class Controller {
   private enum CheckLeaderImbalance implements Command, NoSerializationVerificationNeeded { INSTANCE }
 
   /** The Controller's behaviour; {@code replicator} is the node-local metadata Replicator. */
-  public static Behavior<Command> create(ActorRef<Replicator.Command> replicator, MetadataSettings settings) {
+  static Behavior<Command> create(ActorRef<Replicator.Command> replicator, MetadataSettings settings, LocalWrites localWrites) {
     Behavior<Command> controller = Behaviors.setup(ctx -> Behaviors.withStash(settings.stashCapacity(), stash -> {
       var adapter = new ReplicatorMessageAdapter<Command, LWWRegister<MetadataState>>(ctx, replicator, settings.replicatorAskTimeout());
       adapter.subscribe(MetadataStore.KEY, Observed::new);
       Cluster cluster = Cluster.get(ctx.getSystem());
-      cluster.subscriptions().tell(Subscribe.create(
-          ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new), ClusterEvent.MemberEvent.class));
-      cluster.subscriptions().tell(Subscribe.create(
-          ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, MembershipChanged::new), ClusterEvent.ReachabilityEvent.class));
+      ctx.spawnAnonymous(MembershipFeed.create(ctx.getSelf(), MembershipChanged::new));
       var self = new SelfUniqueAddress(cluster.selfMember().uniqueAddress());
       return Behaviors.<Command>withTimers(timers -> {
         if (settings.autoLeaderRebalance()) {
           timers.startTimerWithFixedDelay(CheckLeaderImbalance.INSTANCE, settings.leaderImbalanceCheckInterval());
         }
-        return new Controller(ctx, stash, adapter, self, settings, timers, LiveMembers.of(cluster.state())).loading();
+        return new Controller(ctx, stash, adapter, self, settings, timers, LiveMembers.of(cluster.state()), localWrites).loading();
       });
     }));
     return Behaviors.supervise(controller)
@@ -279,6 +275,8 @@ public final class Controller {
   private final Random random = new Random();
   /** The members as this Controller's own membership events showed them, in order. */
   private LiveMembers members;
+  /** This node's metadata view, told which states are this Controller's unconfirmed writes. */
+  private final LocalWrites localWrites;
   /** Membership changed since the last elections (or a takeover happened): elections are due. */
   private boolean electionsDue = true;
   /** A {@link Reevaluate} is on its way to this actor: membership events do not send another. */
@@ -293,8 +291,10 @@ public final class Controller {
       SelfUniqueAddress self,
       MetadataSettings settings,
       TimerScheduler<Command> timers,
-      LiveMembers members) {
+      LiveMembers members,
+      LocalWrites localWrites) {
     this.ctx = ctx;
+    this.localWrites = localWrites;
     this.stash = stash;
     this.replicator = replicator;
     this.self = self;
@@ -421,6 +421,12 @@ public final class Controller {
     if (!next.addresses().equals(members.addresses())) electionsDue = true;
     if (changed.event() instanceof ClusterEvent.UnreachableMember u) startLeaderGrace(u.member().uniqueAddress());
     if (changed.event() instanceof ClusterEvent.ReachableMember r) timers.cancel(graceKey(r.member().uniqueAddress()));
+    if (changed.event() instanceof ClusterEvent.CurrentClusterState) {
+      next.unreachableSince().keySet().forEach(this::startLeaderGrace);
+      members.unreachableSince().keySet().stream().filter(m -> !next.unreachableSince().containsKey(m))
+          .forEach(m -> timers.cancel(graceKey(m)));
+      electionsDue = true;
+    }
     members = next;
     queueElectionsIfDue();
     return Behaviors.same();
@@ -510,6 +516,7 @@ public final class Controller {
   /** {@code request} and {@code reply} are null for the Controller's own writes (the initial state, a takeover). */
   private Behavior<Command> writing(MetadataState next, Request request, Reply reply) {
     var consistency = new Replicator.WriteMajority(settings.writeTimeout());
+    localWrites.writing(next);
     replicator.askUpdate(
         replyTo -> new Replicator.Update<>(
             MetadataStore.KEY, MetadataStore.register(self, MetadataState.EMPTY), consistency, replyTo,
@@ -521,6 +528,7 @@ public final class Controller {
   private Behavior<Command> onWritten(
       Replicator.UpdateResponse<LWWRegister<MetadataState>> rsp, MetadataState next, Request request, Reply reply) {
     if (rsp instanceof Replicator.UpdateSuccess) return confirming(next, request, reply);
+    localWrites.settled(next, false);
     if (rsp instanceof Replicator.UpdateTimeout) {
       // No majority confirmed it: never serve from it alone. It is stored here and may still spread (and take effect)
       // when a majority reads it, so the caller gets REQUEST_TIMED_OUT, as Kafka answers a request that may complete.
@@ -561,9 +569,11 @@ public final class Controller {
     if (rsp instanceof Replicator.GetSuccess<LWWRegister<MetadataState>> found) {
       MetadataState stored = found.get(MetadataStore.KEY).getValue();
       if (!stored.isNewerThan(next)) {
+        localWrites.settled(next, true);
         if (request != null) request.replyTo().tell(reply);
         return serve(next);
       }
+      localWrites.settled(next, false);
       ctx.getLog().warn("Metadata epoch {} version {} was overtaken by epoch {} version {} written by another Controller; this one steps down and reloads",
           next.controllerEpoch(), next.version(), stored.controllerEpoch(), stored.version());
       if (request != null) {
@@ -571,6 +581,7 @@ public final class Controller {
       }
       return loading();
     }
+    localWrites.settled(next, false);
     ctx.getLog().warn("Metadata version {} written but not confirmed by a majority read ({}); reading the state again", next.version(), rsp);
     if (request != null) {
       request.replyTo().tell(Rejected.of(Errors.REQUEST_TIMED_OUT,

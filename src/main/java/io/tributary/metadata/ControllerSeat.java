@@ -12,7 +12,6 @@ import akka.cluster.Member;
 import akka.cluster.MemberStatus;
 import akka.cluster.ddata.typed.javadsl.Replicator;
 import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Subscribe;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,7 +41,7 @@ public final class ControllerSeat {
   /** A request another node's seat passed on because this node hosts the Controller as that node sees it. */
   public record Forwarded(Controller.Request request) implements MetadataSerializable {}
 
-  private record MembershipChanged(ClusterEvent.ClusterDomainEvent event) implements NoSerializationVerificationNeeded {}
+  private record MembershipChanged(Object event) implements NoSerializationVerificationNeeded {}
 
   private final ActorContext<Object> ctx;
   private final ActorRef<Replicator.Command> replicator;
@@ -51,14 +50,17 @@ public final class ControllerSeat {
   private final ActorRefResolver resolver;
   private final Map<Address, ActorRef<Object>> remoteSeats = new HashMap<>();
   private LiveMembers members;
+  private final LocalWrites localWrites;
   /** The Controller this seat hosts, or null. */
   private ActorRef<Controller.Command> controller;
   private int incarnation;
   /** Requests held while this node knows of no member to host the Controller. */
   private final List<Controller.Request> waiting = new ArrayList<>();
 
-  private ControllerSeat(ActorContext<Object> ctx, ActorRef<Replicator.Command> replicator, MetadataSettings settings) {
+  private ControllerSeat(ActorContext<Object> ctx, ActorRef<Replicator.Command> replicator, MetadataSettings settings,
+                         LocalWrites localWrites) {
     this.ctx = ctx;
+    this.localWrites = localWrites;
     this.replicator = replicator;
     this.settings = settings;
     Cluster cluster = Cluster.get(ctx.getSystem());
@@ -68,14 +70,10 @@ public final class ControllerSeat {
   }
 
   /** The seat's behaviour; {@code replicator} is the node-local metadata Replicator. */
-  public static Behavior<Object> create(ActorRef<Replicator.Command> replicator, MetadataSettings settings) {
+  static Behavior<Object> create(ActorRef<Replicator.Command> replicator, MetadataSettings settings, LocalWrites localWrites) {
     return Behaviors.setup(ctx -> {
-      Cluster cluster = Cluster.get(ctx.getSystem());
-      cluster.subscriptions().tell(Subscribe.create(
-          ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new), ClusterEvent.MemberEvent.class));
-      cluster.subscriptions().tell(Subscribe.create(
-          ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, MembershipChanged::new), ClusterEvent.ReachabilityEvent.class));
-      var seat = new ControllerSeat(ctx, replicator, settings);
+      ctx.spawnAnonymous(MembershipFeed.create(ctx.getSelf(), MembershipChanged::new));
+      var seat = new ControllerSeat(ctx, replicator, settings, localWrites);
       seat.takeOrLeave();
       return seat.behavior();
     });
@@ -103,7 +101,7 @@ public final class ControllerSeat {
     boolean seatHere = host().map(m -> m.address().equals(self)).orElse(false);
     if (seatHere && controller == null) {
       ctx.getLog().info("This node is the oldest reachable member: it hosts the metadata Controller");
-      controller = ctx.spawn(Controller.create(replicator, settings), "controller-" + (++incarnation));
+      controller = ctx.spawn(Controller.create(replicator, settings, localWrites), "controller-" + (++incarnation));
     } else if (!seatHere && controller != null) {
       ctx.getLog().info("The metadata Controller moves to {}, now the oldest reachable member",
           host().map(m -> m.address().toString()).orElse("no member this node can name (it reaches no majority)"));

@@ -34,8 +34,18 @@ record LiveMembers(Map<UniqueAddress, Member> members, Map<UniqueAddress, Long> 
     return new LiveMembers(members, unreachable);
   }
 
-  /** This view after {@code event}; the same instance for events that do not concern membership or reachability. */
-  LiveMembers after(ClusterEvent.ClusterDomainEvent event) {
+  /**
+   * This view after {@code event}, a cluster event or a snapshot of the state ({@link MembershipFeed}); the same
+   * instance for events that do not concern membership or reachability. A snapshot replaces the view; a member that
+   * stays unreachable keeps the time it was first seen unreachable.
+   */
+  LiveMembers after(Object event) {
+    if (event instanceof ClusterEvent.CurrentClusterState state) {
+      var snapshot = of(state);
+      var since = new HashMap<UniqueAddress, Long>();
+      snapshot.unreachableSince.forEach((member, now) -> since.put(member, unreachableSince.getOrDefault(member, now)));
+      return new LiveMembers(snapshot.members, since);
+    }
     if (event instanceof ClusterEvent.MemberRemoved removed) {
       var m = new HashMap<>(members);
       m.remove(removed.member().uniqueAddress());
