@@ -28,6 +28,23 @@ public final class ClusterView {
     return live;
   }
 
+  /**
+   * Whether this node reaches more than half of the Up members, itself included. A cluster of one or two always
+   * does: there, a node cannot tell a failure of the other from being cut off, and the Split Brain Resolver decides.
+   */
+  public static boolean reachesMajority(ActorSystem<?> system) {
+    var state = Cluster.get(system).state();
+    Set<Member> unreachable = state.getUnreachable();
+    int members = 0;
+    int reachable = 0;
+    for (Member m : state.getMembers()) {
+      if (!isUp(m)) continue;
+      members++;
+      if (!unreachable.contains(m)) reachable++;
+    }
+    return members < 3 || 2 * reachable > members;
+  }
+
   /** This node's cluster address. */
   public static String selfAddress(ActorSystem<?> system) {
     return Cluster.get(system).selfMember().address().toString();

@@ -66,6 +66,12 @@ public interface MetadataService {
   /** The registered nodes that are live now (Up cluster members this node reaches), by node id. */
   Map<Integer, BrokerInfo> liveBrokers();
 
+  /**
+   * Whether this node reaches a majority of the cluster's members (always, in a cluster of fewer than three, where a
+   * majority cannot be told from a failure of the other side).
+   */
+  boolean reachesMajority();
+
   /** The node id of the node hosting the Controller (the oldest member) while it is live, else the lowest live node id; -1 if none. */
   int controllerId();
 

@@ -61,6 +61,7 @@ public final class PartitionHandle {
   private volatile int joiningIsr = -1;
   private volatile long lastUsedNanos = System.nanoTime();
   private volatile boolean open = true;
+  private volatile boolean quorumLost;
   private CompletionStage<Done> closed;
 
   /** Creates the single writer of a handle's log. */
@@ -180,6 +181,28 @@ public final class PartitionHandle {
     return info != null && info.leader() == nodeId;
   }
 
+  /**
+   * This node was cut off from, or is back with, the majority of the cluster. A leader that is cut off keeps its
+   * role towards the log and the followers (only the Controller changes leadership) but turns clients away from a
+   * partition another in-sync replica can take over: those waiting for acks=all are answered now.
+   */
+  void quorumLost(boolean lost) {
+    if (quorumLost == lost) return;
+    quorumLost = lost;
+    waiters.wake();
+  }
+
+  /**
+   * Whether clients are turned away although this node leads: it is cut off from the majority, and the ISR holds
+   * another replica the majority can elect (a partition whose ISR is this node alone stays with it: nobody else could
+   * take it over without losing records).
+   */
+  public boolean cutOffFromClients() {
+    if (!quorumLost) return false;
+    PartitionInfo info = assignment.get();
+    return info != null && info.leader() == nodeId && info.isr().stream().anyMatch(r -> r != nodeId);
+  }
+
   /** The in-sync replicas now (1 for a partition metadata does not have yet: this node alone). */
   public int inSyncReplicaCount() {
     PartitionInfo info = assignment.get();
@@ -197,11 +220,12 @@ public final class PartitionHandle {
    * at that batch's base offset (Kafka's Partition.appendRecordsToFollowerOrFutureReplica): the leader's log start
    * may fall inside a batch after DeleteRecords, and the leader sends that batch whole.
    */
-  public CompletionStage<AppendResult> appendAsFollower(MemoryRecords records) {
+  public CompletionStage<AppendResult> appendAsFollower(MemoryRecords records, int fetchedLeaderEpoch) {
     touch();
     return pipeline.submit(new AppendPipeline.LogOp<>() {
       @Override
       AppendResult apply(PartitionLog l) throws IOException {
+        ensureFollowing(fetchedLeaderEpoch);
         try {
           return l.appendAsFollower(records);
         } catch (UnexpectedAppendOffsetException e) {
@@ -225,9 +249,10 @@ public final class PartitionHandle {
   }
 
   /** Drops the log from {@code offset} on (a follower whose log diverged from its leader's); the high watermark follows. */
-  public CompletionStage<Long> truncateTo(long offset) {
+  public CompletionStage<Long> truncateTo(long offset, int fetchedLeaderEpoch) {
     touch();
     return pipeline.submit(AppendPipeline.noFlush(l -> {
+      ensureFollowing(fetchedLeaderEpoch);
       l.truncateTo(offset);
       synchronized (this) {
         if (highWatermark > l.logEndOffset()) highWatermark = l.logEndOffset();
@@ -240,9 +265,10 @@ public final class PartitionHandle {
    * Deletes the whole log and restarts it, empty, at {@code offset} (a follower whose log ends below its leader's log
    * start, Kafka's truncateFullyAndStartAt); the high watermark follows.
    */
-  public CompletionStage<Long> truncateFullyAndStartAt(long offset) {
+  public CompletionStage<Long> truncateFullyAndStartAt(long offset, int fetchedLeaderEpoch) {
     touch();
     return pipeline.submit(AppendPipeline.noFlush(l -> {
+      ensureFollowing(fetchedLeaderEpoch);
       l.truncateFullyAndStartAt(offset);
       synchronized (this) {
         highWatermark = l.logEndOffset();
@@ -322,8 +348,31 @@ public final class PartitionHandle {
     return followers.laggingSince(info.isr(), nodeId, cutoffMs);
   }
 
+  /**
+   * A fetch answer changes this log only while this replica still follows the leader epoch the fetch was made in,
+   * checked on the log's writer thread, in order with the leadership change: an answer that arrives late (a leader
+   * that was paused, then resumed) must not append the old leader's records after this replica began leading at a
+   * higher epoch, nor truncate what it has acknowledged since.
+   */
+  private void ensureFollowing(int fetchedLeaderEpoch) {
+    PartitionInfo info = assignment.get();
+    if (info == null || info.leader() == nodeId || info.leaderEpoch() != fetchedLeaderEpoch) {
+      throw new StaleFetchException(topicPartition + ": fetched in leader epoch " + fetchedLeaderEpoch
+          + ", but the assignment is now " + info);
+    }
+  }
+
+  /** A fetch answer that no longer applies: the partition's leadership changed while it was in flight. */
+  public static final class StaleFetchException extends IllegalStateException {
+    StaleFetchException(String message) {
+      super(message);
+    }
+  }
+
   /** On a follower: the leader's high watermark, capped by what this replica has. */
-  public void followerHighWatermark(long leaderHighWatermark) {
+  public void followerHighWatermark(long leaderHighWatermark, int fetchedLeaderEpoch) {
+    PartitionInfo info = assignment.get();
+    if (info == null || info.leader() == nodeId || info.leaderEpoch() != fetchedLeaderEpoch) return;
     long hw = Math.min(leaderHighWatermark, log.logEndOffset());
     boolean moved;
     synchronized (this) {
@@ -379,10 +428,13 @@ public final class PartitionHandle {
         } else if (!open || !isLeader()) {
           done.completeExceptionally(new NotLeaderOrFollowerException(
               "Node " + nodeId + " is no longer the leader of " + topicPartition + "."));
+        } else if (cutOffFromClients()) {
+          done.completeExceptionally(new NotLeaderOrFollowerException("Node " + nodeId
+              + " is cut off from the majority of the cluster, which elects another leader of " + topicPartition + "."));
         } else {
           waiters.add(this);
           // the watermark may have moved between the check and the registration
-          if ((highWatermark >= offset || !open || !isLeader()) && waiters.remove(this)) run();
+          if ((highWatermark >= offset || !open || !isLeader() || cutOffFromClients()) && waiters.remove(this)) run();
         }
       }
     };

@@ -52,7 +52,8 @@ public final class Partitions {
   /** Settings from {@code tributary.partition}. */
   public record Settings(int appendQueueSize, int maxWriteBatch, Duration passivateIdleAfter,
                          Duration idleCheckInterval, Duration retentionCheckInterval, Duration askTimeout,
-                         Duration openResendAfter, int stashCapacity, Duration replicaLagTimeMax) {}
+                         Duration openResendAfter, int stashCapacity, Duration replicaLagTimeMax,
+                         Duration quorumCheckInterval) {}
 
   private record Open(PartitionHandle handle, TopicInfo topic) {}
 
@@ -79,6 +80,7 @@ public final class Partitions {
   private volatile boolean draining;
   private final IsrUpdates isrUpdates;
   private final IsrChanges isrChanges;
+  private volatile boolean quorumLost;
 
   /** {@code channels} opens the segment files ({@link FileChannelOpener#DEFAULT}: the file system's own). */
   public Partitions(ActorSystem<?> system, int nodeId, MetadataService metadata, Path dataDir, LogConfig logDefaults,
@@ -106,6 +108,31 @@ public final class Partitions {
     var every = settings.replicaLagTimeMax().dividedBy(2);
     system.scheduler().scheduleWithFixedDelay(every, every, () -> isrUpdates.shrinkLagging(openPartitions()),
         system.executionContext());
+    system.scheduler().scheduleWithFixedDelay(settings.quorumCheckInterval(), settings.quorumCheckInterval(),
+        this::checkQuorum, system.executionContext());
+  }
+
+  /**
+   * Whether this node still reaches a majority of the cluster; on a change every open partition learns it. A leader
+   * cut off from the majority will be replaced by it (its ISR cannot change without the Controller, so it acknowledges
+   * nothing new meanwhile): it turns its clients away at once rather than let them wait on it for the whole cut.
+   */
+  private void checkQuorum() {
+    boolean lost = !metadata.reachesMajority();
+    if (lost == quorumLost) return;
+    quorumLost = lost;
+    if (lost) {
+      log.warn("Node {} no longer reaches a majority of the cluster: it stops serving clients the replicated "
+          + "partitions it leads until it does again", nodeId);
+    } else {
+      log.info("Node {} reaches a majority of the cluster again", nodeId);
+    }
+    openPartitions().forEach(h -> h.quorumLost(lost));
+  }
+
+  /** Whether this node was cut off from the majority at the last check (new handles start with it). */
+  boolean quorumLost() {
+    return quorumLost;
   }
 
   /**
@@ -132,7 +159,13 @@ public final class Partitions {
       return CompletableFuture.failedFuture(new NotLeaderOrFollowerException(
           "Node " + nodeId + " is not the leader of " + tp + "; its leader is node " + leader + "."));
     }
-    return openLocal(tp);
+    return openLocal(tp).thenApply(h -> {
+      if (h.cutOffFromClients()) {
+        throw new NotLeaderOrFollowerException("Node " + nodeId + " is cut off from the majority of the cluster, "
+            + "which elects another leader of " + tp + ".");
+      }
+      return h;
+    });
   }
 
   /** The partition's handle on this node, asking its entity to open the log unless it is open. */
@@ -292,6 +325,7 @@ public final class Partitions {
 
   void register(PartitionHandle handle, TopicInfo topic) {
     open.put(handle.topicPartition(), new Open(handle, topic));
+    handle.quorumLost(quorumLost); // after the put: a change from now on reaches it through openPartitions()
     closedHighWatermarks.remove(handle.topicPartition());
     handle.assignmentChanged();
     // opened while a reassignment took this node off the partition: the metadata change has passed, delete it now

@@ -144,10 +144,15 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
         .setTopicAuthorizedOperations(AUTHORIZED_OPERATIONS_OMITTED);
   }
 
-  /** The live nodes (a node that left or was downed is not listed) and the node hosting the Controller. */
+  /**
+   * The live nodes (a node that left or was downed is not listed) and the node hosting the Controller. A node cut off
+   * from the majority of the cluster lists no broker: its view (itself the only live node, leading what it led) is
+   * stale, and clients ignore a Metadata answer without brokers (kafka-clients: "Ignoring empty metadata response")
+   * and ask another node.
+   */
   private MetadataResponseData response(MetadataImage image, List<MetadataResponseTopic> topics) {
     var brokers = new MetadataResponseData.MetadataResponseBrokerCollection();
-    broker.metadata().liveBrokers().values().stream()
+    if (broker.metadata().reachesMajority()) broker.metadata().liveBrokers().values().stream()
         .sorted((a, b) -> Integer.compare(a.nodeId(), b.nodeId()))
         .forEach(b -> brokers.add(new MetadataResponseBroker()
             .setNodeId(b.nodeId()).setHost(b.host()).setPort(b.port()).setRack(b.rack())));
