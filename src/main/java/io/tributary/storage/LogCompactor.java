@@ -28,12 +28,14 @@ import org.slf4j.LoggerFactory;
  * every pass rewrites all non-active segments; tombstones (null values) are kept forever
  * ({@code delete.retention.ms} is not applied); records without a key are kept; transaction markers
  * are kept (Kafka drops a marker once its transaction's records are gone and delete.retention.ms has passed);
- * cleaned segments are not merged.
+ * cleaned segments are not merged. Keys in the active segment do not supersede older records until that segment
+ * is rolled.
  *
  * <p>Transactions, as in Kafka's cleaner: the caller passes only segments below the first unstable offset (no open
  * transaction, no marker waiting for replication), with the aborted transactions overlapping them; the records of
- * aborted transactions are removed and never count as a key's last value ({@link AbortedBatches}). Keys in the active segment do not supersede older
- * records until that segment is rolled.
+ * aborted transactions are removed and never count as a key's last value ({@link AbortedBatches}). The segments'
+ * {@code .txnindex} files stay as they are: offsets do not change, and an entry whose records are gone only makes a
+ * consumer look for records that are not there.
  *
  * <p>Each cleaned segment is written to {@code <base>.log.cleaned}, fsynced, its index files are
  * deleted (they are rebuilt), and it atomically replaces {@code <base>.log}; a leftover
