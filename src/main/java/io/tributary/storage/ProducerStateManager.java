@@ -364,6 +364,17 @@ final class ProducerStateManager {
     unstable = new UnstableOffsets(pids, firsts, ends);
   }
 
+  /** The last offset of each producer's last retained data batch (compaction keeps those batches). */
+  Map<Long, Long> lastBatchOffsets() {
+    Map<Long, Long> out = new HashMap<>();
+    for (var me : producers.entrySet()) {
+      if (me.getValue().lastOffset() >= 0) {
+        out.put(me.getKey(), me.getValue().lastOffset());
+      }
+    }
+    return out;
+  }
+
   /** Every known producer, for DescribeProducers. */
   List<ActiveProducer> activeProducers() {
     List<ActiveProducer> out = new ArrayList<>(producers.size());
