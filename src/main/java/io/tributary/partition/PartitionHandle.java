@@ -81,6 +81,7 @@ public final class PartitionHandle {
     // (followers' fetches on the leader, the leader's answers on a follower); a single replica's log is all committed
     PartitionInfo info = assignment.get();
     this.highWatermark = info != null && info.replicas().size() > 1 ? log.logStartOffset() : log.logEndOffset();
+    log.highWatermarkUpdated(highWatermark);
     this.pipeline = pipelineFactory.create(log, this::onWritten, failure -> {
       onOffline.accept(this, failure);
       wakeAll(); // waiting fetches answer now, with the storage error
@@ -125,9 +126,62 @@ public final class PartitionHandle {
 
   /** Reads committed batches (below the high watermark) from {@code offset}. */
   public ReadResult read(long offset, int maxBytes, boolean minOneBatch) throws IOException {
+    return read(offset, maxBytes, minOneBatch, false);
+  }
+
+  /**
+   * Reads committed batches from {@code offset}: below the high watermark, or with {@code readCommitted} (a
+   * read_committed consumer) below the last stable offset.
+   */
+  public ReadResult read(long offset, int maxBytes, boolean minOneBatch, boolean readCommitted) throws IOException {
     touch();
     ensureOnline();
-    return log.read(offset, maxBytes, highWatermark, minOneBatch);
+    long hw = highWatermark;
+    return log.read(offset, maxBytes, readCommitted ? log.lastStableOffset(hw) : hw, minOneBatch);
+  }
+
+  // ------------------------------------------------------------------------------------ transactions
+
+  /**
+   * Kafka's last stable offset: the high watermark, or the first offset of a transaction that is still open (or whose
+   * marker is not replicated yet) when lower. read_committed consumers read below it.
+   */
+  public long lastStableOffset() {
+    touch();
+    return log.lastStableOffset(highWatermark);
+  }
+
+  /** The first offset of {@code producerId}'s open transaction in this partition, -1 if none. */
+  public long openTransactionStart(long producerId) {
+    return log.openTransactionStart(producerId);
+  }
+
+  /** The aborted transactions overlapping {@code [startOffset, upperBound)} (a read_committed fetch's answer). */
+  public List<io.tributary.storage.AbortedTxn> abortedTransactions(long startOffset, long upperBound) {
+    touch();
+    ensureOnline();
+    return log.abortedTransactions(startOffset, upperBound);
+  }
+
+  /**
+   * Writes a COMMIT ({@code commit}) or ABORT marker for the producer's transaction on this leader, in its current
+   * leader epoch (see {@link PartitionLog#appendTxnMarker}); completes once written (and fsynced per policy).
+   */
+  public CompletionStage<AppendResult> appendTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch,
+                                                       boolean commit) {
+    touch();
+    return pipeline.submit(new AppendPipeline.LogOp<>() {
+      @Override
+      AppendResult apply(PartitionLog l) throws IOException {
+        return l.appendTxnMarker(producerId, producerEpoch, coordinatorEpoch, commit, leaderEpoch());
+      }
+    });
+  }
+
+  /** The producers this partition knows (DescribeProducers), read on the writer. */
+  public CompletionStage<List<io.tributary.storage.ActiveProducer>> activeProducers() {
+    touch();
+    return pipeline.submit(AppendPipeline.noFlush(PartitionLog::activeProducers));
   }
 
   public Optional<TimestampOffset> offsetForTimestamp(long timestamp) throws IOException {
@@ -257,6 +311,7 @@ public final class PartitionHandle {
       synchronized (this) {
         if (highWatermark > l.logEndOffset()) highWatermark = l.logEndOffset();
       }
+      l.highWatermarkUpdated(highWatermark);
       return l.logEndOffset();
     }));
   }
@@ -273,6 +328,7 @@ public final class PartitionHandle {
       synchronized (this) {
         highWatermark = l.logEndOffset();
       }
+      l.highWatermarkUpdated(highWatermark);
       return l.logEndOffset();
     }));
   }
@@ -379,6 +435,7 @@ public final class PartitionHandle {
       moved = hw != highWatermark;
       highWatermark = hw;
     }
+    log.highWatermarkUpdated(hw);
     if (moved) waiters.wake();
   }
 
@@ -496,6 +553,7 @@ public final class PartitionHandle {
         moved = true;
       }
     }
+    if (moved) log.highWatermarkUpdated(highWatermark);
     // outside the monitor: waiters complete futures whose continuations run on this thread
     if (moved) waiters.wake();
   }

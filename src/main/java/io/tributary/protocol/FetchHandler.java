@@ -30,6 +30,10 @@ import scala.concurrent.ExecutionContext;
  * high-watermark notification from any of its partitions — it never polls.
  *
  * Fetch sessions (KIP-227): the sessions cache decides; see {@link FetchSessions}.
+ *
+ * <p>isolation_level=read_committed (a consumer's): reads stop at the last stable offset, and the answer lists the
+ * aborted transactions overlapping the returned batches (Kafka's aborted_transactions), whose records the consumer
+ * then skips. Every answer carries the partition's last stable offset.
  */
 public final class FetchHandler implements ApiHandler<FetchRequest> {
 
@@ -215,15 +219,16 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         }
         int limit = Math.max(0, Math.min(slot.maxBytes, budget));
         long leaderEnd = slot.handle.logEndOffset();
-        var read = readPieces(slot, limit, first, replicaId >= 0);
+        boolean committedOnly = readCommitted && replicaId < 0;
+        var read = readPieces(slot, limit, first, replicaId >= 0, committedOnly);
         if (replicaId >= 0) broker.partitions().followerFetched(slot.handle, replicaId, slot.fetchOffset, leaderEnd);
         BaseRecords records = read.records();
         long hw = slot.handle.highWatermark();
         out.setErrorCode(Errors.NONE.code())
             .setHighWatermark(hw)
-            .setLastStableOffset(hw)
+            .setLastStableOffset(slot.handle.lastStableOffset())
             .setLogStartOffset(read.logStartOffset())
-            .setAbortedTransactions(readCommitted ? new ArrayList<>() : null)
+            .setAbortedTransactions(committedOnly ? abortedTransactions(slot, read) : null)
             .setPreferredReadReplica(-1)
             .setRecords(records);
         if (records.sizeInBytes() > 0) {
@@ -241,15 +246,29 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     return answers;
   }
 
-  /** What one partition's read gave: its batches (one or several pieces) and the log start offset. */
-  private record Read(BaseRecords records, long logStartOffset) {}
+  /** What one partition's read gave: its batches (one or several pieces), the log start offset, the offset after them. */
+  private record Read(BaseRecords records, long logStartOffset, long nextOffset) {}
+
+  /**
+   * read_committed: the aborted transactions overlapping what is returned (Kafka's addAbortedTransactions), with which
+   * the consumer drops their records; an empty list when nothing is returned.
+   */
+  private static List<FetchResponseData.AbortedTransaction> abortedTransactions(Slot slot, Read read) {
+    List<FetchResponseData.AbortedTransaction> out = new ArrayList<>();
+    if (read.records().sizeInBytes() == 0) return out;
+    for (var txn : slot.handle.abortedTransactions(slot.fetchOffset, read.nextOffset())) {
+      out.add(new FetchResponseData.AbortedTransaction().setProducerId(txn.producerId()).setFirstOffset(txn.firstOffset()));
+    }
+    return out;
+  }
 
   /**
    * Reads up to {@code limit} bytes of whole batches (at least one batch when {@code minOneBatch}) in pieces of at
    * most {@code readChunkBytes}, each of whole batches (a batch larger than a piece is one piece): see
    * {@link FetchedRecords}. A follower reads up to the log end, a consumer up to the high watermark.
    */
-  private Read readPieces(Slot slot, int limit, boolean minOneBatch, boolean follower) throws java.io.IOException {
+  private Read readPieces(Slot slot, int limit, boolean minOneBatch, boolean follower, boolean readCommitted)
+      throws java.io.IOException {
     List<MemoryRecords> pieces = new ArrayList<>(2);
     long offset = slot.fetchOffset;
     int left = limit;
@@ -258,7 +277,8 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
       int want = Math.min(left, readChunkBytes);
       // a batch larger than a piece but within what is left comes whole, as one piece
       boolean whole = pieces.isEmpty() ? minOneBatch || left > readChunkBytes : left > readChunkBytes;
-      var read = follower ? slot.handle.readForReplica(offset, want, whole) : slot.handle.read(offset, want, whole);
+      var read = follower ? slot.handle.readForReplica(offset, want, whole)
+          : slot.handle.read(offset, want, whole, readCommitted);
       if (logStart < 0) logStart = read.logStartOffset();
       MemoryRecords piece = read.records();
       int size = piece.sizeInBytes();
@@ -268,12 +288,13 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
       long last = -1;
       for (var batch : piece.batches()) last = batch.lastOffset();
       offset = last + 1;
-      long readable = follower ? slot.handle.logEndOffset() : slot.handle.highWatermark();
+      long readable = follower ? slot.handle.logEndOffset()
+          : readCommitted ? slot.handle.lastStableOffset() : slot.handle.highWatermark();
       if (left <= 0 || offset >= readable) break; // the budget is used up, or the data
     }
     BaseRecords records = pieces.isEmpty() ? MemoryRecords.EMPTY
         : pieces.size() == 1 ? pieces.get(0) : new FetchedRecords(pieces);
-    return new Read(records, logStart);
+    return new Read(records, logStart, offset);
   }
 
   /**
@@ -287,7 +308,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     long hw = slot.handle.highWatermark();
     out.setErrorCode(Errors.NONE.code())
         .setHighWatermark(hw)
-        .setLastStableOffset(hw)
+        .setLastStableOffset(slot.handle.lastStableOffset())
         .setLogStartOffset(slot.handle.logStartOffset())
         .setPreferredReadReplica(-1)
         .setRecords(MemoryRecords.EMPTY)

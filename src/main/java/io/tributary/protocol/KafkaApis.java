@@ -19,6 +19,10 @@ public final class KafkaApis {
     // v3 is the first with a replica id; clients use it to validate their position after a leader change
     registry.register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 3, new OffsetForLeaderEpochHandler(broker));
     registry.register(ApiKeys.INIT_PRODUCER_ID, 0, new InitProducerIdHandler(broker));
+    // transactions, the partition side: markers from a coordinator, and the producer state of a partition
+    registry.register(ApiKeys.WRITE_TXN_MARKERS, 0, new WriteTxnMarkersHandler(broker,
+        broker.system().settings().config().getInt("tributary.txn.marker.write.timeout.ms")));
+    registry.register(ApiKeys.DESCRIBE_PRODUCERS, 0, new DescribeProducersHandler(broker));
     registry.register(ApiKeys.CREATE_TOPICS, 0, new CreateTopicsHandler(broker));
     registry.register(ApiKeys.DELETE_TOPICS, 0, new DeleteTopicsHandler(broker));
     registry.register(ApiKeys.CREATE_PARTITIONS, 0, new CreatePartitionsHandler(broker));

@@ -16,8 +16,9 @@ import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 
 /**
- * ListOffsets (v1+): earliest (log start), latest (high watermark; the last stable offset is the
- * same without transactions), max timestamp, and the first offset at or after a timestamp.
+ * ListOffsets (v1+): earliest (log start), latest (high watermark, or for isolation_level=read_committed the last
+ * stable offset), max timestamp, and the first offset at or after a timestamp (below what the isolation level may
+ * read, as Kafka's fetchOffsetForTimestamp).
  */
 public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
   private final BrokerContext broker;
@@ -45,7 +46,8 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
         }
         var tp = new TopicPartition(topic.name(), p.partitionIndex());
         pending.add(broker.partitions().handle(tp)
-            .thenApplyAsync(h -> lookup(h, p, out, ctx.apiVersion(), request.data().replicaId() != ListOffsetsRequest.CONSUMER_REPLICA_ID), broker.io())
+            .thenApplyAsync(h -> lookup(h, p, out, ctx.apiVersion(), request.data().replicaId() != ListOffsetsRequest.CONSUMER_REPLICA_ID,
+                request.data().isolationLevel() == 1), broker.io())
             .exceptionally(e -> out.setErrorCode(Errors.forException(Failures.unwrap(e)).code()))
             .toCompletableFuture());
       }
@@ -58,18 +60,20 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
    * latest offset is then the log end, not the high watermark (Kafka reads with no isolation level for replicas).
    */
   private static ListOffsetsPartitionResponse lookup(PartitionHandle h, ListOffsetsPartition p, ListOffsetsPartitionResponse out,
-      short version, boolean follower) {
+      short version, boolean follower, boolean readCommitted) {
     // leader_epoch exists from v4 on; older versions leave it at its default, as Kafka's handler does
     int epoch = version >= 4 ? h.leaderEpoch() : RecordBatch.NO_PARTITION_LEADER_EPOCH;
     if (p.currentLeaderEpoch() >= 0 && p.currentLeaderEpoch() != h.leaderEpoch()) {
       return out.setErrorCode((p.currentLeaderEpoch() > h.leaderEpoch() ? Errors.UNKNOWN_LEADER_EPOCH : Errors.FENCED_LEADER_EPOCH).code());
     }
     long ts = p.timestamp();
+    // what a consumer of this isolation level may read (Kafka's lastFetchableOffset)
+    long fetchable = readCommitted ? h.lastStableOffset() : h.highWatermark();
     try {
       if (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP || ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
         return found(out, h.logStartOffset(), epoch);
       } else if (ts == ListOffsetsRequest.LATEST_TIMESTAMP || ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
-        return found(out, follower ? h.logEndOffset() : h.highWatermark(), epoch);
+        return found(out, follower ? h.logEndOffset() : fetchable, epoch);
       } else if (ts == ListOffsetsRequest.MAX_TIMESTAMP) {
         return h.maxTimestamp().map(t -> found(out, t.offset(), epoch).setTimestamp(t.timestamp()))
             .orElseGet(() -> out.setErrorCode(Errors.NONE.code()));
@@ -77,7 +81,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
         return out.setErrorCode(Errors.INVALID_REQUEST.code());
       }
       var hit = h.offsetForTimestamp(ts);
-      if (hit.isPresent() && hit.get().offset() < h.highWatermark()) {
+      if (hit.isPresent() && hit.get().offset() < fetchable) {
         return found(out, hit.get().offset(), epoch).setTimestamp(hit.get().timestamp());
       }
       return out.setErrorCode(Errors.NONE.code()); // no such record: offset -1, timestamp -1, as Kafka answers

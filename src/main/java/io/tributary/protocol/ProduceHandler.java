@@ -3,7 +3,9 @@ package io.tributary.protocol;
 import io.tributary.concurrent.Failures;
 import io.tributary.partition.PartitionHandle;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -11,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidRequiredAcksException;
@@ -26,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Produce (v3+, magic v2 batches): each partition's batch goes to that partition's single writer;
+ * Produce (v3+, magic v2 batches, idempotent and transactional): each partition's batch goes to that partition's single writer;
  * the response waits until every partition has answered. acks=1 is answered once the leader wrote the batch,
  * acks=all once the in-sync replicas have it (with min.insync.replicas enforced, as Kafka does); acks=0 gets no
  * response, and, as Kafka does, an error closes the connection since the client would never read an error response.
@@ -35,9 +38,17 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
   private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
   private final BrokerContext broker;
+  private final TransactionVerifier verifier;
 
+  /** A Produce handler without a transaction coordinator: transactional writes are not verified (KIP-890). */
   public ProduceHandler(BrokerContext broker) {
+    this(broker, TransactionVerifier.UNVERIFIED);
+  }
+
+  /** {@code verifier}: asked before a producer's first transactional batch in a partition (KIP-890 part 1). */
+  public ProduceHandler(BrokerContext broker, TransactionVerifier verifier) {
     this.broker = broker;
+    this.verifier = verifier;
   }
 
   @Override
@@ -46,6 +57,12 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     short acks = data.acks();
     if (acks != 0 && acks != 1 && acks != -1) {
       return CompletableFuture.failedFuture(new InvalidRequiredAcksException("Invalid required acks " + acks));
+    }
+    String transactionalId = data.transactionalId();
+    if (transactionalId == null && hasTransactionalBatch(data)) {
+      // Kafka answers a transactional write without a transactional id as an unauthorized one, for the whole request
+      return CompletableFuture.failedFuture(new TransactionalIdAuthorizationException(
+          "Transactional records require a transactional id in the produce request"));
     }
     var image = broker.metadata().current();
     var response = new ProduceResponseData().setThrottleTimeMs(0);
@@ -67,7 +84,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         }
         try {
           ProduceRequest.validateRecords(ctx.apiVersion(), partitionData.records());
-          rejectTransactional((MemoryRecords) partitionData.records());
+          rejectControl((MemoryRecords) partitionData.records());
         } catch (RuntimeException e) {
           fail(partitionResponse, Errors.forException(e), e.getMessage());
           continue;
@@ -81,11 +98,17 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     // pipeline up to five requests), even when an earlier request still waits for a partition to open.
     var handles = CompletableFuture.allOf(appends.stream().map(Append::handle).toArray(CompletableFuture[]::new))
         .exceptionally(e -> null);
+    var verified = handles.thenCompose(x -> verify(transactionalId, appends));
     List<CompletableFuture<?>> pending = new ArrayList<>();
     var connection = ctx.connection();
-    var submitted = connection.produceOrder.thenCombine(handles, (a, b) -> {
+    var submitted = connection.produceOrder.thenCombine(verified, (a, rejected) -> {
       for (Append append : appends) {
-        pending.add(submit(append, acks, data.timeoutMs(), broker.metrics()));
+        Errors refused = rejected.get(append.tp());
+        if (refused != null && refused != Errors.NONE) {
+          fail(append.response(), refused, refused.message());
+        } else {
+          pending.add(submit(append, acks, data.timeoutMs(), broker.metrics()));
+        }
       }
       return (Void) null;
     });
@@ -100,6 +123,51 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
       });
     }
     return all.thenApply(x -> response);
+  }
+
+  /**
+   * KIP-890 part 1: the partitions where a transactional batch would open the producer's transaction are checked with
+   * the coordinator first; completes with the refused ones (never fails: a verifier failure refuses them all with its
+   * error).
+   */
+  private CompletableFuture<Map<TopicPartition, Errors>> verify(String transactionalId, List<Append> appends) {
+    if (transactionalId == null) return CompletableFuture.completedFuture(Map.of());
+    long producerId = -1;
+    short epoch = -1;
+    List<TopicPartition> opening = new ArrayList<>();
+    for (Append append : appends) {
+      // a partition that did not open answers its own error when submitted
+      var h = append.handle().isCompletedExceptionally() ? null : append.handle().getNow(null);
+      RecordBatch first = firstTransactional(append.records());
+      if (h == null || first == null) continue;
+      producerId = first.producerId();
+      epoch = first.producerEpoch();
+      if (h.openTransactionStart(producerId) < 0) opening.add(append.tp());
+    }
+    if (opening.isEmpty()) return CompletableFuture.completedFuture(Map.of());
+    return verifier.verify(transactionalId, producerId, epoch, opening).toCompletableFuture()
+        .exceptionally(e -> {
+          Errors error = Errors.forException(Failures.unwrap(e));
+          Map<TopicPartition, Errors> all = new HashMap<>();
+          for (TopicPartition tp : opening) all.put(tp, error);
+          return all;
+        });
+  }
+
+  private static RecordBatch firstTransactional(MemoryRecords records) {
+    for (var batch : records.batches()) {
+      if (batch.isTransactional()) return batch;
+    }
+    return null;
+  }
+
+  private static boolean hasTransactionalBatch(org.apache.kafka.common.message.ProduceRequestData data) {
+    for (var topic : data.topicData()) {
+      for (var partition : topic.partitionData()) {
+        if (partition.records() instanceof MemoryRecords records && firstTransactional(records) != null) return true;
+      }
+    }
+    return false;
   }
 
   /** One partition's batch, waiting for its partition handle. */
@@ -158,8 +226,11 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         + h.minInsyncReplicas() + " for partition " + h.topicPartition();
   }
 
-  /** Clients may not write control batches (Kafka's rule); transactions are not supported yet. */
-  private static void rejectTransactional(MemoryRecords records) {
+  /**
+   * Clients may not write control batches (Kafka's rule: only the coordinator's WriteTxnMarkers writes markers), and a
+   * transactional batch needs a producer id (Kafka's LogValidator).
+   */
+  private static void rejectControl(MemoryRecords records) {
     if (records == null) {
       throw new InvalidRecordException("Produce request has no record batch for the partition");
     }
@@ -167,8 +238,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
       if (batch.isControlBatch()) {
         throw new InvalidRecordException("Clients are not allowed to write control records");
       }
-      if (batch.isTransactional()) {
-        throw new InvalidRecordException("Transactional records are not supported by this broker");
+      if (batch.isTransactional() && batch.producerId() < 0) {
+        throw new InvalidRecordException("Transactional record batch has no producer id");
       }
     }
   }

@@ -1,6 +1,12 @@
 package io.tributary.storage;
 
 import java.nio.ByteBuffer;
+import java.util.Iterator;
+import org.apache.kafka.common.record.ControlRecordType;
+import org.apache.kafka.common.record.EndTransactionMarker;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.Record;
+import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.utils.Crc32C;
 
 /**
@@ -46,6 +52,25 @@ final class Batches {
   static int crcOf(ByteBuffer b, int pos) { return b.getInt(pos + CRC); }
   static short attributes(ByteBuffer b, int pos) { return b.getShort(pos + ATTRIBUTES); }
   static boolean isControl(ByteBuffer b, int pos) { return (attributes(b, pos) & 0x20) != 0; }
+  static boolean isTransactional(ByteBuffer b, int pos) { return (attributes(b, pos) & 0x10) != 0; }
+
+  /**
+   * The COMMIT or ABORT marker of the control batch at {@code pos} (its first record, as Kafka reads it); null for an
+   * empty control batch (compaction removed its transaction) or another kind of control record.
+   */
+  static EndTransactionMarker endTxnMarker(ByteBuffer b, int pos) {
+    ByteBuffer batch = b.duplicate();
+    batch.limit(pos + size(b, pos)).position(pos);
+    RecordBatch rb = MemoryRecords.readableRecords(batch.slice()).batches().iterator().next();
+    Iterator<Record> records = rb.iterator();
+    if (!records.hasNext()) {
+      return null;
+    }
+    Record first = records.next();
+    ControlRecordType type = first.hasKey() ? ControlRecordType.parse(first.key()) : ControlRecordType.UNKNOWN;
+    return type == ControlRecordType.ABORT || type == ControlRecordType.COMMIT ? EndTransactionMarker.deserialize(first)
+        : null;
+  }
 
   /** Timestamp-type bit of the attributes (1 = LogAppendTime). */
   static final int TIMESTAMP_TYPE_MASK = 0x08;

@@ -80,6 +80,7 @@ final class FileBatchScanner {
   int baseSequence() { return Batches.baseSequence(buf, off); }
   int lastSequence() { return Batches.lastSequence(buf, off); }
   boolean isControl() { return Batches.isControl(buf, off); }
+  boolean isTransactional() { return Batches.isTransactional(buf, off); }
 
   /** Verifies the current batch's CRC (streaming for batches larger than the buffer). */
   boolean crcValid() throws IOException {

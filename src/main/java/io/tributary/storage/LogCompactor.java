@@ -26,9 +26,17 @@ import org.slf4j.LoggerFactory;
  * <p>Simplifications against Kafka's cleaner: the key → last-offset map is an exact in-memory
  * {@code HashMap} over all non-active segments (not a bounded hash map over a dirty section), so
  * every pass rewrites all non-active segments; tombstones (null values) are kept forever
- * ({@code delete.retention.ms} is not applied); records without a key are kept; control batches
- * are kept; cleaned segments are not merged. Keys in the active segment do not supersede older
- * records until that segment is rolled.
+ * ({@code delete.retention.ms} is not applied); records without a key are kept; transaction markers
+ * are kept (Kafka drops a marker once its transaction's records are gone and delete.retention.ms has passed);
+ * cleaned segments are not merged. Keys in the active segment do not supersede older records until that segment
+ * is rolled.
+ *
+ * <p>Transactions, as in Kafka's cleaner: the caller passes only segments below the first unstable offset (no open
+ * transaction, no marker waiting for replication), with the aborted transactions overlapping them; the records of
+ * aborted transactions are removed and never count as a key's last value ({@link AbortedBatches}). A producer's last
+ * batch is kept, emptied of its records if they go, so that its epoch and sequence survive (Kafka's rule). The segments'
+ * {@code .txnindex} files stay as they are: offsets do not change, and an entry whose records are gone only makes a
+ * consumer look for records that are not there.
  *
  * <p>Each cleaned segment is written to {@code <base>.log.cleaned}, fsynced, its index files are
  * deleted (they are rebuilt), and it atomically replaces {@code <base>.log}; a leftover
@@ -51,12 +59,14 @@ final class LogCompactor {
    * @return the number of segments rewritten
    */
   static int compact(Path dir, List<LogSegment> cleanable, LogSegments segments, LogConfig config, long nowMs,
-                     FileChannelOpener channels) throws IOException {
-    Map<ByteBuffer, Long> latest = buildOffsetMap(cleanable);
+                     FileChannelOpener channels, List<AbortedTxn> aborted, Map<Long, Long> lastBatchOfProducer)
+      throws IOException {
+    Map<ByteBuffer, Long> latest = buildOffsetMap(cleanable, new AbortedBatches(aborted));
     TopicPartition tp = topicPartition(dir);
+    AbortedBatches abortedBatches = new AbortedBatches(aborted);
     int rewritten = 0;
     for (LogSegment seg : cleanable) {
-      Path cleaned = clean(seg, latest, tp, nowMs);
+      Path cleaned = clean(seg, latest, tp, nowMs, abortedBatches, lastBatchOfProducer);
       if (cleaned == null) {
         continue;
       }
@@ -84,13 +94,17 @@ final class LogCompactor {
         : new TopicPartition(name, 0);
   }
 
-  /** Last offset of every key in the given segments. */
-  static Map<ByteBuffer, Long> buildOffsetMap(List<LogSegment> segments) throws IOException {
+  /** Last offset of every key in the given segments, records of aborted transactions left out. */
+  static Map<ByteBuffer, Long> buildOffsetMap(List<LogSegment> segments, AbortedBatches aborted) throws IOException {
     Map<ByteBuffer, Long> latest = new HashMap<>();
     for (LogSegment seg : segments) {
       FileBatchScanner sc = new FileBatchScanner(seg.channel(), 0, seg.size());
       while (sc.next() == FileBatchScanner.OK) {
         if (sc.isControl()) {
+          aborted.onMarker(sc.producerId(), sc.baseOffset());
+          continue;
+        }
+        if (aborted.isAborted(sc.producerId(), sc.isTransactional(), sc.baseOffset())) {
           continue;
         }
         RecordBatch batch = MemoryRecords.readableRecords(sc.readBatch()).batches().iterator().next();
@@ -115,17 +129,34 @@ final class LogCompactor {
    *
    * @return the path of the cleaned file, or null if nothing would be removed
    */
-  static Path clean(LogSegment seg, Map<ByteBuffer, Long> latest, TopicPartition tp, long nowMs) throws IOException {
+  static Path clean(LogSegment seg, Map<ByteBuffer, Long> latest, TopicPartition tp, long nowMs,
+      AbortedBatches aborted, Map<Long, Long> lastBatchOfProducer) throws IOException {
     Path cleaned = seg.logFile().resolveSibling(seg.logFile().getFileName() + CLEANED_SUFFIX);
     MemoryRecords.RecordFilter filter = new MemoryRecords.RecordFilter(nowMs, Long.MAX_VALUE) {
+      /** The batch being filtered belongs to an aborted transaction: none of its records stay. */
+      private boolean discardRecords;
+
       @Override
       protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
-        return new BatchRetentionResult(batch.isControlBatch() ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY,
-            false);
+        if (batch.isControlBatch()) {
+          aborted.onMarker(batch.producerId(), batch.baseOffset());
+          discardRecords = false;
+          return new BatchRetentionResult(BatchRetention.RETAIN_EMPTY, false);
+        }
+        discardRecords = aborted.isAborted(batch.producerId(), batch.isTransactional(), batch.baseOffset());
+        // Kafka's cleaner keeps a producer's last batch, emptied if need be, so that its epoch and sequence survive a
+        // rebuild of the producer state from the log
+        if (batch.hasProducerId() && Long.valueOf(batch.lastOffset()).equals(lastBatchOfProducer.get(batch.producerId()))) {
+          return new BatchRetentionResult(BatchRetention.RETAIN_EMPTY, false);
+        }
+        return new BatchRetentionResult(discardRecords ? BatchRetention.DELETE : BatchRetention.DELETE_EMPTY, false);
       }
 
       @Override
       protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
+        if (discardRecords) {
+          return false;
+        }
         if (batch.isControlBatch() || !record.hasKey()) {
           return true;
         }
@@ -144,7 +175,10 @@ final class LogCompactor {
             .filterTo(tp, filter, ByteBuffer.allocate(batch.remaining()), Integer.MAX_VALUE, BufferSupplier.NO_CACHING);
         ByteBuffer kept = res.outputBuffer();
         kept.flip();
-        removed += res.messagesRead() - res.messagesRetained();
+        // an aborted transaction's batch is dropped unread: count bytes, not records
+        if (kept.remaining() != batch.remaining()) {
+          removed++;
+        }
         while (kept.hasRemaining()) {
           at += out.write(kept, at);
         }

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * deletes leftovers of interrupted writes, opens the segments, re-validates them from the
  * recovery point on after an unclean stop, settles the log start and end offsets, truncates (or
  * rebuilds) the leader-epoch cache to match, and rebuilds the producer state from its snapshot plus
- * the batches after it.
+ * the batches after it; the aborted-transaction indexes of the re-validated segments are rebuilt by that replay.
  *
  * <p>Runs once, on the opening thread, before the log is handed out. On failure the caller closes
  * whatever segments were opened.
@@ -35,6 +35,8 @@ final class LogLoader {
   private final FileChannelOpener channels;
   /** Epochs of the batches re-validated by {@link #recover()} where they rise; null after a clean stop. */
   private List<LeaderEpochCache.Entry> recoveredEpochStarts;
+  /** Base offset of the first segment {@link #recover()} re-validated: from there the aborted-transaction indexes are rebuilt. */
+  private long reindexFrom = Long.MAX_VALUE;
 
   /**
    * Offsets of the opened log, which is on disk up to its end; {@code checkpointedRecoveryPoint}
@@ -102,7 +104,7 @@ final class LogLoader {
     segments.active().ensureIndexes();
 
     settleEpochs(lso, leo);
-    producers.rebuild(segments, lso, leo);
+    producers.rebuild(segments, lso, leo, reindexFrom);
     long checkpointedRecoveryPoint;
     if (!clean) {
       for (LogSegment s : segments.all()) {
@@ -130,7 +132,7 @@ final class LogLoader {
           Files.deleteIfExists(p);
         } else if (n.endsWith(".log") && n.length() == 24 && n.substring(0, 20).chars().allMatch(Character::isDigit)) {
           bases.add(Long.parseLong(n.substring(0, 20)));
-        } else if (n.endsWith(".index") || n.endsWith(".timeindex")) {
+        } else if (n.endsWith(".index") || n.endsWith(".timeindex") || n.endsWith(TransactionIndex.SUFFIX)) {
           indexes.add(p);
         }
       }
@@ -162,6 +164,7 @@ final class LogLoader {
       start = segments.first();
     }
     long expected = start.baseOffset();
+    reindexFrom = start.baseOffset();
     boolean cut = false;
     recoveredEpochStarts = new ArrayList<>();
     for (LogSegment seg : new ArrayList<>(segments.from(start.baseOffset()))) {

@@ -14,7 +14,8 @@ import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
 
 /**
- * One segment: {@code <base>.log} plus its lazily loaded {@code .index} and {@code .timeindex}.
+ * One segment: {@code <base>.log} plus its lazily loaded {@code .index} and {@code .timeindex}, and its
+ * {@code .txnindex} of aborted transactions ({@link TransactionIndex}, loaded on open).
  *
  * <p>Thread-safety: a single writer (the log's writer) calls {@link #append}, {@link #flush},
  * {@link #onRoll}, {@link #truncateTo}, {@link #close} and {@link #delete}. Readers may call
@@ -38,6 +39,8 @@ final class LogSegment {
   private volatile boolean closed;
   private volatile OffsetIndex offsetIndex;
   private volatile TimeIndex timeIndex;
+  /** Aborted transactions whose abort marker lies in this segment (Kafka's {@code .txnindex}). */
+  private volatile TransactionIndex txnIndex;
   /** index.interval.bytes used when indexes are rebuilt lazily; the owning log sets it before first use. */
   volatile int indexIntervalBytes;
 
@@ -64,6 +67,7 @@ final class LogSegment {
       throw new IOException("segment " + logFile + " is larger than 2 GiB");
     }
     this.size = (int) s;
+    this.txnIndex = TransactionIndex.load(dir, baseOffset);
   }
 
   /** Kafka's file name: the base offset as 20 zero-padded digits plus the suffix. */
@@ -80,6 +84,7 @@ final class LogSegment {
     LogSegment s = new LogSegment(dir, baseOffset, segmentIndexBytes, nowMs, channels, ch);
     Files.deleteIfExists(s.indexFile);
     Files.deleteIfExists(s.timeIndexFile);
+    s.txnIndex = TransactionIndex.empty(dir, baseOffset);
     s.offsetIndex = OffsetIndex.empty(s.indexFile, baseOffset, segmentIndexBytes);
     s.timeIndex = TimeIndex.empty(s.timeIndexFile, baseOffset, segmentIndexBytes);
     s.rollingBaseKnown = true;
@@ -99,6 +104,7 @@ final class LogSegment {
   int size() { return size; }
   Path logFile() { return logFile; }
   boolean isClosed() { return closed; }
+  TransactionIndex txnIndex() { return txnIndex; }
 
   FileChannel channel() throws IOException {
     FileChannel c = ch;
@@ -279,6 +285,7 @@ final class LogSegment {
   /** fsync of the log file; index files are written (and fsynced when {@code indexesToo}). */
   void flush(boolean indexesToo) throws IOException {
     channel().force(false);
+    txnIndex.flush();
     if (indexesToo && offsetIndex != null) {
       offsetIndex.persist();
       timeIndex.persist();
@@ -293,6 +300,10 @@ final class LogSegment {
    * after the cut.
    */
   void truncateTo(int position, int indexIntervalBytes) throws IOException {
+    if (position + Long.BYTES <= size) {
+      // markers at or after the cut go with it (a torn tail's are dropped when recovery rebuilds the index)
+      txnIndex.truncateTo(baseOffsetAt(position));
+    }
     channel().truncate(position);
     size = position;
     rollingBaseKnown = false;
@@ -521,6 +532,7 @@ final class LogSegment {
     Files.deleteIfExists(logFile);
     Files.deleteIfExists(indexFile);
     Files.deleteIfExists(timeIndexFile);
+    txnIndex.delete();
   }
 
   @Override

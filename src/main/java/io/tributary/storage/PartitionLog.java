@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.record.ControlRecordType;
+import org.apache.kafka.common.record.EndTransactionMarker;
 import org.apache.kafka.common.record.MemoryRecords;
 
 /**
@@ -60,6 +62,8 @@ public final class PartitionLog implements Closeable {
   private final LogFlusher flusher;
   private final LogTruncation truncation;
   private volatile long logEndOffset;
+  /** The owner's latest high watermark, applied to the producer state by the writer ({@link #highWatermarkUpdated}). */
+  private volatile long highWatermarkHint = -1;
   private volatile boolean closed;
   private long cleanedUpTo = -1; // writer-only
 
@@ -149,6 +153,7 @@ public final class PartitionLog implements Closeable {
           + " bytes in append, which exceeds the maximum configured segment size of " + cfg.segmentBytes());
     }
     if (summary.hasProducerBatches()) {
+      producers.onHighWatermark(highWatermarkHint);
       ProducerStateManager.BatchMetadata dup = producers.check(buf);
       if (dup != null) {
         return new AppendResult(dup.firstOffset(), dup.lastOffset(), retention.logStartOffset(),
@@ -180,7 +185,7 @@ public final class PartitionLog implements Closeable {
     active.append(buf, cfg.indexIntervalBytes());
     logEndOffset = next;
     if (summary.hasProducerBatches()) {
-      producers.updateAll(buf);
+      indexAborted(producers.updateAll(buf), active);
     }
     flusher.appended(summary.records());
     return new AppendResult(first, next - 1, retention.logStartOffset(), summary.records(), false, appendTime);
@@ -257,11 +262,112 @@ public final class PartitionLog implements Closeable {
       records += Batches.recordsCount(chunk, p);
     }
     epochs.assignAll(epochStarts);
+    producers.onHighWatermark(highWatermarkHint);
     LogSegment active = maybeRoll(chunk.remaining(), last, maxTimestamp);
     active.append(chunk, cfg.indexIntervalBytes());
     logEndOffset = last + 1;
-    producers.updateAll(chunk);
+    indexAborted(producers.updateAll(chunk), active);
     flusher.appended(records);
+  }
+
+  /** Aborted transactions that a write ended go into the index of the segment that holds their marker. */
+  private static void indexAborted(List<CompletedTxn> ended, LogSegment segment) throws IOException {
+    for (CompletedTxn t : ended) {
+      if (t.aborted()) {
+        segment.txnIndex().append(t.toAborted());
+      }
+    }
+  }
+
+  /**
+   * Writes a COMMIT or ABORT marker for {@code producerId}'s transaction as the leader in {@code leaderEpoch} (the
+   * control batch Kafka's WriteTxnMarkers appends: one record, the coordinator's epoch in its value, the producer's
+   * epoch in the header). The producer's open transaction ends: the last stable offset moves once the marker is
+   * replicated, and an aborted transaction goes into the aborted-transaction index. A producer without an open
+   * transaction here still gets its marker, as in Kafka (the coordinator sends it to every partition it added).
+   *
+   * @throws org.apache.kafka.common.errors.InvalidProducerEpochException the producer epoch is below the known one
+   * @throws org.apache.kafka.common.errors.TransactionCoordinatorFencedException the coordinator epoch is below the
+   *     one of the producer's last marker
+   */
+  public AppendResult appendTxnMarker(long producerId, short producerEpoch, int coordinatorEpoch, boolean commit,
+      int leaderEpoch) throws IOException {
+    ensureOpen();
+    long offset = logEndOffset;
+    producers.onHighWatermark(highWatermarkHint);
+    producers.checkMarker(producerId, producerEpoch, coordinatorEpoch, offset, dir.getFileName().toString());
+    long now = clock.getAsLong();
+    ByteBuffer buf = MemoryRecords.withEndTransactionMarker(offset, now, leaderEpoch, producerId, producerEpoch,
+        new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT, coordinatorEpoch)).buffer();
+    if (config.logAppendTime()) {
+      Batches.stampLogAppendTime(buf, buf.position(), now);
+    }
+    if (leaderEpoch >= 0) {
+      epochs.assign(leaderEpoch, offset);
+    }
+    LogSegment active = maybeRoll(buf.remaining(), offset, now);
+    active.append(buf, config.indexIntervalBytes());
+    logEndOffset = offset + 1;
+    indexAborted(producers.updateAll(buf), active);
+    flusher.appended(1);
+    return new AppendResult(offset, offset, retention.logStartOffset(), 1, false,
+        config.logAppendTime() ? now : RecordBatch.NO_TIMESTAMP);
+  }
+
+  // ------------------------------------------------------------------------------------ transactions (readers)
+
+  /**
+   * The high watermark moved to {@code hw} (any thread): ended transactions whose marker lies below it stop holding
+   * back the last stable offset from the writer's next write on (readers pass the high watermark they use anyway).
+   */
+  public void highWatermarkUpdated(long hw) {
+    if (hw > highWatermarkHint) {
+      highWatermarkHint = hw;
+    }
+  }
+
+  /**
+   * Kafka's last stable offset for a given high watermark: below it no transaction is open or waiting for its
+   * marker to be replicated (read_committed fetches and ListOffsets stop there), and never below the log start
+   * offset. Safe from any thread.
+   */
+  public long lastStableOffset(long highWatermark) {
+    long firstUnstable = producers.unstable().lastStableOffset(highWatermark);
+    // as Kafka's maybeIncrementFirstUnstableOffset: a transaction whose start was deleted holds it at the log start
+    return Math.min(highWatermark, Math.max(firstUnstable, retention.logStartOffset()));
+  }
+
+  /** The first offset of {@code producerId}'s open transaction in this partition, -1 if none. Safe from any thread. */
+  public long openTransactionStart(long producerId) {
+    return producers.unstable().openTransactionStart(producerId);
+  }
+
+  /**
+   * Kafka's {@code collectAbortedTransactions}: the aborted transactions that overlap {@code [startOffset, upperBound)},
+   * from the aborted-transaction indexes of the segment holding {@code startOffset} and the later ones, stopping as
+   * soon as an entry shows that no later segment can hold more. Safe from any thread.
+   */
+  public List<AbortedTxn> abortedTransactions(long startOffset, long upperBound) {
+    List<AbortedTxn> out = new ArrayList<>();
+    LogSegment from = segments.floor(startOffset);
+    if (from == null) {
+      from = segments.first();
+    }
+    if (from == null) {
+      return out;
+    }
+    for (LogSegment seg : segments.from(from.baseOffset())) {
+      if (seg.txnIndex().collect(startOffset, upperBound, out)) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** The producers this partition knows (DescribeProducers). Writer thread only. */
+  public List<ActiveProducer> activeProducers() {
+    ensureOpen();
+    return producers.activeProducers();
   }
 
   /** Starts a new active segment at the log end offset (no-op if the active segment is empty). Writer thread only. */
@@ -313,6 +419,7 @@ public final class PartitionLog implements Closeable {
     } else {
       truncation.truncateTo(offset, config, this::setLogEndOffset);
     }
+    highWatermarkHint = Math.min(highWatermarkHint, logEndOffset);
   }
 
   /**
@@ -334,6 +441,7 @@ public final class PartitionLog implements Closeable {
       truncation.truncateTo(offset, config, this::setLogEndOffset);
     }
     truncation.truncateFullyAndStartAt(offset, config, this::setLogEndOffset);
+    highWatermarkHint = Math.min(highWatermarkHint, logEndOffset);
   }
 
   private void setLogEndOffset(long offset) {
@@ -502,11 +610,19 @@ public final class PartitionLog implements Closeable {
     }
     List<LogSegment> cleanable = new ArrayList<>(segments.all());
     cleanable.remove(cleanable.size() - 1);
+    // as Kafka's cleaner, never past the first offset of a transaction that is open or whose marker may not be
+    // replicated: whether its records are aborted is not known yet
+    producers.onHighWatermark(highWatermarkHint);
+    long firstUnstable = producers.unstable().firstUnstableOffset();
+    cleanable.removeIf(seg -> segments.higher(seg.baseOffset()).baseOffset() > firstUnstable);
     if (cleanable.isEmpty()) {
       return 0;
     }
-    int rewritten = LogCompactor.compact(dir, cleanable, segments, config, nowMs, channels);
-    cleanedUpTo = active.baseOffset();
+    long cleanEnd = segments.higher(cleanable.get(cleanable.size() - 1).baseOffset()).baseOffset();
+    List<AbortedTxn> aborted = abortedTransactions(cleanable.get(0).baseOffset(), cleanEnd);
+    int rewritten = LogCompactor.compact(dir, cleanable, segments, config, nowMs, channels, aborted,
+        producers.lastBatchOffsets());
+    cleanedUpTo = firstUnstable == Long.MAX_VALUE ? active.baseOffset() : -1;
     return rewritten;
   }
 

@@ -14,7 +14,11 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
+import org.apache.kafka.common.record.ControlRecordType;
+import org.apache.kafka.common.record.EndTransactionMarker;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.utils.Crc32C;
 import org.slf4j.Logger;
@@ -31,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * end is loaded and the batches after it are replayed from the log (headers only). The two newest
  * snapshots are kept. Snapshots hold all five batches per producer (Kafka keeps only the last).
  *
+ * <p>Transactions (Kafka's ProducerStateEntry.currentTxnFirstOffset and ProducerStateManager.ongoingTxns): a
+ * transactional batch of a producer without an open transaction opens one at its first offset; a COMMIT or ABORT
+ * marker ({@link #checkMarker}, {@link #updateAll}) ends it and yields a {@link CompletedTxn}; the
+ * {@link TransactionTracker} keeps what holds back the last stable offset ({@link #unstable()}, for any thread).
+ * Snapshots (version 2) carry each producer's open transaction and coordinator epoch.
+ *
  * <p>Producers whose last batch falls below the log start offset are forgotten (as Kafka does),
  * and so are producers idle for longer than {@code tributary.log.producer.id.expiration.ms} (Kafka's
  * {@code producer.id.expiration.ms}), judged by their batches' timestamps.
@@ -40,7 +50,8 @@ import org.slf4j.LoggerFactory;
 final class ProducerStateManager {
   private static final Logger LOG = LoggerFactory.getLogger(ProducerStateManager.class);
   static final int NUM_BATCHES_TO_RETAIN = 5;
-  private static final int SNAPSHOT_VERSION = 1;
+  /** Version 2 adds each producer's open transaction and coordinator epoch; version 1 files are still read. */
+  private static final int SNAPSHOT_VERSION = 2;
   static final String SUFFIX = ".snapshot";
 
   /** Metadata of one retained batch. */
@@ -50,6 +61,10 @@ final class ProducerStateManager {
   static final class Entry {
     short epoch;
     long lastTimestamp = RecordBatch.NO_TIMESTAMP;
+    /** First offset of the producer's open transaction in this partition, -1 if none. */
+    long currentTxnFirstOffset = -1;
+    /** Epoch of the transaction coordinator that wrote the producer's last marker, -1 if none. */
+    int coordinatorEpoch = -1;
     final ArrayList<BatchMetadata> batches = new ArrayList<>(NUM_BATCHES_TO_RETAIN);
 
     int lastSeq() {
@@ -75,6 +90,7 @@ final class ProducerStateManager {
 
   private final Path dir;
   private final Map<Long, Entry> producers = new HashMap<>();
+  private final TransactionTracker transactions = new TransactionTracker();
 
   ProducerStateManager(Path dir) {
     this.dir = dir;
@@ -98,7 +114,7 @@ final class ProducerStateManager {
    * @throws OutOfOrderSequenceException a gap, or a new epoch not starting at sequence 0
    */
   BatchMetadata check(ByteBuffer buf) {
-    Map<Long, long[]> inRequest = null; // pid -> {epoch, lastSeq} of earlier batches of this append
+    Map<Long, long[]> inRequest = null; // pid -> {epoch, lastSeq, in txn} of earlier batches of this append
     int end = buf.limit();
     for (int p = buf.position(); p < end; p += Batches.size(buf, p)) {
       long pid = Batches.producerId(buf, p);
@@ -112,9 +128,11 @@ final class ProducerStateManager {
       long[] prior = inRequest == null ? null : inRequest.get(pid);
       int curEpoch;
       int curLastSeq;
+      boolean inTxn;
       if (prior != null) {
         curEpoch = (int) prior[0];
         curLastSeq = (int) prior[1];
+        inTxn = prior[2] != 0;
       } else if (e != null) {
         BatchMetadata dup = e.findDuplicate(epoch, firstSeq, lastSeq);
         if (dup != null) {
@@ -122,10 +140,13 @@ final class ProducerStateManager {
         }
         curEpoch = e.epoch;
         curLastSeq = e.lastSeq();
+        inTxn = e.currentTxnFirstOffset >= 0;
       } else {
         curEpoch = RecordBatch.NO_PRODUCER_EPOCH;
         curLastSeq = RecordBatch.NO_SEQUENCE;
+        inTxn = false;
       }
+      boolean transactional = Batches.isTransactional(buf, p);
       if (epoch < curEpoch) {
         throw new InvalidProducerEpochException("Epoch of producer " + pid + " is " + epoch
             + ", which is smaller than the last seen epoch " + curEpoch);
@@ -141,12 +162,16 @@ final class ProducerStateManager {
           throw new OutOfOrderSequenceException("Out of order sequence number for producer " + pid
               + ": " + firstSeq + " (incoming seq. number), " + curLastSeq + " (current end sequence number)");
         }
+        if (inTxn && !transactional) {
+          // a non-transactional write while the producer's transaction is open (Kafka's appendDataBatch)
+          throw new InvalidTxnStateException("Expected transactional write from producer " + pid);
+        }
       }
       if (p + Batches.size(buf, p) < end) { // more batches follow: remember this one
         if (inRequest == null) {
           inRequest = new HashMap<>(4);
         }
-        inRequest.put(pid, new long[] {epoch, firstSeq >= 0 ? lastSeq : curLastSeq});
+        inRequest.put(pid, new long[] {epoch, firstSeq >= 0 ? lastSeq : curLastSeq, inTxn || transactional ? 1 : 0});
       }
     }
     return null;
@@ -156,9 +181,72 @@ final class ProducerStateManager {
     return nextSeq == lastSeq + 1L || (nextSeq == 0 && lastSeq == Integer.MAX_VALUE);
   }
 
-  /** Records a written batch (append after {@link #check}, or replay from the log). */
+  /**
+   * Kafka's checks of a marker the coordinator writes (ProducerAppendInfo.appendEndTxnMarker, before any write): the
+   * producer's epoch must not be below the known one, nor the coordinator's epoch below the one of the producer's
+   * last marker.
+   *
+   * @throws InvalidProducerEpochException a stale producer epoch
+   * @throws TransactionCoordinatorFencedException a stale coordinator epoch (a zombie coordinator)
+   */
+  void checkMarker(long pid, short producerEpoch, int coordinatorEpoch, long offset, String partition) {
+    Entry e = producers.get(pid);
+    if (e == null) {
+      return;
+    }
+    if (producerEpoch < e.epoch) {
+      throw new InvalidProducerEpochException("Epoch of producer " + pid + " at offset " + offset + " in " + partition
+          + " is " + producerEpoch + ", which is smaller than the last seen epoch " + e.epoch);
+    }
+    if (e.coordinatorEpoch > coordinatorEpoch) {
+      throw new TransactionCoordinatorFencedException("Invalid coordinator epoch for producerId " + pid + " at offset "
+          + offset + " in partition " + partition + ": " + coordinatorEpoch + " (zombie), " + e.coordinatorEpoch
+          + " (current)");
+    }
+  }
+
+  /** Records a written data batch (append after {@link #check}, or replay from the log). */
   void update(long pid, short epoch, int firstSeq, int lastSeq, long firstOffset, long lastOffset,
-      long maxTimestamp, boolean control) {
+      long maxTimestamp, boolean transactional) {
+    Entry e = entryForEpoch(pid, epoch);
+    if (maxTimestamp > e.lastTimestamp) {
+      e.lastTimestamp = maxTimestamp;
+    }
+    if (transactional && e.currentTxnFirstOffset < 0) {
+      e.currentTxnFirstOffset = firstOffset;
+      transactions.begin(pid, firstOffset);
+    }
+    if (firstSeq < 0) {
+      return;
+    }
+    if (e.batches.size() == NUM_BATCHES_TO_RETAIN) {
+      e.batches.remove(0);
+    }
+    e.batches.add(new BatchMetadata(firstSeq, lastSeq, firstOffset, lastOffset));
+  }
+
+  /**
+   * Records a written COMMIT or ABORT marker (Kafka's appendEndTxnMarker + completeTxn): the producer's open
+   * transaction, if any, ends, and becomes unreplicated until the high watermark passes the marker.
+   *
+   * @return the ended transaction, or null when the producer had none open here (nothing to index)
+   */
+  CompletedTxn endTransaction(long pid, short epoch, int coordinatorEpoch, boolean abort, long markerOffset,
+      long timestamp) {
+    Entry e = entryForEpoch(pid, epoch);
+    e.coordinatorEpoch = coordinatorEpoch;
+    if (timestamp > e.lastTimestamp) {
+      e.lastTimestamp = timestamp;
+    }
+    long first = e.currentTxnFirstOffset;
+    if (first < 0) {
+      return null;
+    }
+    e.currentTxnFirstOffset = -1;
+    return transactions.end(pid, first, markerOffset, abort);
+  }
+
+  private Entry entryForEpoch(long pid, short epoch) {
     Entry e = producers.get(pid);
     if (e == null) {
       e = new Entry();
@@ -168,43 +256,104 @@ final class ProducerStateManager {
       e.epoch = epoch;
       e.batches.clear();
     }
-    if (maxTimestamp > e.lastTimestamp) {
-      e.lastTimestamp = maxTimestamp;
-    }
-    if (control || firstSeq < 0) {
-      return;
-    }
-    if (e.batches.size() == NUM_BATCHES_TO_RETAIN) {
-      e.batches.remove(0);
-    }
-    e.batches.add(new BatchMetadata(firstSeq, lastSeq, firstOffset, lastOffset));
+    return e;
   }
 
-  /** Applies every producer batch of a written, offset-patched buffer. */
-  void updateAll(ByteBuffer buf) {
+  /**
+   * Applies every producer batch of a written, offset-patched buffer: data batches, and the markers of control
+   * batches.
+   *
+   * @return the transactions the buffer's markers ended, in order
+   */
+  List<CompletedTxn> updateAll(ByteBuffer buf) {
+    List<CompletedTxn> ended = List.of();
     int end = buf.limit();
     for (int p = buf.position(); p < end; p += Batches.size(buf, p)) {
       long pid = Batches.producerId(buf, p);
-      if (pid >= 0) {
-        update(pid, Batches.producerEpoch(buf, p), Batches.baseSequence(buf, p), Batches.lastSequence(buf, p),
-            Batches.baseOffset(buf, p), Batches.lastOffset(buf, p), Batches.maxTimestamp(buf, p),
-            Batches.isControl(buf, p));
+      if (pid < 0) {
+        continue;
+      }
+      CompletedTxn done = apply(buf, p);
+      if (done != null) {
+        if (ended.isEmpty()) {
+          ended = new ArrayList<>(2);
+        }
+        ended.add(done);
       }
     }
+    return ended;
   }
 
-  /** Forgets producers whose last batch is below {@code logStartOffset}. */
+  /** One producer batch at {@code p} (whose producer id is set); the transaction it ended, if a marker did. */
+  private CompletedTxn apply(ByteBuffer buf, int p) {
+    long pid = Batches.producerId(buf, p);
+    short epoch = Batches.producerEpoch(buf, p);
+    if (!Batches.isControl(buf, p)) {
+      update(pid, epoch, Batches.baseSequence(buf, p), Batches.lastSequence(buf, p), Batches.baseOffset(buf, p),
+          Batches.lastOffset(buf, p), Batches.maxTimestamp(buf, p), Batches.isTransactional(buf, p));
+      return null;
+    }
+    EndTransactionMarker marker = Batches.endTxnMarker(buf, p);
+    if (marker == null) {
+      return null; // an empty control batch (its transaction was cleaned away) or another kind of control record
+    }
+    return endTransaction(pid, epoch, marker.coordinatorEpoch(), marker.controlType() == ControlRecordType.ABORT,
+        Batches.baseOffset(buf, p), Batches.maxTimestamp(buf, p));
+  }
+
+  /**
+   * The high watermark moved: ended transactions whose marker it passed no longer hold back the last stable
+   * offset (Kafka's onHighWatermarkUpdated).
+   */
+  void onHighWatermark(long hw) {
+    transactions.onHighWatermark(hw);
+  }
+
+  /** What holds back the last stable offset now; safe from any thread. */
+  UnstableOffsets unstable() {
+    return transactions.unstable();
+  }
+
+  /** The last offset of each producer's last retained data batch (compaction keeps those batches). */
+  Map<Long, Long> lastBatchOffsets() {
+    Map<Long, Long> out = new HashMap<>();
+    for (var me : producers.entrySet()) {
+      if (me.getValue().lastOffset() >= 0) {
+        out.put(me.getKey(), me.getValue().lastOffset());
+      }
+    }
+    return out;
+  }
+
+  /** Every known producer, for DescribeProducers. */
+  List<ActiveProducer> activeProducers() {
+    List<ActiveProducer> out = new ArrayList<>(producers.size());
+    for (var me : producers.entrySet()) {
+      Entry e = me.getValue();
+      out.add(new ActiveProducer(me.getKey(), e.epoch, e.lastSeq(), e.lastTimestamp, e.coordinatorEpoch,
+          e.currentTxnFirstOffset));
+    }
+    return out;
+  }
+
+  /**
+   * Forgets producers whose last batch is below {@code logStartOffset} (an open transaction keeps its producer), and
+   * ended transactions whose marker is below it.
+   */
   void removeBefore(long logStartOffset) {
-    producers.values().removeIf(e -> e.lastOffset() >= 0 && e.lastOffset() < logStartOffset);
+    producers.values().removeIf(e -> e.currentTxnFirstOffset < 0 && e.lastOffset() >= 0 && e.lastOffset() < logStartOffset);
+    transactions.removeBefore(logStartOffset);
   }
 
-  /** Forgets producers idle (by batch timestamp) for longer than {@code expirationMs}. */
+  /** Forgets producers idle (by batch timestamp) for longer than {@code expirationMs}, unless a transaction is open (Kafka). */
   void removeExpired(long nowMs, long expirationMs) {
-    producers.values().removeIf(e -> e.lastTimestamp >= 0 && nowMs - e.lastTimestamp > expirationMs);
+    producers.values().removeIf(e -> e.currentTxnFirstOffset < 0 && e.lastTimestamp >= 0
+        && nowMs - e.lastTimestamp > expirationMs);
   }
 
   void clear() {
     producers.clear();
+    transactions.clear();
   }
 
   // ---------------------------------------------------------------- snapshots
@@ -217,13 +366,14 @@ final class ProducerStateManager {
   void takeSnapshot(long offset) throws IOException {
     int bytes = 12;
     for (Entry e : producers.values()) {
-      bytes += 8 + 2 + 8 + 1 + e.batches.size() * 24;
+      bytes += 8 + 2 + 8 + 8 + 4 + 1 + e.batches.size() * 24;
     }
     ByteBuffer b = ByteBuffer.allocate(bytes);
     b.putInt(SNAPSHOT_VERSION).putInt(0).putInt(producers.size());
     for (var me : producers.entrySet()) {
       Entry e = me.getValue();
-      b.putLong(me.getKey()).putShort(e.epoch).putLong(e.lastTimestamp).put((byte) e.batches.size());
+      b.putLong(me.getKey()).putShort(e.epoch).putLong(e.lastTimestamp).putLong(e.currentTxnFirstOffset)
+          .putInt(e.coordinatorEpoch).put((byte) e.batches.size());
       for (BatchMetadata m : e.batches) {
         b.putInt(m.firstSeq()).putInt(m.lastSeq()).putLong(m.firstOffset()).putLong(m.lastOffset());
       }
@@ -253,7 +403,12 @@ final class ProducerStateManager {
    * @return the loaded snapshot's offset (replay the log from there), or -1 if none (replay all)
    */
   long loadSnapshot(long logEndOffset) throws IOException {
-    producers.clear();
+    return loadSnapshot(logEndOffset, logEndOffset);
+  }
+
+  /** As {@link #loadSnapshot(long)}, using only a snapshot at or below {@code atMost} (newer ones are kept). */
+  private long loadSnapshot(long logEndOffset, long atMost) throws IOException {
+    clear();
     List<Long> offsets = listSnapshots(dir);
     for (int i = offsets.size() - 1; i >= 0; i--) {
       long off = offsets.get(i);
@@ -262,7 +417,15 @@ final class ProducerStateManager {
         Files.deleteIfExists(f);
         continue;
       }
+      if (off > atMost) {
+        continue;
+      }
       if (read(f)) {
+        for (var me : producers.entrySet()) {
+          if (me.getValue().currentTxnFirstOffset >= 0) {
+            transactions.begin(me.getKey(), me.getValue().currentTxnFirstOffset);
+          }
+        }
         return off;
       }
       LOG.warn("Ignoring corrupt producer-state snapshot {}", f);
@@ -279,7 +442,8 @@ final class ProducerStateManager {
         return false;
       }
       ByteBuffer b = ByteBuffer.wrap(bytes);
-      if (b.getInt() != SNAPSHOT_VERSION) {
+      int version = b.getInt();
+      if (version != 1 && version != SNAPSHOT_VERSION) {
         return false;
       }
       int crc = b.getInt();
@@ -292,6 +456,10 @@ final class ProducerStateManager {
         Entry e = new Entry();
         e.epoch = b.getShort();
         e.lastTimestamp = b.getLong();
+        if (version >= 2) {
+          e.currentTxnFirstOffset = b.getLong();
+          e.coordinatorEpoch = b.getInt();
+        }
         int k = b.get();
         for (int j = 0; j < k; j++) {
           e.batches.add(new BatchMetadata(b.getInt(), b.getInt(), b.getLong(), b.getLong()));
@@ -307,26 +475,50 @@ final class ProducerStateManager {
   /**
    * Sets the state to that of the log in {@code segments}, which ends at {@code logEndOffset}: the newest
    * valid snapshot at or below the end (those above it are deleted) plus the producer batches after it,
-   * replayed from their headers; producers whose last batch lies below {@code logStartOffset} are dropped.
-   * On open, and after a truncation, where it gives the state the log would have had if the truncated
+   * replayed from their headers (and a marker's record); producers whose last batch lies below {@code logStartOffset}
+   * are dropped. On open, and after a truncation, where it gives the state the log would have had if the truncated
    * batches had never been appended (snapshots only ever describe the batches below their offset).
+   *
+   * <p>{@code reindexFrom}: the segments from this base offset on get their aborted-transaction index rebuilt by the
+   * replay (Kafka's segment recovery), so the replay starts at a snapshot at or below it; {@link Long#MAX_VALUE} for
+   * none.
    */
-  void rebuild(LogSegments segments, long logStartOffset, long logEndOffset) throws IOException {
-    long snapshot = loadSnapshot(logEndOffset);
+  void rebuild(LogSegments segments, long logStartOffset, long logEndOffset, long reindexFrom) throws IOException {
+    long snapshot = loadSnapshot(logEndOffset, Math.min(logEndOffset, reindexFrom));
     LogSegment start = snapshot < 0 ? null : segments.floor(snapshot);
     if (start == null) {
       start = segments.first();
     }
     for (LogSegment seg : segments.from(start.baseOffset())) {
+      boolean reindex = seg.baseOffset() >= reindexFrom;
+      if (reindex) {
+        seg.txnIndex().reset();
+      }
       FileBatchScanner sc = new FileBatchScanner(seg.channel(), 0, seg.size());
       while (sc.next() == FileBatchScanner.OK) {
-        if (sc.producerId() >= 0 && sc.baseOffset() >= snapshot) {
-          update(sc.producerId(), sc.producerEpoch(), sc.baseSequence(), sc.lastSequence(),
-              sc.baseOffset(), sc.lastOffset(), sc.maxTimestamp(), sc.isControl());
+        if (sc.producerId() < 0 || sc.baseOffset() < snapshot) {
+          continue;
+        }
+        CompletedTxn done;
+        if (sc.isControl()) {
+          ByteBuffer batch = sc.readBatch();
+          done = apply(batch, batch.position());
+        } else {
+          done = null;
+          update(sc.producerId(), sc.producerEpoch(), sc.baseSequence(), sc.lastSequence(), sc.baseOffset(),
+              sc.lastOffset(), sc.maxTimestamp(), sc.isTransactional());
+        }
+        if (reindex && done != null && done.aborted()) {
+          seg.txnIndex().append(done.toAborted());
         }
       }
     }
     removeBefore(logStartOffset);
+  }
+
+  /** {@link #rebuild(LogSegments, long, long, long)} without re-indexing. */
+  void rebuild(LogSegments segments, long logStartOffset, long logEndOffset) throws IOException {
+    rebuild(segments, logStartOffset, logEndOffset, Long.MAX_VALUE);
   }
 
   /** Deletes snapshots above {@code offset} (after truncation). */

@@ -164,6 +164,7 @@ final class VersionScenarios {
     scenarios.put(ApiKeys.LIST_GROUPS, this::listGroups);
     scenarios.put(ApiKeys.DESCRIBE_GROUPS, this::describeGroups);
     scenarios.put(ApiKeys.DELETE_GROUPS, this::deleteGroups);
+    new TxnLogScenarios(wire).register(scenarios);
   }
 
   Scenario forApi(ApiKeys api) {
