@@ -36,9 +36,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * offset its acknowledgement named, once, and everything the group consumed is still there. The longest time
  * without an acknowledgement per partition during each fault is printed.
  *
- * <p>Tagged "fault" and left out of the default run: it takes about two minutes and needs root, iptables and a
- * cgroup2 mount for the cut. Run it with
- * {@code mvn test -Dtest=ClusterReplicationTest -Dsurefire.excludedGroups=}.
+ * <p>Tagged "fault" (select it with {@code mvn test -Dgroups=fault}); it takes about two minutes. The cut needs
+ * root, iptables and a cgroup2 mount: where they are missing it is skipped, said so in the output, and the other
+ * two faults still run.
  */
 @Tag("fault")
 @Timeout(value = 6, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -119,6 +119,19 @@ class ClusterReplicationTest {
     awaitProgress("after node " + stopped.nodeId + " resumed");
 
     // 3. partition 2's leader cut off from both followers for 20 s, while the clients still reach it
+    var noCuts = cluster.networkCutsUnavailable();
+    if (noCuts.isPresent()) {
+      log("NETWORK CUT SKIPPED on this machine: " + noCuts.get() + "; the kill -9 and SIGSTOP phases ran");
+    } else {
+      cutLeaderOfPartition2();
+    }
+
+    for (var load : loads) load.stop(Duration.ofSeconds(90));
+    log("load stopped: " + loads);
+    verify();
+  }
+
+  private void cutLeaderOfPartition2() throws Exception {
     ClusterNode isolated = cluster.node(leaderOf(2, 1));
     var others = cluster.nodes().stream().filter(n -> n != isolated).toList();
     loads.forEach(PartitionLoad::markGaps);
@@ -137,10 +150,6 @@ class ClusterReplicationTest {
     }
     awaitFullIsr("after the cut healed", healedAt);
     awaitProgress("after the cut healed");
-
-    for (var load : loads) load.stop(Duration.ofSeconds(90));
-    log("load stopped: " + loads);
-    verify();
   }
 
   private void verify() throws Exception {
