@@ -241,6 +241,30 @@ public final class GroupCoordinator {
     });
   }
 
+  /**
+   * The transaction coordinator's marker for group {@code groupId} (Kafka writes it to the group's offsets partition,
+   * whose coordinator then completes the producer's pending offsets): the group's entity is asked wherever its
+   * coordinator runs, this node or another (through sharding; the messages are serialized). Fails while the offsets
+   * topic or the partition's leader is not available; the caller retries.
+   */
+  public CompletionStage<Void> completeTransaction(String groupId, long producerId, short producerEpoch, boolean commit) {
+    return offsetsTopic().thenCompose(topic -> {
+      int leader = topic.leader(partitionFor(groupId, topic));
+      if (leader < 0) {
+        return CompletableFuture.<Void>failedFuture(new CoordinatorNotAvailableException("No coordinator for group " + groupId));
+      }
+      CompletionStage<Done> asked;
+      try {
+        asked = AkkaFutures.plain(sharding.entityRefFor(GroupEntity.ENTITY_KEY, GroupEntity.entityId(groupId, leader))
+            .ask(replyTo -> new GroupEntity.CompleteTxnOffsets(producerId, producerEpoch, commit, replyTo), askTimeout),
+            system.executionContext());
+      } catch (RuntimeException e) {
+        return CompletableFuture.<Void>failedFuture(e);
+      }
+      return asked.thenApply(d -> (Void) null);
+    });
+  }
+
   /** {@link #ask} for a command that may create the group: the id is registered first. */
   public <R> CompletionStage<R> askCreating(String groupId, Function<ActorRef<R>, GroupEntity.Command> command, Duration timeout) {
     var counter = creating.computeIfAbsent(groupId, k -> new AtomicInteger());

@@ -2,6 +2,10 @@ package io.tributary.group;
 
 import akka.Done;
 import io.tributary.group.GroupEntity.CommitOffsets;
+import io.tributary.group.GroupEntity.CompleteTxnOffsets;
+import io.tributary.group.GroupEntity.TxnCommitOffsets;
+import io.tributary.group.GroupEntity.TxnOffsetsCompleted;
+import io.tributary.group.GroupEntity.TxnOffsetsPending;
 import io.tributary.group.GroupEntity.CommittedOffset;
 import io.tributary.group.GroupEntity.DeleteOffsets;
 import io.tributary.group.GroupEntity.FetchOffsets;
@@ -22,6 +26,7 @@ import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
@@ -104,18 +109,65 @@ final class GroupOffsets {
     return group().is(ClassicGroup.Phase.EMPTY) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
   }
 
+  /**
+   * TxnOffsetCommit (Kafka's GroupCoordinator.doTxnCommitOffsets): a group that does not exist is created by it; a
+   * member id that is given must be a member (static members are checked for fencing), a generation that is given
+   * must be the current one. The offsets stay pending for the producer until its transaction completes.
+   */
+  void onTxnCommitOffsets(State s, TxnCommitOffsets c) {
+    Errors error = Errors.NONE;
+    if (!c.memberId().isEmpty() || c.groupInstanceId() != null) {
+      error = group().validateCurrentMember(c.memberId(), c.groupInstanceId());
+    }
+    if (error == Errors.NONE && c.generationId() >= 0 && c.generationId() != group().generationId) {
+      error = Errors.ILLEGAL_GENERATION;
+    }
+    var now = context.clock.getAsLong();
+    var pending = new HashMap<TopicPartition, CommittedOffset>();
+    var byTopic = new LinkedHashMap<String, TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic>();
+    for (var o : c.offsets()) {
+      var partitionError = error;
+      if (error == Errors.NONE) {
+        if (o.metadata() != null && o.metadata().length() > context.settings.offsetMetadataMaxBytes()) {
+          partitionError = Errors.OFFSET_METADATA_TOO_LARGE;
+        } else {
+          pending.put(new TopicPartition(o.topic(), o.partition()),
+              new CommittedOffset(o.offset(), o.leaderEpoch(), o.metadata() == null ? "" : o.metadata(), now));
+        }
+      }
+      byTopic.computeIfAbsent(o.topic(), t -> new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(t))
+          .partitions().add(new TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
+              .setPartitionIndex(o.partition()).setErrorCode(partitionError.code()));
+    }
+    if (!pending.isEmpty()) context.outboxEvents.add(new TxnOffsetsPending(c.producerId(), pending));
+    context.reply(c.replyTo(), new TxnOffsetCommitResponseData().setTopics(new ArrayList<>(byTopic.values())));
+  }
+
+  /** The transaction's marker reached the group: its pending offsets are committed or dropped (idempotent). */
+  void onCompleteTxnOffsets(State s, CompleteTxnOffsets c) {
+    if (s.pendingTxnOffsets().containsKey(c.producerId())) {
+      context.outboxEvents.add(new TxnOffsetsCompleted(c.producerId(), c.commit()));
+    }
+    context.reply(c.replyTo(), Done.getInstance());
+  }
+
   void onFetchOffsets(State s, FetchOffsets c) {
     var byTopic = new TreeMap<String, OffsetFetchResponseTopics>();
     var wanted = c.partitions() != null ? c.partitions() : sorted(s.offsets().keySet());
     for (var tp : wanted) {
       var o = s.offsets().get(tp);
-      byTopic.computeIfAbsent(tp.topic(), t -> new OffsetFetchResponseTopics().setName(t))
-          .partitions().add(new OffsetFetchResponsePartitions()
-              .setPartitionIndex(tp.partition())
-              .setCommittedOffset(o == null ? -1L : o.offset())
-              .setCommittedLeaderEpoch(o == null ? -1 : o.leaderEpoch())
-              .setMetadata(o == null ? "" : o.metadata())
-              .setErrorCode(Errors.NONE.code()));
+      var partition = new OffsetFetchResponsePartitions().setPartitionIndex(tp.partition());
+      if (c.requireStable() && s.hasPendingTxnOffset(tp)) {
+        // Kafka: the offset is not stable until the transaction that commits it completes; the consumer retries
+        partition.setCommittedOffset(-1L).setCommittedLeaderEpoch(-1).setMetadata("")
+            .setErrorCode(Errors.UNSTABLE_OFFSET_COMMIT.code());
+      } else {
+        partition.setCommittedOffset(o == null ? -1L : o.offset())
+            .setCommittedLeaderEpoch(o == null ? -1 : o.leaderEpoch())
+            .setMetadata(o == null ? "" : o.metadata())
+            .setErrorCode(Errors.NONE.code());
+      }
+      byTopic.computeIfAbsent(tp.topic(), t -> new OffsetFetchResponseTopics().setName(t)).partitions().add(partition);
     }
     context.reply(c.replyTo(), new OffsetFetchResponseGroup().setGroupId(context.groupId).setTopics(new ArrayList<>(byTopic.values())));
   }

@@ -164,7 +164,17 @@ final class VersionScenarios {
     scenarios.put(ApiKeys.LIST_GROUPS, this::listGroups);
     scenarios.put(ApiKeys.DESCRIBE_GROUPS, this::describeGroups);
     scenarios.put(ApiKeys.DELETE_GROUPS, this::deleteGroups);
+    var transactions = new TransactionScenarios(wire, nodeId);
+    scenarios.put(ApiKeys.ADD_PARTITIONS_TO_TXN, transactions::addPartitionsToTxn);
+    scenarios.put(ApiKeys.ADD_OFFSETS_TO_TXN, transactions::addOffsetsToTxn);
+    scenarios.put(ApiKeys.END_TXN, transactions::endTxn);
+    scenarios.put(ApiKeys.TXN_OFFSET_COMMIT, transactions::txnOffsetCommit);
+    scenarios.put(ApiKeys.DESCRIBE_TRANSACTIONS, transactions::describeTransactions);
+    scenarios.put(ApiKeys.LIST_TRANSACTIONS, transactions::listTransactions);
+    this.transactions = transactions;
   }
+
+  private final TransactionScenarios transactions;
 
   Scenario forApi(ApiKeys api) {
     return scenarios.get(api);
@@ -245,6 +255,7 @@ final class VersionScenarios {
     assertEquals(0L, partition.baseOffset());
     ProduceResponse again = wire.send(ApiKeys.PRODUCE, v, produceData(topic, 1, records(System.currentTimeMillis(), "c")));
     assertEquals(2L, again.data().responses().find(topic).partitionResponses().get(0).baseOffset());
+    transactions.unverifiedTransactionalProduce(v, topic);
     // LogAppendTime topics answer with the broker's timestamp (v2+)
     ProduceResponse stamped = wire.send(ApiKeys.PRODUCE, v, produceData(SweepFixture.LOG_APPEND_TIME, 0, records(1L, "x")));
     var stampedPartition = stamped.data().responses().find(SweepFixture.LOG_APPEND_TIME).partitionResponses().get(0);
@@ -406,6 +417,7 @@ final class VersionScenarios {
       InitProducerIdResponse bumped = wire.send(ApiKeys.INIT_PRODUCER_ID, v, bump);
       assertError(Errors.NONE, bumped.data().errorCode());
     }
+    transactions.initProducerId(v);
   }
 
   // ---- admin
@@ -658,6 +670,7 @@ final class VersionScenarios {
     } else {
       assertEquals(nodeId, response.data().nodeId());
     }
+    transactions.findCoordinator(v);
   }
 
   private static byte[] subscription() {
