@@ -14,8 +14,9 @@ public final class KafkaApis {
                                  int fetchReadChunkBytes) {
     registry.register(ApiKeys.METADATA, 0, new MetadataHandler(broker));
     // transactional writes are verified with their coordinator (KIP-890 part 1) when this node runs coordinators
-    registry.register(ApiKeys.PRODUCE, 3, broker.transactions() == null ? new ProduceHandler(broker)
-        : new ProduceHandler(broker, new CoordinatorVerifier(broker.transactions())));
+    boolean verify = broker.transactions() != null && broker.transactions().settings().partitionVerification();
+    registry.register(ApiKeys.PRODUCE, 3, verify ? new ProduceHandler(broker, new CoordinatorVerifier(broker.transactions()))
+        : new ProduceHandler(broker));
     registry.register(ApiKeys.FETCH, 4, new FetchHandler(broker, new FetchSessions(fetchSessions), fetchReadChunkBytes));
     registry.register(ApiKeys.LIST_OFFSETS, 1, new ListOffsetsHandler(broker));
     // v3 is the first with a replica id; clients use it to validate their position after a leader change

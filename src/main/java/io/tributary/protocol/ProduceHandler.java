@@ -136,7 +136,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     short epoch = -1;
     List<TopicPartition> opening = new ArrayList<>();
     for (Append append : appends) {
-      var h = append.handle().getNow(null);
+      // a partition that did not open answers its own error when submitted
+      var h = append.handle().isCompletedExceptionally() ? null : append.handle().getNow(null);
       RecordBatch first = firstTransactional(append.records());
       if (h == null || first == null) continue;
       producerId = first.producerId();

@@ -609,6 +609,7 @@ public final class PartitionLog implements Closeable {
     cleanable.remove(cleanable.size() - 1);
     // as Kafka's cleaner, never past the first offset of a transaction that is open or whose marker may not be
     // replicated: whether its records are aborted is not known yet
+    producers.onHighWatermark(highWatermarkHint);
     long firstUnstable = producers.unstable().firstUnstableOffset();
     cleanable.removeIf(seg -> segments.higher(seg.baseOffset()).baseOffset() > firstUnstable);
     if (cleanable.isEmpty()) {

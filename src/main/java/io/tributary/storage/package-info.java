@@ -1,7 +1,7 @@
 /**
  * The segment store: one {@link io.tributary.storage.PartitionLog} per partition directory, in
  * Apache Kafka's on-disk layout ({@code 00000000000000000000.log} / {@code .index} /
- * {@code .timeindex} / {@code .snapshot}), plain Java, no actors.
+ * {@code .timeindex} / {@code .txnindex} / {@code .snapshot}), plain Java, no actors.
  *
  * <p>Shape (Kafka's): {@link io.tributary.storage.LogSegments} (skip list by base offset) of
  * {@link io.tributary.storage.LogSegment}s with lazily loaded, disposable
@@ -18,6 +18,13 @@
  * its leader), {@link io.tributary.storage.LeaderEpochCache} keeps Kafka's
  * {@code leader-epoch-checkpoint} (answering {@link io.tributary.storage.EpochEndOffset}s) and
  * {@link io.tributary.storage.LogCompactor} rewrites segments for compacted topics.
+ *
+ * <p>Transactions (Kafka's storage rules): {@code ProducerStateManager} tracks each producer's open transaction and
+ * publishes what holds back the last stable offset ({@link io.tributary.storage.UnstableOffsets}); markers are
+ * written with {@code PartitionLog.appendTxnMarker} (leader) or arrive with the leader's batches (followers); an
+ * aborted transaction goes into the {@code .txnindex} of the segment holding its marker
+ * ({@link io.tributary.storage.TransactionIndex} of {@link io.tributary.storage.AbortedTxn}s, Kafka's format), which
+ * recovery rebuilds for the segments it re-validates, truncation cuts and retention deletes with its segment.
  *
  * <p>Replication: the leader appends with {@code PartitionLog.append} (offsets and its epoch assigned);
  * followers store the leader's batches unchanged with {@code appendAsFollower}, truncate with

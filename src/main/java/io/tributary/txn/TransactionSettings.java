@@ -19,6 +19,8 @@ import java.time.Duration;
  * @param markerRetryBackoff pause before markers are sent again after a failure (leader moved, node down)
  * @param markerRequestTimeout how long a WriteTxnMarkers request waits for its answer
  * @param markerConnectTimeout how long connecting to a partition leader may take
+ * @param partitionVerification transaction.partition.verification.enable: Produce checks with the coordinator that a
+ *     partition was added to the transaction before a producer's first transactional batch there (KIP-890)
  */
 public record TransactionSettings(
     int partitions,
@@ -34,7 +36,8 @@ public record TransactionSettings(
     int keepSnapshots,
     Duration journalFailureMinBackoff,
     Duration journalFailureMaxBackoff,
-    double journalFailureRandomFactor) {
+    double journalFailureRandomFactor,
+    boolean partitionVerification) {
 
   public static TransactionSettings fromConfig(Config root) {
     var c = root.getConfig("tributary.transaction");
@@ -52,7 +55,8 @@ public record TransactionSettings(
         c.getInt("keep-snapshots"),
         c.getDuration("journal-failure-backoff.min"),
         c.getDuration("journal-failure-backoff.max"),
-        c.getDouble("journal-failure-backoff.random-factor"));
+        c.getDouble("journal-failure-backoff.random-factor"),
+        c.getBoolean("transaction.partition.verification.enable"));
   }
 
   /** Kafka's validateTransactionTimeoutMs. */

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
@@ -20,17 +19,11 @@ import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.ListTransactionsRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
-import org.apache.kafka.common.message.ProduceRequestData;
-import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
-import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
-import org.apache.kafka.common.message.ProduceRequestData.TopicProduceDataCollection;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.MemoryRecords;
-import org.apache.kafka.common.record.SimpleRecord;
 import org.apache.kafka.common.requests.AddOffsetsToTxnResponse;
 import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
 import org.apache.kafka.common.requests.DescribeTransactionsResponse;
@@ -39,7 +32,6 @@ import org.apache.kafka.common.requests.FindCoordinatorResponse;
 import org.apache.kafka.common.requests.InitProducerIdResponse;
 import org.apache.kafka.common.requests.ListTransactionsResponse;
 import org.apache.kafka.common.requests.OffsetFetchResponse;
-import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.requests.TxnOffsetCommitResponse;
 
 /**
@@ -261,21 +253,5 @@ final class TransactionScenarios {
       assertTrue(young.data().transactionStates().isEmpty(), "not running for an hour yet");
     }
     assertEquals(Errors.NONE, endTxn(id, p, false, (short) 3));
-  }
-
-  /** KIP-890 part 1 at a produce version: a transactional batch to a partition not added to the transaction is refused. */
-  void unverifiedTransactionalProduce(short v, String topic) throws Exception {
-    if (v < 3) return;
-    String id = "sweep-produce-txn-v" + v;
-    Producer p = init(id);
-    var batch = MemoryRecords.withTransactionalRecords(Compression.NONE, p.id(), p.epoch(), 0,
-        new SimpleRecord(1L, "k".getBytes(), "v".getBytes()));
-    var topics = new TopicProduceDataCollection();
-    topics.add(new TopicProduceData().setName(topic).setPartitionData(List.of(new PartitionProduceData().setIndex(0)
-        .setRecords(batch))));
-    ProduceResponse refused = wire.send(ApiKeys.PRODUCE, v, new ProduceRequestData().setTransactionalId(id)
-        .setAcks((short) -1).setTimeoutMs(10_000).setTopicData(topics));
-    short code = refused.data().responses().find(topic).partitionResponses().get(0).errorCode();
-    assertEquals(v >= 11 ? Errors.TRANSACTION_ABORTABLE : Errors.INVALID_TXN_STATE, Errors.forCode(code));
   }
 }

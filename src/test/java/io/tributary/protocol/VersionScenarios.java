@@ -172,6 +172,7 @@ final class VersionScenarios {
     scenarios.put(ApiKeys.DESCRIBE_TRANSACTIONS, transactions::describeTransactions);
     scenarios.put(ApiKeys.LIST_TRANSACTIONS, transactions::listTransactions);
     this.transactions = transactions;
+    new TxnLogScenarios(wire).register(scenarios);
   }
 
   private final TransactionScenarios transactions;
@@ -255,7 +256,6 @@ final class VersionScenarios {
     assertEquals(0L, partition.baseOffset());
     ProduceResponse again = wire.send(ApiKeys.PRODUCE, v, produceData(topic, 1, records(System.currentTimeMillis(), "c")));
     assertEquals(2L, again.data().responses().find(topic).partitionResponses().get(0).baseOffset());
-    transactions.unverifiedTransactionalProduce(v, topic);
     // LogAppendTime topics answer with the broker's timestamp (v2+)
     ProduceResponse stamped = wire.send(ApiKeys.PRODUCE, v, produceData(SweepFixture.LOG_APPEND_TIME, 0, records(1L, "x")));
     var stampedPartition = stamped.data().responses().find(SweepFixture.LOG_APPEND_TIME).partitionResponses().get(0);

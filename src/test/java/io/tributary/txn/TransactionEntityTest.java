@@ -57,7 +57,7 @@ class TransactionEntityTest {
     var s = TransactionRulesTest.SETTINGS;
     return new TransactionSettings(s.partitions(), s.replicationFactor(), s.maxTimeoutMs(), s.idExpirationMs(), tick,
         s.askTimeout(), s.markerRetryBackoff(), s.markerRequestTimeout(), s.markerConnectTimeout(), s.snapshotEvery(),
-        s.keepSnapshots(), s.journalFailureMinBackoff(), s.journalFailureMaxBackoff(), s.journalFailureRandomFactor());
+        s.keepSnapshots(), s.journalFailureMinBackoff(), s.journalFailureMaxBackoff(), s.journalFailureRandomFactor(), true);
   }
 
   private ActorRef<Command> spawn(String id, TransactionSettings settings, boolean completeMarkers) {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class TransactionRulesTest {
   static final TransactionSettings SETTINGS = new TransactionSettings(5, 1, 900_000, 604_800_000L, Duration.ofSeconds(10),
       Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofSeconds(30), Duration.ofSeconds(10), 100, 2,
-      Duration.ofMillis(200), Duration.ofSeconds(10), 0.2);
+      Duration.ofMillis(200), Duration.ofSeconds(10), 0.2, true);
   private static final TopicPartition TP = new TopicPartition("t", 0);
   private static final TopicPartition TP2 = new TopicPartition("t", 1);
 

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code __transaction_state} partition; a transaction's offsets are completed in a group coordinated by either node.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class TwoNodeTransactionsTest {
+class TwoNodeCoordinatorTest {
   private static final String[] SETTINGS = {
       "tributary.transaction.transaction.state.log.num.partitions = 4",
       "tributary.group.offsets.topic.num.partitions = 4",
