@@ -328,10 +328,13 @@ public final class PartitionLog implements Closeable {
 
   /**
    * Kafka's last stable offset for a given high watermark: below it no transaction is open or waiting for its
-   * marker to be replicated (read_committed fetches and ListOffsets stop there). Safe from any thread.
+   * marker to be replicated (read_committed fetches and ListOffsets stop there), and never below the log start
+   * offset. Safe from any thread.
    */
   public long lastStableOffset(long highWatermark) {
-    return producers.unstable().lastStableOffset(highWatermark);
+    long firstUnstable = producers.unstable().lastStableOffset(highWatermark);
+    // as Kafka's maybeIncrementFirstUnstableOffset: a transaction whose start was deleted holds it at the log start
+    return Math.min(highWatermark, Math.max(firstUnstable, retention.logStartOffset()));
   }
 
   /** The first offset of {@code producerId}'s open transaction in this partition, -1 if none. Safe from any thread. */

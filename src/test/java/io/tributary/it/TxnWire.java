@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceDataCollection;
@@ -52,15 +53,25 @@ final class TxnWire implements AutoCloseable {
   }
 
   private long produce(TopicPartition tp, MemoryRecords records, String transactionalId) throws IOException {
+    var partition = send(tp, records, transactionalId);
+    assertEquals(Errors.NONE, Errors.forCode(partition.errorCode()), "produce to " + tp + ": " + partition.errorMessage());
+    return partition.baseOffset();
+  }
+
+  /** The error Produce answers for {@code records} on {@code tp}. */
+  Errors produceError(TopicPartition tp, MemoryRecords records, String transactionalId) throws IOException {
+    return Errors.forCode(send(tp, records, transactionalId).errorCode());
+  }
+
+  private ProduceResponseData.PartitionProduceResponse send(TopicPartition tp, MemoryRecords records,
+      String transactionalId) throws IOException {
     var topics = new TopicProduceDataCollection();
     topics.add(new TopicProduceData().setName(tp.topic())
         .setPartitionData(List.of(new PartitionProduceData().setIndex(tp.partition()).setRecords(records))));
     var data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000).setTopicData(topics)
         .setTransactionalId(transactionalId);
-    ProduceResponse response = client.send(ProduceRequest.forCurrentMagic(data), 9);
-    var partition = response.data().responses().iterator().next().partitionResponses().get(0);
-    assertEquals(Errors.NONE, Errors.forCode(partition.errorCode()), "produce to " + tp + ": " + partition.errorMessage());
-    return partition.baseOffset();
+    ProduceResponse response = client.send(ProduceRequest.forMagic((byte) 2, data), 9);
+    return response.data().responses().iterator().next().partitionResponses().get(0);
   }
 
   /** Ends {@code pid}'s transaction on {@code partitions} as its coordinator would; every partition must succeed. */

@@ -166,6 +166,22 @@ class TransactionLogTest {
   }
 
   @Test
+  void retentionDeletesTheIndexWithItsSegment() throws Exception {
+    Path dir = root.resolve("t-0");
+    try (PartitionLog log = open("t-0", small())) {
+      writeMixedTransactions(log);
+      Path index = txnIndexFiles(dir).get(0);
+      assertEquals(1, txnIndexFiles(dir).size());
+      log.roll();
+      log.deleteRecordsBefore(19); // every segment goes, the marker's too
+      assertFalse(Files.exists(index), "the .txnindex went with its segment");
+      assertEquals(List.of(), log.abortedTransactions(log.logStartOffset(), log.logEndOffset()));
+      assertEquals(17, log.openTransactionStart(P1), "P1's transaction is still open");
+      assertEquals(19, log.lastStableOffset(19), "but the last stable offset is never below the log start (Kafka)");
+    }
+  }
+
+  @Test
   void truncationDropsIndexEntriesAndReopensTransactions() throws Exception {
     try (PartitionLog log = open("t-0", small())) {
       writeMixedTransactions(log);
