@@ -11,8 +11,6 @@ import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
-import akka.cluster.sharding.typed.ShardingEnvelope;
-import akka.cluster.sharding.typed.ShardingMessageExtractor;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -24,6 +22,7 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import io.tributary.metadata.CoordinatorShards;
 import io.tributary.metadata.NodePinnedAllocation;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +50,6 @@ import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchRespon
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * One Kafka consumer group: the classic group protocol (Empty → PreparingRebalance →
@@ -385,38 +383,13 @@ public final class GroupEntity
     var settings = GroupSettings.fromConfig(system.settings().config());
     return ClusterSharding.get(system)
         .init(Entity.of(ENTITY_KEY, ctx -> create(NodePinnedAllocation.keyOf(ctx.getEntityId()), settings, System::currentTimeMillis))
-            .withMessageExtractor(new ByOffsetsPartition(offsetsPartitions))
+            .withMessageExtractor(new CoordinatorShards.ByKeyPartition<Command>(offsetsPartitions))
             .withAllocationStrategy(new NodePinnedAllocation(system)));
   }
 
   /** The entity of {@code groupId} coordinated by node {@code nodeId}. */
   public static String entityId(String groupId, int nodeId) {
     return NodePinnedAllocation.shardId(groupId, nodeId);
-  }
-
-  /** Shard = the group's offsets-topic partition (Kafka's partitionFor) on the coordinating node. */
-  static final class ByOffsetsPartition extends ShardingMessageExtractor<ShardingEnvelope<Command>, Command> {
-    private final int offsetsPartitions;
-
-    ByOffsetsPartition(int offsetsPartitions) {
-      this.offsetsPartitions = offsetsPartitions;
-    }
-
-    @Override
-    public String entityId(ShardingEnvelope<Command> envelope) {
-      return envelope.entityId();
-    }
-
-    @Override
-    public String shardId(String entityId) {
-      int partition = Utils.abs(NodePinnedAllocation.keyOf(entityId).hashCode()) % offsetsPartitions;
-      return NodePinnedAllocation.shardId(String.valueOf(partition), NodePinnedAllocation.nodeOf(entityId));
-    }
-
-    @Override
-    public Command unwrapMessage(ShardingEnvelope<Command> envelope) {
-      return envelope.message();
-    }
   }
 
   public static Behavior<Command> create(String groupId) {

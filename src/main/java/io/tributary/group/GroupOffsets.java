@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
@@ -73,25 +75,37 @@ final class GroupOffsets {
         default -> {}
       }
     }
-    var now = context.clock.getAsLong();
-    var committed = new HashMap<TopicPartition, CommittedOffset>();
     var byTopic = new LinkedHashMap<String, OffsetCommitResponseData.OffsetCommitResponseTopic>();
-    for (var o : c.offsets()) {
+    var committed = accepted(c.offsets(), error, (o, partitionError) ->
+        byTopic.computeIfAbsent(o.topic(), t -> new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(t))
+            .partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
+                .setPartitionIndex(o.partition()).setErrorCode(partitionError.code())));
+    if (!committed.isEmpty()) context.outboxEvents.add(new OffsetsCommitted(committed));
+    context.reply(c.replyTo(), new OffsetCommitResponseData().setTopics(new ArrayList<>(byTopic.values())));
+  }
+
+  /**
+   * The offsets of a commit that passed validation ({@code error} NONE) and whose metadata is not too large, stamped
+   * with the commit time; {@code answer} gets each partition's error (the group's error, OFFSET_METADATA_TOO_LARGE or
+   * NONE), in request order.
+   */
+  private Map<TopicPartition, CommittedOffset> accepted(List<GroupEntity.PartitionOffset> offsets, Errors error,
+                                                       BiConsumer<GroupEntity.PartitionOffset, Errors> answer) {
+    var now = context.clock.getAsLong();
+    var accepted = new HashMap<TopicPartition, CommittedOffset>();
+    for (var o : offsets) {
       var partitionError = error;
       if (error == Errors.NONE) {
         if (o.metadata() != null && o.metadata().length() > context.settings.offsetMetadataMaxBytes()) {
           partitionError = Errors.OFFSET_METADATA_TOO_LARGE;
         } else {
-          committed.put(new TopicPartition(o.topic(), o.partition()),
+          accepted.put(new TopicPartition(o.topic(), o.partition()),
               new CommittedOffset(o.offset(), o.leaderEpoch(), o.metadata() == null ? "" : o.metadata(), now));
         }
       }
-      byTopic.computeIfAbsent(o.topic(), t -> new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(t))
-          .partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
-              .setPartitionIndex(o.partition()).setErrorCode(partitionError.code()));
+      answer.accept(o, partitionError);
     }
-    if (!committed.isEmpty()) context.outboxEvents.add(new OffsetsCommitted(committed));
-    context.reply(c.replyTo(), new OffsetCommitResponseData().setTopics(new ArrayList<>(byTopic.values())));
+    return accepted;
   }
 
   /** Kafka's validateOffsetCommit for a non-transactional commit. */
@@ -122,23 +136,11 @@ final class GroupOffsets {
     if (error == Errors.NONE && c.generationId() >= 0 && c.generationId() != group().generationId) {
       error = Errors.ILLEGAL_GENERATION;
     }
-    var now = context.clock.getAsLong();
-    var pending = new HashMap<TopicPartition, CommittedOffset>();
     var byTopic = new LinkedHashMap<String, TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic>();
-    for (var o : c.offsets()) {
-      var partitionError = error;
-      if (error == Errors.NONE) {
-        if (o.metadata() != null && o.metadata().length() > context.settings.offsetMetadataMaxBytes()) {
-          partitionError = Errors.OFFSET_METADATA_TOO_LARGE;
-        } else {
-          pending.put(new TopicPartition(o.topic(), o.partition()),
-              new CommittedOffset(o.offset(), o.leaderEpoch(), o.metadata() == null ? "" : o.metadata(), now));
-        }
-      }
-      byTopic.computeIfAbsent(o.topic(), t -> new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(t))
-          .partitions().add(new TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
-              .setPartitionIndex(o.partition()).setErrorCode(partitionError.code()));
-    }
+    var pending = accepted(c.offsets(), error, (o, partitionError) ->
+        byTopic.computeIfAbsent(o.topic(), t -> new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(t))
+            .partitions().add(new TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
+                .setPartitionIndex(o.partition()).setErrorCode(partitionError.code())));
     if (!pending.isEmpty()) context.outboxEvents.add(new TxnOffsetsPending(c.producerId(), pending));
     context.reply(c.replyTo(), new TxnOffsetCommitResponseData().setTopics(new ArrayList<>(byTopic.values())));
   }

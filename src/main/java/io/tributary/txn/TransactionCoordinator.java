@@ -2,17 +2,12 @@ package io.tributary.txn;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.javadsl.AskPattern;
-import akka.cluster.sharding.ShardRegion;
-import akka.cluster.sharding.typed.GetShardRegionState;
-import akka.cluster.sharding.typed.javadsl.ClusterSharding;
-import io.tributary.concurrent.AkkaFutures;
 import io.tributary.concurrent.Failures;
 import io.tributary.group.GroupRegistry;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.MetadataService;
-import io.tributary.metadata.NodePinnedAllocation;
+import io.tributary.metadata.CoordinatorShards;
 import io.tributary.metadata.TopicInfo;
 import io.tributary.partition.BrokerConnection;
 import java.time.Duration;
@@ -25,10 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CoordinatorLoadInProgressException;
@@ -57,7 +50,6 @@ public final class TransactionCoordinator {
 
   private final ActorSystem<?> system;
   private final int nodeId;
-  private final ClusterSharding sharding;
   private final MetadataService metadata;
   private final TransactionSettings settings;
   private final GroupRegistry registry;
@@ -71,7 +63,6 @@ public final class TransactionCoordinator {
                                  GroupRegistry registry, BrokerChannels channels) {
     this.system = system;
     this.nodeId = nodeId;
-    this.sharding = ClusterSharding.get(system);
     this.metadata = metadata;
     this.settings = settings;
     this.registry = registry;
@@ -163,22 +154,11 @@ public final class TransactionCoordinator {
 
   private <R> CompletionStage<R> askEntity(String transactionalId, Function<ActorRef<R>, TransactionEntity.Command> command) {
     Duration timeout = settings.askTimeout();
-    CompletionStage<R> asked;
-    try {
-      asked = AkkaFutures.plain(sharding.entityRefFor(TransactionEntity.ENTITY_KEY, TransactionEntity.entityId(transactionalId, nodeId))
-          .ask(command::apply, timeout), system.executionContext());
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return asked.handle((reply, error) -> {
-      if (error == null) return reply;
-      Throwable cause = Failures.unwrap(error);
-      if (cause instanceof TimeoutException) {
-        log.warn("The coordinator of transactional id {} did not answer within {}", transactionalId, timeout);
-        throw new CoordinatorNotAvailableException("The coordinator of " + transactionalId + " did not answer in time");
-      }
-      throw cause instanceof CompletionException c ? c : new CompletionException(cause);
-    });
+    return CoordinatorShards.ask(system, TransactionEntity.ENTITY_KEY, TransactionEntity.entityId(transactionalId, nodeId),
+        command, timeout, () -> {
+          log.warn("The coordinator of transactional id {} did not answer within {}", transactionalId, timeout);
+          return new CoordinatorNotAvailableException("The coordinator of " + transactionalId + " did not answer in time");
+        });
   }
 
   /**
@@ -304,24 +284,8 @@ public final class TransactionCoordinator {
 
   /** Kafka's onResignation: the entities of partitions this node no longer leads stop. */
   private void unload(Set<Integer> partitions) {
-    CompletionStage<ShardRegion.CurrentShardRegionState> asked = AskPattern.ask(sharding.shardState(),
-        replyTo -> new GetShardRegionState(TransactionEntity.ENTITY_KEY, replyTo), settings.askTimeout(), system.scheduler());
-    asked.whenComplete((state, error) -> {
-      if (error != null) {
-        log.warn("Transaction coordinators of partitions {} not unloaded: {}", partitions, Failures.unwrap(error).toString());
-        return;
-      }
-      int unloaded = 0;
-      for (ShardRegion.ShardState shard : state.getShards()) {
-        if (NodePinnedAllocation.nodeOf(shard.shardId()) != nodeId) continue;
-        if (!partitions.contains(Integer.parseInt(NodePinnedAllocation.keyOf(shard.shardId())))) continue;
-        for (String entityId : shard.getEntityIds()) {
-          sharding.entityRefFor(TransactionEntity.ENTITY_KEY, entityId).tell(new TransactionEntity.Unload());
-          unloaded++;
-        }
-      }
-      if (unloaded > 0) log.info("No longer leading transaction state partitions {}: unloaded {} coordinator(s)", partitions, unloaded);
-    });
+    CoordinatorShards.unload(system, TransactionEntity.ENTITY_KEY, nodeId, partitions, TransactionEntity.Unload::new,
+        settings.askTimeout(), log);
   }
 
   /** For tests and handlers: the ids registered (a superset of those that exist). */

@@ -11,7 +11,6 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.sharding.typed.ClusterShardingSettings;
 import akka.cluster.sharding.typed.ShardingEnvelope;
-import akka.cluster.sharding.typed.ShardingMessageExtractor;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -23,6 +22,7 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import io.tributary.metadata.CoordinatorShards;
 import io.tributary.metadata.NodePinnedAllocation;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -33,7 +33,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * The transaction coordinator of one transactional id, Kafka's TransactionMetadata and the TransactionCoordinator
@@ -247,7 +246,7 @@ public final class TransactionEntity
                                                         ProducerIdSource producerIds, MarkerWriter markers) {
     return ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx ->
             create(NodePinnedAllocation.keyOf(ctx.getEntityId()), settings, producerIds, markers, System::currentTimeMillis))
-        .withMessageExtractor(new ByTransactionPartition(settings.partitions()))
+        .withMessageExtractor(new CoordinatorShards.ByKeyPartition<Command>(settings.partitions()))
         .withAllocationStrategy(new NodePinnedAllocation(system))
         .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
   }
@@ -259,32 +258,7 @@ public final class TransactionEntity
 
   /** Kafka's partitionFor: the transaction-state partition of {@code transactionalId}. */
   public static int partitionFor(String transactionalId, int partitions) {
-    return Utils.abs(transactionalId.hashCode()) % partitions;
-  }
-
-  /** Shard = the id's transaction-state partition on the coordinating node. */
-  static final class ByTransactionPartition extends ShardingMessageExtractor<ShardingEnvelope<Command>, Command> {
-    private final int partitions;
-
-    ByTransactionPartition(int partitions) {
-      this.partitions = partitions;
-    }
-
-    @Override
-    public String entityId(ShardingEnvelope<Command> envelope) {
-      return envelope.entityId();
-    }
-
-    @Override
-    public String shardId(String entityId) {
-      int partition = partitionFor(NodePinnedAllocation.keyOf(entityId), partitions);
-      return NodePinnedAllocation.shardId(String.valueOf(partition), NodePinnedAllocation.nodeOf(entityId));
-    }
-
-    @Override
-    public Command unwrapMessage(ShardingEnvelope<Command> envelope) {
-      return envelope.message();
-    }
+    return CoordinatorShards.partitionFor(transactionalId, partitions);
   }
 
   public static Behavior<Command> create(String transactionalId, TransactionSettings settings, ProducerIdSource producerIds,
