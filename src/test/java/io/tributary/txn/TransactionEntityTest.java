@@ -54,8 +54,12 @@ class TransactionEntityTest {
   }
 
   private static TransactionSettings settings(Duration tick) {
+    return settings(tick, TransactionRulesTest.SETTINGS.idExpirationMs());
+  }
+
+  private static TransactionSettings settings(Duration tick, long idExpirationMs) {
     var s = TransactionRulesTest.SETTINGS;
-    return new TransactionSettings(s.partitions(), s.replicationFactor(), s.maxTimeoutMs(), s.idExpirationMs(), tick,
+    return new TransactionSettings(s.partitions(), s.replicationFactor(), s.maxTimeoutMs(), idExpirationMs, tick,
         s.askTimeout(), s.markerRetryBackoff(), s.markerRequestTimeout(), s.markerConnectTimeout(), s.snapshotEvery(),
         s.keepSnapshots(), s.journalFailureMinBackoff(), s.journalFailureMaxBackoff(), s.journalFailureRandomFactor(), true);
   }
@@ -123,5 +127,21 @@ class TransactionEntityTest {
     assertEquals(Errors.PRODUCER_FENCED,
         ask(entity, r -> new TransactionEntity.EndTransaction(init.producerId(), (short) 0, true, r)).error(),
         "the producer of the expired transaction is fenced");
+  }
+
+  @Test
+  void anIdWithoutTransactionsForTheExpirationTimeIsForgotten() {
+    String id = "forgotten-" + ids.incrementAndGet();
+    var settings = settings(Duration.ofMillis(50), 300);
+    var entity = spawn(id, settings, true);
+    Result init = ask(entity, r -> new TransactionEntity.InitProducerId(60_000, -1L, (short) -1, r));
+    assertEquals(Errors.NONE, init.error());
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    watcher.expectTerminated(entity, Duration.ofSeconds(10));
+    var again = spawn(id, settings, true);
+    assertEquals(false, describe(again).exists(), "the recovered state is the expiry's: no producer id");
+    Result next = ask(again, r -> new TransactionEntity.InitProducerId(60_000, -1L, (short) -1, r));
+    assertEquals(0, next.producerEpoch(), "a new producer id starts at epoch 0");
+    assertEquals(init.producerId() + 1, next.producerId(), "a new producer id");
   }
 }
