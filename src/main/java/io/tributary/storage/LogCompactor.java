@@ -28,12 +28,15 @@ import org.slf4j.LoggerFactory;
  * every pass rewrites all non-active segments; tombstones (null values) are kept forever
  * ({@code delete.retention.ms} is not applied); records without a key are kept; transaction markers
  * are kept (Kafka drops a marker once its transaction's records are gone and delete.retention.ms has passed);
- * cleaned segments are not merged.
+ * cleaned segments are not merged. Keys in the active segment do not supersede older records until that segment
+ * is rolled.
  *
  * <p>Transactions, as in Kafka's cleaner: the caller passes only segments below the first unstable offset (no open
  * transaction, no marker waiting for replication), with the aborted transactions overlapping them; the records of
- * aborted transactions are removed and never count as a key's last value ({@link AbortedBatches}). Keys in the active segment do not supersede older
- * records until that segment is rolled.
+ * aborted transactions are removed and never count as a key's last value ({@link AbortedBatches}). A producer's last
+ * batch is kept, emptied of its records if they go, so that its epoch and sequence survive (Kafka's rule). The segments'
+ * {@code .txnindex} files stay as they are: offsets do not change, and an entry whose records are gone only makes a
+ * consumer look for records that are not there.
  *
  * <p>Each cleaned segment is written to {@code <base>.log.cleaned}, fsynced, its index files are
  * deleted (they are rebuilt), and it atomically replaces {@code <base>.log}; a leftover
@@ -56,13 +59,14 @@ final class LogCompactor {
    * @return the number of segments rewritten
    */
   static int compact(Path dir, List<LogSegment> cleanable, LogSegments segments, LogConfig config, long nowMs,
-                     FileChannelOpener channels, List<AbortedTxn> aborted) throws IOException {
+                     FileChannelOpener channels, List<AbortedTxn> aborted, Map<Long, Long> lastBatchOfProducer)
+      throws IOException {
     Map<ByteBuffer, Long> latest = buildOffsetMap(cleanable, new AbortedBatches(aborted));
     TopicPartition tp = topicPartition(dir);
     AbortedBatches abortedBatches = new AbortedBatches(aborted);
     int rewritten = 0;
     for (LogSegment seg : cleanable) {
-      Path cleaned = clean(seg, latest, tp, nowMs, abortedBatches);
+      Path cleaned = clean(seg, latest, tp, nowMs, abortedBatches, lastBatchOfProducer);
       if (cleaned == null) {
         continue;
       }
@@ -126,23 +130,33 @@ final class LogCompactor {
    * @return the path of the cleaned file, or null if nothing would be removed
    */
   static Path clean(LogSegment seg, Map<ByteBuffer, Long> latest, TopicPartition tp, long nowMs,
-      AbortedBatches aborted) throws IOException {
+      AbortedBatches aborted, Map<Long, Long> lastBatchOfProducer) throws IOException {
     Path cleaned = seg.logFile().resolveSibling(seg.logFile().getFileName() + CLEANED_SUFFIX);
     MemoryRecords.RecordFilter filter = new MemoryRecords.RecordFilter(nowMs, Long.MAX_VALUE) {
+      /** The batch being filtered belongs to an aborted transaction: none of its records stay. */
+      private boolean discardRecords;
+
       @Override
       protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
         if (batch.isControlBatch()) {
           aborted.onMarker(batch.producerId(), batch.baseOffset());
+          discardRecords = false;
           return new BatchRetentionResult(BatchRetention.RETAIN_EMPTY, false);
         }
-        if (aborted.isAborted(batch.producerId(), batch.isTransactional(), batch.baseOffset())) {
-          return new BatchRetentionResult(BatchRetention.DELETE, false); // an aborted transaction's records go whole
+        discardRecords = aborted.isAborted(batch.producerId(), batch.isTransactional(), batch.baseOffset());
+        // Kafka's cleaner keeps a producer's last batch, emptied if need be, so that its epoch and sequence survive a
+        // rebuild of the producer state from the log
+        if (batch.hasProducerId() && Long.valueOf(batch.lastOffset()).equals(lastBatchOfProducer.get(batch.producerId()))) {
+          return new BatchRetentionResult(BatchRetention.RETAIN_EMPTY, false);
         }
-        return new BatchRetentionResult(BatchRetention.DELETE_EMPTY, false);
+        return new BatchRetentionResult(discardRecords ? BatchRetention.DELETE : BatchRetention.DELETE_EMPTY, false);
       }
 
       @Override
       protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
+        if (discardRecords) {
+          return false;
+        }
         if (batch.isControlBatch() || !record.hasKey()) {
           return true;
         }

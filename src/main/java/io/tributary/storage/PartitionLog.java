@@ -620,7 +620,8 @@ public final class PartitionLog implements Closeable {
     }
     long cleanEnd = segments.higher(cleanable.get(cleanable.size() - 1).baseOffset()).baseOffset();
     List<AbortedTxn> aborted = abortedTransactions(cleanable.get(0).baseOffset(), cleanEnd);
-    int rewritten = LogCompactor.compact(dir, cleanable, segments, config, nowMs, channels, aborted);
+    int rewritten = LogCompactor.compact(dir, cleanable, segments, config, nowMs, channels, aborted,
+        producers.lastBatchOffsets());
     cleanedUpTo = firstUnstable == Long.MAX_VALUE ? active.baseOffset() : -1;
     return rewritten;
   }

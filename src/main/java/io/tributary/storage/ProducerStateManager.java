@@ -13,8 +13,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.ArrayDeque;
-import java.util.TreeMap;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
@@ -39,10 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Transactions (Kafka's ProducerStateEntry.currentTxnFirstOffset and ProducerStateManager.ongoingTxns): a
  * transactional batch of a producer without an open transaction opens one at its first offset; a COMMIT or ABORT
- * marker ({@link #checkMarker}, {@link #updateAll}) ends it and yields a {@link CompletedTxn}, which stays
- * "unreplicated" until the high watermark passes its marker ({@link #onHighWatermark}). Both kinds hold back the
- * last stable offset, published as an immutable {@link UnstableOffsets} for readers on any thread ({@link
- * #unstable()}). Snapshots (version 2) carry each producer's open transaction and coordinator epoch.
+ * marker ({@link #checkMarker}, {@link #updateAll}) ends it and yields a {@link CompletedTxn}; the
+ * {@link TransactionTracker} keeps what holds back the last stable offset ({@link #unstable()}, for any thread).
+ * Snapshots (version 2) carry each producer's open transaction and coordinator epoch.
  *
  * <p>Producers whose last batch falls below the log start offset are forgotten (as Kafka does),
  * and so are producers idle for longer than {@code tributary.log.producer.id.expiration.ms} (Kafka's
@@ -93,12 +90,7 @@ final class ProducerStateManager {
 
   private final Path dir;
   private final Map<Long, Entry> producers = new HashMap<>();
-  /** Open transactions by first offset: first offset -> producer id. */
-  private final TreeMap<Long, Long> ongoingTxns = new TreeMap<>();
-  /** Ended transactions whose marker the high watermark has not passed yet, in marker order. */
-  private final ArrayDeque<CompletedTxn> unreplicatedTxns = new ArrayDeque<>();
-  private long highWatermark = -1;
-  private volatile UnstableOffsets unstable = UnstableOffsets.NONE;
+  private final TransactionTracker transactions = new TransactionTracker();
 
   ProducerStateManager(Path dir) {
     this.dir = dir;
@@ -222,7 +214,7 @@ final class ProducerStateManager {
     }
     if (transactional && e.currentTxnFirstOffset < 0) {
       e.currentTxnFirstOffset = firstOffset;
-      ongoingTxns.put(firstOffset, pid);
+      transactions.begin(pid, firstOffset);
     }
     if (firstSeq < 0) {
       return;
@@ -251,14 +243,7 @@ final class ProducerStateManager {
       return null;
     }
     e.currentTxnFirstOffset = -1;
-    ongoingTxns.remove(first);
-    // Kafka's lastStableOffset(completedTxn): the earliest transaction still open, else right after the marker
-    long lso = ongoingTxns.isEmpty() ? markerOffset + 1 : ongoingTxns.firstKey();
-    CompletedTxn done = new CompletedTxn(pid, first, markerOffset, abort, lso);
-    if (markerOffset >= highWatermark) {
-      unreplicatedTxns.add(done);
-    }
-    return done;
+    return transactions.end(pid, first, markerOffset, abort);
   }
 
   private Entry entryForEpoch(long pid, short epoch) {
@@ -296,7 +281,6 @@ final class ProducerStateManager {
         ended.add(done);
       }
     }
-    publish();
     return ended;
   }
 
@@ -322,46 +306,23 @@ final class ProducerStateManager {
    * offset (Kafka's onHighWatermarkUpdated).
    */
   void onHighWatermark(long hw) {
-    if (hw <= highWatermark) {
-      return;
-    }
-    highWatermark = hw;
-    boolean removed = false;
-    while (!unreplicatedTxns.isEmpty() && unreplicatedTxns.peekFirst().lastOffset() < hw) {
-      unreplicatedTxns.pollFirst();
-      removed = true;
-    }
-    if (removed) {
-      publish();
-    }
+    transactions.onHighWatermark(hw);
   }
 
   /** What holds back the last stable offset now; safe from any thread. */
   UnstableOffsets unstable() {
-    return unstable;
+    return transactions.unstable();
   }
 
-  private void publish() {
-    int n = ongoingTxns.size() + unreplicatedTxns.size();
-    if (n == 0) {
-      unstable = UnstableOffsets.NONE;
-      return;
+  /** The last offset of each producer's last retained data batch (compaction keeps those batches). */
+  Map<Long, Long> lastBatchOffsets() {
+    Map<Long, Long> out = new HashMap<>();
+    for (var me : producers.entrySet()) {
+      if (me.getValue().lastOffset() >= 0) {
+        out.put(me.getKey(), me.getValue().lastOffset());
+      }
     }
-    long[] pids = new long[n];
-    long[] firsts = new long[n];
-    long[] ends = new long[n];
-    int i = 0;
-    for (var me : ongoingTxns.entrySet()) {
-      pids[i] = me.getValue();
-      firsts[i] = me.getKey();
-      ends[i++] = Long.MAX_VALUE;
-    }
-    for (CompletedTxn t : unreplicatedTxns) {
-      pids[i] = t.producerId();
-      firsts[i] = t.firstOffset();
-      ends[i++] = t.lastOffset();
-    }
-    unstable = new UnstableOffsets(pids, firsts, ends);
+    return out;
   }
 
   /** Every known producer, for DescribeProducers. */
@@ -381,8 +342,7 @@ final class ProducerStateManager {
    */
   void removeBefore(long logStartOffset) {
     producers.values().removeIf(e -> e.currentTxnFirstOffset < 0 && e.lastOffset() >= 0 && e.lastOffset() < logStartOffset);
-    unreplicatedTxns.removeIf(t -> t.lastOffset() < logStartOffset);
-    publish();
+    transactions.removeBefore(logStartOffset);
   }
 
   /** Forgets producers idle (by batch timestamp) for longer than {@code expirationMs}, unless a transaction is open (Kafka). */
@@ -393,10 +353,7 @@ final class ProducerStateManager {
 
   void clear() {
     producers.clear();
-    highWatermark = -1;
-    ongoingTxns.clear();
-    unreplicatedTxns.clear();
-    publish();
+    transactions.clear();
   }
 
   // ---------------------------------------------------------------- snapshots
@@ -466,10 +423,9 @@ final class ProducerStateManager {
       if (read(f)) {
         for (var me : producers.entrySet()) {
           if (me.getValue().currentTxnFirstOffset >= 0) {
-            ongoingTxns.put(me.getValue().currentTxnFirstOffset, me.getKey());
+            transactions.begin(me.getKey(), me.getValue().currentTxnFirstOffset);
           }
         }
-        publish();
         return off;
       }
       LOG.warn("Ignoring corrupt producer-state snapshot {}", f);

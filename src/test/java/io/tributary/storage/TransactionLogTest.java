@@ -226,6 +226,22 @@ class TransactionLogTest {
       assertTrue(after.contains("3:COMMIT") && after.contains("4:ABORT"), "markers are kept: " + after);
       assertTrue(after.contains("5:open-c"), after.toString());
       assertEquals(5, log.openTransactionStart(P1));
+      // P2's last batch stays, empty, so that its epoch and sequence can be rebuilt from the log (Kafka's rule)
+      List<String> batches = new ArrayList<>();
+      for (MutableRecordBatch b : log.read(0, 1 << 20, Long.MAX_VALUE, true).records().batches()) {
+        batches.add(b.baseOffset() + ".." + b.lastOffset() + " pid " + b.producerId() + " records " + b.countOrNull());
+      }
+      assertFalse(batches.stream().anyMatch(b -> b.startsWith("1..1")), batches.toString());
+      assertTrue(batches.contains("2..2 pid " + P2 + " records 0"), batches.toString());
+    }
+    Path dir = root.resolve("c-0");
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : files.filter(f -> f.toString().endsWith(".snapshot")).toList()) Files.delete(p);
+    }
+    try (PartitionLog log = open("c-0", c)) {
+      var p2 = log.activeProducers().stream().filter(p -> p.producerId() == P2).findFirst().orElseThrow();
+      assertEquals(1, p2.lastSequence(), "rebuilt from the emptied batch");
+      assertEquals(5, log.openTransactionStart(P1));
     }
   }
 
