@@ -62,6 +62,8 @@ public final class CommittedOffsetsView implements Extension {
         e.partitions().forEach(offsets::remove);
         if (offsets.isEmpty()) groups.remove(group, offsets);
       }
+    } else if (event instanceof GroupEntity.TxnOffsetsCompleted) {
+      // the offsets a commit made visible are in the state, not the event: the entity replaces its view then
     } else if (event instanceof GroupEntity.GroupDeleted) {
       groups.remove(group);
     }

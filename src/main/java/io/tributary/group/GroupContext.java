@@ -140,7 +140,7 @@ final class GroupContext {
 
   /** Kafka keeps a group while it has members, pending members, offsets or a generation. */
   boolean exists(GroupEntity.State s) {
-    return s.generationId() > 0 || group.generationId > 0 || !s.offsets().isEmpty()
+    return s.generationId() > 0 || group.generationId > 0 || !s.offsets().isEmpty() || !s.pendingTxnOffsets().isEmpty()
         || !group.members.isEmpty() || !group.pendingMembers.isEmpty();
   }
 }

@@ -1,14 +1,9 @@
 package io.tributary.group;
 
-import io.tributary.concurrent.AkkaFutures;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.javadsl.AskPattern;
-import akka.cluster.sharding.ShardRegion;
-import akka.cluster.sharding.typed.GetShardRegionState;
-import akka.cluster.sharding.typed.javadsl.ClusterSharding;
-import io.tributary.metadata.NodePinnedAllocation;
+import io.tributary.metadata.CoordinatorShards;
 import io.tributary.concurrent.Failures;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.MetadataImage;
@@ -24,10 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.kafka.common.Uuid;
@@ -74,7 +67,6 @@ public final class GroupCoordinator {
   private final ActorSystem<?> system;
   /** This node's id: it coordinates the groups of the offsets-topic partitions it leads. */
   private final int nodeId;
-  private final ClusterSharding sharding;
   private final GroupRegistry registry;
   private final MetadataService metadata;
   private final Duration askTimeout;
@@ -98,7 +90,6 @@ public final class GroupCoordinator {
   private GroupCoordinator(ActorSystem<?> system, int nodeId, GroupRegistry registry, MetadataService metadata) {
     this.system = system;
     this.nodeId = nodeId;
-    this.sharding = ClusterSharding.get(system);
     this.registry = registry;
     this.metadata = metadata;
     var config = system.settings().config().getConfig("tributary.group");
@@ -223,21 +214,28 @@ public final class GroupCoordinator {
   }
 
   private <R> CompletionStage<R> askEntity(String groupId, Function<ActorRef<R>, GroupEntity.Command> command, Duration timeout) {
-    CompletionStage<R> asked;
-    try {
-      asked = AkkaFutures.plain(sharding.entityRefFor(GroupEntity.ENTITY_KEY, GroupEntity.entityId(groupId, nodeId))
-              .ask(command::apply, timeout), system.executionContext());
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return asked.handle((reply, error) -> {
-      if (error == null) return reply;
-      Throwable cause = Failures.unwrap(error);
-      if (cause instanceof TimeoutException) {
-        log.warn("Group {} did not answer within {}", groupId, timeout);
-        throw new CoordinatorNotAvailableException("The coordinator of group " + groupId + " did not answer in time");
+    return CoordinatorShards.ask(system, GroupEntity.ENTITY_KEY, GroupEntity.entityId(groupId, nodeId), command, timeout, () -> {
+      log.warn("Group {} did not answer within {}", groupId, timeout);
+      return new CoordinatorNotAvailableException("The coordinator of group " + groupId + " did not answer in time");
+    });
+  }
+
+  /**
+   * The transaction coordinator's marker for group {@code groupId} (Kafka writes it to the group's offsets partition,
+   * whose coordinator then completes the producer's pending offsets): the group's entity is asked wherever its
+   * coordinator runs, this node or another (through sharding; the messages are serialized). Fails while the offsets
+   * topic or the partition's leader is not available; the caller retries.
+   */
+  public CompletionStage<Void> completeTransaction(String groupId, long producerId, short producerEpoch, boolean commit) {
+    return offsetsTopic().thenCompose(topic -> {
+      int leader = topic.leader(partitionFor(groupId, topic));
+      if (leader < 0) {
+        return CompletableFuture.<Void>failedFuture(new CoordinatorNotAvailableException("No coordinator for group " + groupId));
       }
-      throw cause instanceof CompletionException c ? c : new CompletionException(cause);
+      CompletionStage<Done> asked = CoordinatorShards.ask(system, GroupEntity.ENTITY_KEY, GroupEntity.entityId(groupId, leader),
+          replyTo -> new GroupEntity.CompleteTxnOffsets(producerId, producerEpoch, commit, replyTo), askTimeout,
+          () -> new CoordinatorNotAvailableException("The coordinator of group " + groupId + " did not answer in time"));
+      return asked.thenApply(d -> (Void) null);
     });
   }
 
@@ -342,24 +340,7 @@ public final class GroupCoordinator {
    * moved past. Entities that are not running are not started for this.
    */
   private void unloadGroups(Set<Integer> resigned) {
-    CompletionStage<ShardRegion.CurrentShardRegionState> asked = AskPattern.ask(sharding.shardState(),
-        replyTo -> new GetShardRegionState(GroupEntity.ENTITY_KEY, replyTo), askTimeout, system.scheduler());
-    asked.whenComplete((state, error) -> {
-      if (error != null) {
-        log.warn("Groups of offsets partitions {} not unloaded: {}", resigned, Failures.unwrap(error).toString());
-        return;
-      }
-      int unloaded = 0;
-      for (ShardRegion.ShardState shard : state.getShards()) {
-        if (NodePinnedAllocation.nodeOf(shard.shardId()) != nodeId) continue;
-        if (!resigned.contains(Integer.parseInt(NodePinnedAllocation.keyOf(shard.shardId())))) continue;
-        for (String entityId : shard.getEntityIds()) {
-          sharding.entityRefFor(GroupEntity.ENTITY_KEY, entityId).tell(new GroupEntity.Unload());
-          unloaded++;
-        }
-      }
-      if (unloaded > 0) log.info("No longer leading offsets partitions {}: unloaded {} group(s)", resigned, unloaded);
-    });
+    CoordinatorShards.unload(system, GroupEntity.ENTITY_KEY, nodeId, resigned, GroupEntity.Unload::new, askTimeout, log);
   }
 
   private Set<Integer> offsetsPartitionsLedHere(MetadataImage image) {

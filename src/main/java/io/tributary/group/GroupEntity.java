@@ -11,8 +11,6 @@ import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
-import akka.cluster.sharding.typed.ShardingEnvelope;
-import akka.cluster.sharding.typed.ShardingMessageExtractor;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -24,6 +22,7 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import io.tributary.metadata.CoordinatorShards;
 import io.tributary.metadata.NodePinnedAllocation;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,8 +48,8 @@ import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * One Kafka consumer group: the classic group protocol (Empty → PreparingRebalance →
@@ -149,8 +148,35 @@ public final class GroupEntity
       ActorRef<OffsetCommitResponseData> replyTo)
       implements Command {}
 
-  /** OffsetFetch for {@code partitions}, or for every committed partition when null. */
-  public record FetchOffsets(List<TopicPartition> partitions, ActorRef<OffsetFetchResponseGroup> replyTo) implements Command {}
+  /**
+   * OffsetFetch for {@code partitions}, or for every committed partition when null. With {@code requireStable} (v7+)
+   * a partition with a pending transactional offset gets UNSTABLE_OFFSET_COMMIT, as in Kafka.
+   */
+  public record FetchOffsets(List<TopicPartition> partitions, boolean requireStable, ActorRef<OffsetFetchResponseGroup> replyTo)
+      implements Command {
+    public FetchOffsets(List<TopicPartition> partitions, ActorRef<OffsetFetchResponseGroup> replyTo) {
+      this(partitions, false, replyTo);
+    }
+  }
+
+  /**
+   * TxnOffsetCommit: offsets of producer {@code producerId}'s ongoing transaction, pending (invisible to OffsetFetch)
+   * until the transaction coordinator completes them ({@link CompleteTxnOffsets}). Generation -1 and member "" (v0-2)
+   * skip the member check, as in Kafka. The reply is sent after the event is persisted.
+   */
+  public record TxnCommitOffsets(
+      long producerId,
+      short producerEpoch,
+      int generationId,
+      String memberId,
+      String groupInstanceId,
+      List<PartitionOffset> offsets,
+      ActorRef<TxnOffsetCommitResponseData> replyTo)
+      implements Command {}
+
+  /** The transaction coordinator's commit or abort marker for this group: the producer's pending offsets become committed or go. */
+  public record CompleteTxnOffsets(long producerId, short producerEpoch, boolean commit, ActorRef<Done> replyTo)
+      implements Command {}
 
   public record Describe(ActorRef<DescribedGroup> replyTo) implements Command {}
 
@@ -242,6 +268,12 @@ public final class GroupEntity
   /** Offsets removed by OffsetDelete, topic deletion or retention. */
   public record OffsetsDeleted(List<TopicPartition> partitions) implements Event {}
 
+  /** TxnOffsetCommit: offsets pending in producer {@code producerId}'s transaction. */
+  public record TxnOffsetsPending(long producerId, Map<TopicPartition, CommittedOffset> offsets) implements Event {}
+
+  /** The producer's transaction ended: its pending offsets are committed ({@code commit}) or dropped. */
+  public record TxnOffsetsCompleted(long producerId, boolean commit) implements Event {}
+
   /** DeleteGroups, or an expired empty group: everything is forgotten. */
   public record GroupDeleted(long timestamp) implements Event {}
 
@@ -259,16 +291,57 @@ public final class GroupEntity
       List<MemberRecord> members,
       boolean assignmentsReceived,
       long stateTimestamp,
-      Map<TopicPartition, CommittedOffset> offsets) {
+      Map<TopicPartition, CommittedOffset> offsets,
+      Map<Long, Map<TopicPartition, CommittedOffset>> pendingTxnOffsets) {
 
     public static final State INITIAL = new State(0, null, null, null, List.of(), false, -1L, Map.of());
 
     public State {
       members = List.copyOf(members);
       offsets = Collections.unmodifiableMap(new HashMap<>(offsets));
+      var pending = new HashMap<Long, Map<TopicPartition, CommittedOffset>>();
+      pendingTxnOffsets.forEach((pid, o) -> pending.put(pid, Map.copyOf(o)));
+      pendingTxnOffsets = Collections.unmodifiableMap(pending);
+    }
+
+    /** A state without pending transactional offsets (what format 1 of the snapshot holds). */
+    public State(int generationId, String protocolType, String protocolName, String leaderId, List<MemberRecord> members,
+                 boolean assignmentsReceived, long stateTimestamp, Map<TopicPartition, CommittedOffset> offsets) {
+      this(generationId, protocolType, protocolName, leaderId, members, assignmentsReceived, stateTimestamp, offsets, Map.of());
+    }
+
+    /** Whether any producer has a pending transactional offset for {@code tp}. */
+    public boolean hasPendingTxnOffset(TopicPartition tp) {
+      for (var o : pendingTxnOffsets.values()) if (o.containsKey(tp)) return true;
+      return false;
+    }
+
+    private State withPending(Map<Long, Map<TopicPartition, CommittedOffset>> pending) {
+      return new State(generationId, protocolType, protocolName, leaderId, members, assignmentsReceived, stateTimestamp,
+          offsets, pending);
     }
 
     State apply(Event event) {
+      if (event instanceof TxnOffsetsPending e) {
+        var pending = new HashMap<>(pendingTxnOffsets);
+        var mine = new HashMap<>(pending.getOrDefault(e.producerId(), Map.of()));
+        mine.putAll(e.offsets());
+        pending.put(e.producerId(), mine);
+        return withPending(pending);
+      } else if (event instanceof TxnOffsetsCompleted e) {
+        var pending = new HashMap<>(pendingTxnOffsets);
+        var mine = pending.remove(e.producerId());
+        var updated = new HashMap<>(offsets);
+        if (e.commit() && mine != null) updated.putAll(mine);
+        return new State(generationId, protocolType, protocolName, leaderId, members, assignmentsReceived, stateTimestamp,
+            updated, pending);
+      } else if (event instanceof GroupDeleted) {
+        return INITIAL;
+      }
+      return applyGroupEvent(event).withPending(pendingTxnOffsets);
+    }
+
+    private State applyGroupEvent(Event event) {
       if (event instanceof GenerationStarted e) {
         return new State(e.generationId(), e.protocolType(), e.protocolName(), e.leaderId(), e.members(), false, e.timestamp(), offsets);
       } else if (event instanceof AssignmentsReceived e) {
@@ -310,38 +383,13 @@ public final class GroupEntity
     var settings = GroupSettings.fromConfig(system.settings().config());
     return ClusterSharding.get(system)
         .init(Entity.of(ENTITY_KEY, ctx -> create(NodePinnedAllocation.keyOf(ctx.getEntityId()), settings, System::currentTimeMillis))
-            .withMessageExtractor(new ByOffsetsPartition(offsetsPartitions))
+            .withMessageExtractor(new CoordinatorShards.ByKeyPartition<Command>(offsetsPartitions))
             .withAllocationStrategy(new NodePinnedAllocation(system)));
   }
 
   /** The entity of {@code groupId} coordinated by node {@code nodeId}. */
   public static String entityId(String groupId, int nodeId) {
     return NodePinnedAllocation.shardId(groupId, nodeId);
-  }
-
-  /** Shard = the group's offsets-topic partition (Kafka's partitionFor) on the coordinating node. */
-  static final class ByOffsetsPartition extends ShardingMessageExtractor<ShardingEnvelope<Command>, Command> {
-    private final int offsetsPartitions;
-
-    ByOffsetsPartition(int offsetsPartitions) {
-      this.offsetsPartitions = offsetsPartitions;
-    }
-
-    @Override
-    public String entityId(ShardingEnvelope<Command> envelope) {
-      return envelope.entityId();
-    }
-
-    @Override
-    public String shardId(String entityId) {
-      int partition = Utils.abs(NodePinnedAllocation.keyOf(entityId).hashCode()) % offsetsPartitions;
-      return NodePinnedAllocation.shardId(String.valueOf(partition), NodePinnedAllocation.nodeOf(entityId));
-    }
-
-    @Override
-    public Command unwrapMessage(ShardingEnvelope<Command> envelope) {
-      return envelope.message();
-    }
   }
 
   public static Behavior<Command> create(String groupId) {
@@ -419,6 +467,8 @@ public final class GroupEntity
         .onCommand(Leave.class, thenFlush(membership::onLeave))
         .onCommand(CommitOffsets.class, thenFlush(offsets::onCommitOffsets))
         .onCommand(FetchOffsets.class, thenFlush(offsets::onFetchOffsets))
+        .onCommand(TxnCommitOffsets.class, thenFlush(offsets::onTxnCommitOffsets))
+        .onCommand(CompleteTxnOffsets.class, thenFlush(offsets::onCompleteTxnOffsets))
         .onCommand(Describe.class, thenFlush(this::onDescribe))
         .onCommand(GetOverview.class, thenFlush(this::onGetOverview))
         .onCommand(DeleteGroup.class, thenFlush(this::onDeleteGroup))
@@ -547,6 +597,7 @@ public final class GroupEntity
       inFlight = null;
       context.commit(next);
       events.forEach(e -> offsetsView.apply(groupId, e));
+      if (events.stream().anyMatch(e -> e instanceof TxnOffsetsCompleted)) offsetsView.replace(groupId, s);
       actions.forEach(Runnable::run);
     });
   }

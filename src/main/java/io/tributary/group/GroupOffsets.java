@@ -2,6 +2,10 @@ package io.tributary.group;
 
 import akka.Done;
 import io.tributary.group.GroupEntity.CommitOffsets;
+import io.tributary.group.GroupEntity.CompleteTxnOffsets;
+import io.tributary.group.GroupEntity.TxnCommitOffsets;
+import io.tributary.group.GroupEntity.TxnOffsetsCompleted;
+import io.tributary.group.GroupEntity.TxnOffsetsPending;
 import io.tributary.group.GroupEntity.CommittedOffset;
 import io.tributary.group.GroupEntity.DeleteOffsets;
 import io.tributary.group.GroupEntity.FetchOffsets;
@@ -16,12 +20,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
@@ -68,25 +75,37 @@ final class GroupOffsets {
         default -> {}
       }
     }
-    var now = context.clock.getAsLong();
-    var committed = new HashMap<TopicPartition, CommittedOffset>();
     var byTopic = new LinkedHashMap<String, OffsetCommitResponseData.OffsetCommitResponseTopic>();
-    for (var o : c.offsets()) {
+    var committed = accepted(c.offsets(), error, (o, partitionError) ->
+        byTopic.computeIfAbsent(o.topic(), t -> new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(t))
+            .partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
+                .setPartitionIndex(o.partition()).setErrorCode(partitionError.code())));
+    if (!committed.isEmpty()) context.outboxEvents.add(new OffsetsCommitted(committed));
+    context.reply(c.replyTo(), new OffsetCommitResponseData().setTopics(new ArrayList<>(byTopic.values())));
+  }
+
+  /**
+   * The offsets of a commit that passed validation ({@code error} NONE) and whose metadata is not too large, stamped
+   * with the commit time; {@code answer} gets each partition's error (the group's error, OFFSET_METADATA_TOO_LARGE or
+   * NONE), in request order.
+   */
+  private Map<TopicPartition, CommittedOffset> accepted(List<GroupEntity.PartitionOffset> offsets, Errors error,
+                                                       BiConsumer<GroupEntity.PartitionOffset, Errors> answer) {
+    var now = context.clock.getAsLong();
+    var accepted = new HashMap<TopicPartition, CommittedOffset>();
+    for (var o : offsets) {
       var partitionError = error;
       if (error == Errors.NONE) {
         if (o.metadata() != null && o.metadata().length() > context.settings.offsetMetadataMaxBytes()) {
           partitionError = Errors.OFFSET_METADATA_TOO_LARGE;
         } else {
-          committed.put(new TopicPartition(o.topic(), o.partition()),
+          accepted.put(new TopicPartition(o.topic(), o.partition()),
               new CommittedOffset(o.offset(), o.leaderEpoch(), o.metadata() == null ? "" : o.metadata(), now));
         }
       }
-      byTopic.computeIfAbsent(o.topic(), t -> new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(t))
-          .partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
-              .setPartitionIndex(o.partition()).setErrorCode(partitionError.code()));
+      answer.accept(o, partitionError);
     }
-    if (!committed.isEmpty()) context.outboxEvents.add(new OffsetsCommitted(committed));
-    context.reply(c.replyTo(), new OffsetCommitResponseData().setTopics(new ArrayList<>(byTopic.values())));
+    return accepted;
   }
 
   /** Kafka's validateOffsetCommit for a non-transactional commit. */
@@ -104,18 +123,53 @@ final class GroupOffsets {
     return group().is(ClassicGroup.Phase.EMPTY) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
   }
 
+  /**
+   * TxnOffsetCommit (Kafka's GroupCoordinator.doTxnCommitOffsets): a group that does not exist is created by it; a
+   * member id that is given must be a member (static members are checked for fencing), a generation that is given
+   * must be the current one. The offsets stay pending for the producer until its transaction completes.
+   */
+  void onTxnCommitOffsets(State s, TxnCommitOffsets c) {
+    Errors error = Errors.NONE;
+    if (!c.memberId().isEmpty() || c.groupInstanceId() != null) {
+      error = group().validateCurrentMember(c.memberId(), c.groupInstanceId());
+    }
+    if (error == Errors.NONE && c.generationId() >= 0 && c.generationId() != group().generationId) {
+      error = Errors.ILLEGAL_GENERATION;
+    }
+    var byTopic = new LinkedHashMap<String, TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic>();
+    var pending = accepted(c.offsets(), error, (o, partitionError) ->
+        byTopic.computeIfAbsent(o.topic(), t -> new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(t))
+            .partitions().add(new TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
+                .setPartitionIndex(o.partition()).setErrorCode(partitionError.code())));
+    if (!pending.isEmpty()) context.outboxEvents.add(new TxnOffsetsPending(c.producerId(), pending));
+    context.reply(c.replyTo(), new TxnOffsetCommitResponseData().setTopics(new ArrayList<>(byTopic.values())));
+  }
+
+  /** The transaction's marker reached the group: its pending offsets are committed or dropped (idempotent). */
+  void onCompleteTxnOffsets(State s, CompleteTxnOffsets c) {
+    if (s.pendingTxnOffsets().containsKey(c.producerId())) {
+      context.outboxEvents.add(new TxnOffsetsCompleted(c.producerId(), c.commit()));
+    }
+    context.reply(c.replyTo(), Done.getInstance());
+  }
+
   void onFetchOffsets(State s, FetchOffsets c) {
     var byTopic = new TreeMap<String, OffsetFetchResponseTopics>();
     var wanted = c.partitions() != null ? c.partitions() : sorted(s.offsets().keySet());
     for (var tp : wanted) {
       var o = s.offsets().get(tp);
-      byTopic.computeIfAbsent(tp.topic(), t -> new OffsetFetchResponseTopics().setName(t))
-          .partitions().add(new OffsetFetchResponsePartitions()
-              .setPartitionIndex(tp.partition())
-              .setCommittedOffset(o == null ? -1L : o.offset())
-              .setCommittedLeaderEpoch(o == null ? -1 : o.leaderEpoch())
-              .setMetadata(o == null ? "" : o.metadata())
-              .setErrorCode(Errors.NONE.code()));
+      var partition = new OffsetFetchResponsePartitions().setPartitionIndex(tp.partition());
+      if (c.requireStable() && s.hasPendingTxnOffset(tp)) {
+        // Kafka: the offset is not stable until the transaction that commits it completes; the consumer retries
+        partition.setCommittedOffset(-1L).setCommittedLeaderEpoch(-1).setMetadata("")
+            .setErrorCode(Errors.UNSTABLE_OFFSET_COMMIT.code());
+      } else {
+        partition.setCommittedOffset(o == null ? -1L : o.offset())
+            .setCommittedLeaderEpoch(o == null ? -1 : o.leaderEpoch())
+            .setMetadata(o == null ? "" : o.metadata())
+            .setErrorCode(Errors.NONE.code());
+      }
+      byTopic.computeIfAbsent(tp.topic(), t -> new OffsetFetchResponseTopics().setName(t)).partitions().add(partition);
     }
     context.reply(c.replyTo(), new OffsetFetchResponseGroup().setGroupId(context.groupId).setTopics(new ArrayList<>(byTopic.values())));
   }

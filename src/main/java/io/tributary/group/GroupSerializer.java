@@ -8,6 +8,10 @@ import akka.serialization.SerializerWithStringManifest;
 import io.tributary.group.GroupEntity.AssignmentsReceived;
 import io.tributary.group.GroupEntity.CommitOffsets;
 import io.tributary.group.GroupEntity.CommittedOffset;
+import io.tributary.group.GroupEntity.CompleteTxnOffsets;
+import io.tributary.group.GroupEntity.TxnCommitOffsets;
+import io.tributary.group.GroupEntity.TxnOffsetsCompleted;
+import io.tributary.group.GroupEntity.TxnOffsetsPending;
 import io.tributary.group.GroupEntity.DeleteGroup;
 import io.tributary.group.GroupEntity.DeleteOffsets;
 import io.tributary.group.GroupEntity.Describe;
@@ -57,6 +61,7 @@ import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Message;
 import org.apache.kafka.common.protocol.MessageUtil;
@@ -97,7 +102,8 @@ public final class GroupSerializer extends SerializerWithStringManifest {
       new KafkaCodec("kD", DescribedGroup.class, (short) 5, DescribedGroup::new),
       new KafkaCodec("kO", ListedGroup.class, (short) 5, ListedGroup::new),
       new KafkaCodec("kX", DeletableGroupResult.class, (short) 2, DeletableGroupResult::new),
-      new KafkaCodec("kE", OffsetDeleteResponseData.class, (short) 0, OffsetDeleteResponseData::new));
+      new KafkaCodec("kE", OffsetDeleteResponseData.class, (short) 0, OffsetDeleteResponseData::new),
+      new KafkaCodec("kT", TxnOffsetCommitResponseData.class, (short) 4, TxnOffsetCommitResponseData::new));
 
   private final ActorRefResolver resolver;
 
@@ -118,13 +124,18 @@ public final class GroupSerializer extends SerializerWithStringManifest {
     if (o instanceof OffsetsCommitted) return "OC";
     if (o instanceof OffsetsDeleted) return "OD";
     if (o instanceof GroupDeleted) return "GD";
-    if (o instanceof State) return "ST";
+    // a state with pending transactional offsets needs the fields format 1 of "ST" lacks
+    if (o instanceof State st) return st.pendingTxnOffsets().isEmpty() ? "ST" : "ST2";
+    if (o instanceof TxnOffsetsPending) return "TP";
+    if (o instanceof TxnOffsetsCompleted) return "TC";
+    if (o instanceof TxnCommitOffsets) return "cT";
+    if (o instanceof CompleteTxnOffsets) return "cM";
     if (o instanceof Join) return "cJ";
     if (o instanceof Sync) return "cS";
     if (o instanceof Heartbeat) return "cH";
     if (o instanceof Leave) return "cL";
     if (o instanceof CommitOffsets) return "cC";
-    if (o instanceof FetchOffsets) return "cF";
+    if (o instanceof FetchOffsets f) return f.requireStable() ? "cFs" : "cF";
     if (o instanceof Describe) return "cD";
     if (o instanceof GetOverview) return "cO";
     if (o instanceof DeleteGroup) return "cX";
@@ -211,6 +222,26 @@ public final class GroupSerializer extends SerializerWithStringManifest {
       out.d.writeBoolean(s.assignmentsReceived());
       out.d.writeLong(s.stateTimestamp());
       out.offsets(s.offsets());
+      if (!s.pendingTxnOffsets().isEmpty()) out.pending(s.pendingTxnOffsets());
+    } else if (o instanceof TxnOffsetsPending e) {
+      out.d.writeLong(e.producerId());
+      out.offsets(e.offsets());
+    } else if (o instanceof TxnOffsetsCompleted e) {
+      out.d.writeLong(e.producerId());
+      out.d.writeBoolean(e.commit());
+    } else if (o instanceof TxnCommitOffsets c) {
+      out.d.writeLong(c.producerId());
+      out.d.writeShort(c.producerEpoch());
+      out.d.writeInt(c.generationId());
+      out.str(c.memberId());
+      out.str(c.groupInstanceId());
+      out.partitionOffsets(c.offsets());
+      out.ref(c.replyTo());
+    } else if (o instanceof CompleteTxnOffsets c) {
+      out.d.writeLong(c.producerId());
+      out.d.writeShort(c.producerEpoch());
+      out.d.writeBoolean(c.commit());
+      out.ref(c.replyTo());
     } else if (o instanceof Join c) {
       out.str(c.memberId());
       out.str(c.groupInstanceId());
@@ -293,6 +324,14 @@ public final class GroupSerializer extends SerializerWithStringManifest {
       case "OD" -> new OffsetsDeleted(in.partitions());
       case "GD" -> new GroupDeleted(in.d.readLong());
       case "ST" -> new State(in.d.readInt(), in.str(), in.str(), in.str(), in.members(), in.d.readBoolean(), in.d.readLong(), in.offsets());
+      case "ST2" -> new State(in.d.readInt(), in.str(), in.str(), in.str(), in.members(), in.d.readBoolean(), in.d.readLong(),
+          in.offsets(), in.pending());
+      case "TP" -> new TxnOffsetsPending(in.d.readLong(), in.offsets());
+      case "TC" -> new TxnOffsetsCompleted(in.d.readLong(), in.d.readBoolean());
+      case "cT" -> new TxnCommitOffsets(in.d.readLong(), in.d.readShort(), in.d.readInt(), in.str(), in.str(),
+          in.partitionOffsets(), in.ref());
+      case "cM" -> new CompleteTxnOffsets(in.d.readLong(), in.d.readShort(), in.d.readBoolean(), in.ref());
+      case "cFs" -> new FetchOffsets(in.d.readBoolean() ? in.partitions() : null, true, in.ref());
       case "cJ" -> {
         var memberId = in.str();
         var instanceId = in.str();
@@ -398,6 +437,27 @@ public final class GroupSerializer extends SerializerWithStringManifest {
       }
     }
 
+    void partitionOffsets(List<PartitionOffset> offsets) throws IOException {
+      d.writeInt(offsets.size());
+      for (var p : offsets) {
+        str(p.topic());
+        d.writeInt(p.partition());
+        d.writeLong(p.offset());
+        d.writeInt(p.leaderEpoch());
+        str(p.metadata());
+      }
+    }
+
+    /** Pending transactional offsets by producer id, in producer id order (deterministic bytes). */
+    void pending(Map<Long, Map<TopicPartition, CommittedOffset>> pending) throws IOException {
+      var sorted = new TreeMap<>(pending);
+      d.writeInt(sorted.size());
+      for (var e : sorted.entrySet()) {
+        d.writeLong(e.getKey());
+        offsets(e.getValue());
+      }
+    }
+
     /** Offsets grouped by topic, so a topic name is written once per event. */
     void offsets(Map<TopicPartition, CommittedOffset> offsets) throws IOException {
       var byTopic = new TreeMap<String, List<Map.Entry<TopicPartition, CommittedOffset>>>(); // deterministic bytes
@@ -466,6 +526,20 @@ public final class GroupSerializer extends SerializerWithStringManifest {
       var list = new ArrayList<TopicPartition>(n);
       for (int i = 0; i < n; i++) list.add(new TopicPartition(str(), d.readInt()));
       return list;
+    }
+
+    List<PartitionOffset> partitionOffsets() throws IOException {
+      var n = d.readInt();
+      var offsets = new ArrayList<PartitionOffset>(n);
+      for (int i = 0; i < n; i++) offsets.add(new PartitionOffset(str(), d.readInt(), d.readLong(), d.readInt(), str()));
+      return offsets;
+    }
+
+    Map<Long, Map<TopicPartition, CommittedOffset>> pending() throws IOException {
+      var n = d.readInt();
+      var pending = new HashMap<Long, Map<TopicPartition, CommittedOffset>>();
+      for (int i = 0; i < n; i++) pending.put(d.readLong(), offsets());
+      return pending;
     }
 
     Map<TopicPartition, CommittedOffset> offsets() throws IOException {

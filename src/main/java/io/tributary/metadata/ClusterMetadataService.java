@@ -153,6 +153,14 @@ public final class ClusterMetadataService implements MetadataService, Extension,
   }
 
   @Override
+  public CompletionStage<TopicInfo> ensureInternalTopic(String name, int partitions, int replicationFactor) {
+    var existing = image.internalTopics().get(name);
+    if (existing != null) return CompletableFuture.completedFuture(existing);
+    return ask(replyTo -> new Controller.EnsureInternalTopic(name, partitions, replicationFactor, replyTo),
+        reply -> ((Controller.TopicDone) reply).topic());
+  }
+
+  @Override
   public Map<Integer, BrokerInfo> liveBrokers() {
     Set<String> live = ClusterView.liveAddresses(system);
     var out = new HashMap<Integer, BrokerInfo>();

@@ -96,6 +96,13 @@ public final class Controller {
    */
   public record EnsureOffsetsTopic(int partitions, int replicationFactor, ActorRef<Reply> replyTo) implements Request {}
 
+  /**
+   * Creates the internal topic {@code name} (the offsets topic or the transaction state topic, {@link
+   * MetadataImage#TRANSACTION_STATE_TOPIC}) over the live nodes unless it exists, as {@link EnsureOffsetsTopic} does.
+   */
+  public record EnsureInternalTopic(String name, int partitions, int replicationFactor, ActorRef<Reply> replyTo)
+      implements Request {}
+
   public record AllocateProducerIds(int count, ActorRef<Reply> replyTo) implements Request {}
 
   public record RegisterBroker(BrokerInfo broker, ActorRef<Reply> replyTo) implements Request {}

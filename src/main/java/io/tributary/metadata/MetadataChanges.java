@@ -8,6 +8,7 @@ import io.tributary.metadata.Controller.CreatePartitions;
 import io.tributary.metadata.Controller.CreateTopic;
 import io.tributary.metadata.Controller.DeleteTopic;
 import io.tributary.metadata.Controller.ElectLeaders;
+import io.tributary.metadata.Controller.EnsureInternalTopic;
 import io.tributary.metadata.Controller.EnsureOffsetsTopic;
 import io.tributary.metadata.Controller.PartitionAltered;
 import io.tributary.metadata.Controller.ProducerIdsAllocated;
@@ -88,7 +89,10 @@ final class MetadataChanges {
     if (request instanceof ReplaceTopicConfigs r) return replaceTopicConfigs(state, r);
     if (request instanceof AllocateProducerIds r) return allocateProducerIds(state, r);
     if (request instanceof RegisterBroker r) return registerBroker(state, r, membership);
-    if (request instanceof EnsureOffsetsTopic r) return ensureOffsetsTopic(state, r, membership);
+    if (request instanceof EnsureOffsetsTopic r) {
+      return ensureInternalTopic(state, new EnsureInternalTopic(MetadataImage.OFFSETS_TOPIC, r.partitions(), r.replicationFactor(), r.replyTo()), membership);
+    }
+    if (request instanceof EnsureInternalTopic r) return ensureInternalTopic(state, r, membership);
     if (request instanceof AlterPartition r) return alterPartition(state, r, membership);
     if (request instanceof ElectLeaders r) return LeaderElections.electLeaders(state, r, membership);
     if (request instanceof AlterReassignments r) return Reassignments.alter(state, r, membership);
@@ -333,8 +337,11 @@ final class MetadataChanges {
    * followed and elected like any topic's, and group state (the group journal in a cluster) fails over with them.
    * Its records are kept until deleted ({@link #OFFSETS_TOPIC_CONFIGS}).
    */
-  static Outcome ensureOffsetsTopic(MetadataState state, EnsureOffsetsTopic r, Membership membership) {
-    TopicInfo existing = state.internalTopics().get(MetadataImage.OFFSETS_TOPIC);
+  static Outcome ensureInternalTopic(MetadataState state, EnsureInternalTopic r, Membership membership) {
+    if (!MetadataImage.INTERNAL_TOPICS.contains(r.name())) {
+      return reject(state, Errors.INVALID_TOPIC_EXCEPTION, "Topic " + r.name() + " is not an internal topic.");
+    }
+    TopicInfo existing = state.internalTopics().get(r.name());
     if (existing != null) return new Outcome(state, new TopicDone(existing, state));
     if (r.partitions() < 1) {
       return reject(state, Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
@@ -344,8 +351,8 @@ final class MetadataChanges {
     }
     int factor = Math.min(r.replicationFactor(), membership.liveNodes(state).size());
     var placed = place(state, membership, r.partitions(), Math.max(factor, 1), 0);
-    if (placed.isEmpty()) return reject(state, Errors.COORDINATOR_NOT_AVAILABLE, "No live node can host the offsets topic yet.");
-    var topic = TopicInfo.created(MetadataImage.OFFSETS_TOPIC, freshTopicId(state), OFFSETS_TOPIC_CONFIGS, placed.get(),
+    if (placed.isEmpty()) return reject(state, Errors.COORDINATOR_NOT_AVAILABLE, "No live node can host " + r.name() + " yet.");
+    var topic = TopicInfo.created(r.name(), freshTopicId(state), OFFSETS_TOPIC_CONFIGS, placed.get(),
         membership.liveIds(state));
     MetadataState next = state.withInternalTopic(topic);
     return new Outcome(next, new TopicDone(topic, next));

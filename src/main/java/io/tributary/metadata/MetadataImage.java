@@ -13,6 +13,10 @@ public record MetadataImage(long version, int controllerEpoch, String clusterId,
                             Map<Integer, BrokerInfo> brokers, Map<String, TopicInfo> internalTopics) {
   /** The internal topic whose partition leaders coordinate consumer groups. */
   public static final String OFFSETS_TOPIC = "__consumer_offsets";
+  /** The internal topic whose partition leaders coordinate transactions (Kafka's __transaction_state). */
+  public static final String TRANSACTION_STATE_TOPIC = "__transaction_state";
+  /** Every internal topic a node may create. */
+  public static final java.util.Set<String> INTERNAL_TOPICS = java.util.Set.of(OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC);
 
   public MetadataImage {
     topics = Map.copyOf(topics);
@@ -44,6 +48,10 @@ public record MetadataImage(long version, int controllerEpoch, String clusterId,
 
   public Optional<TopicInfo> offsetsTopic() {
     return Optional.ofNullable(internalTopics.get(OFFSETS_TOPIC));
+  }
+
+  public Optional<TopicInfo> transactionStateTopic() {
+    return Optional.ofNullable(internalTopics.get(TRANSACTION_STATE_TOPIC));
   }
 
   public boolean isNewerThan(MetadataImage other) {

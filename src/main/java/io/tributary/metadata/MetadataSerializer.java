@@ -19,6 +19,7 @@ import io.tributary.metadata.Controller.CreateTopic;
 import io.tributary.metadata.Controller.DeleteTopic;
 import io.tributary.metadata.Controller.ElectLeaders;
 import io.tributary.metadata.Controller.ElectionTarget;
+import io.tributary.metadata.Controller.EnsureInternalTopic;
 import io.tributary.metadata.Controller.EnsureOffsetsTopic;
 import io.tributary.metadata.Controller.LeadersElected;
 import io.tributary.metadata.Controller.PartitionElection;
@@ -89,6 +90,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
   private static final String CREATE_PARTITIONS = "CP2";
   private static final String REGISTER_BROKER = "RB2";
   private static final String ENSURE_OFFSETS_TOPIC = "EO2";
+  private static final String ENSURE_INTERNAL_TOPIC = "EI";
   private static final String ALTER_PARTITION = "AL";
   private static final String ELECT_LEADERS = "EL";
   private static final String ALTER_REASSIGNMENTS = "AR";
@@ -149,6 +151,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
     if (o instanceof AllocateProducerIds) return ALLOCATE_PIDS;
     if (o instanceof RegisterBroker) return REGISTER_BROKER;
     if (o instanceof EnsureOffsetsTopic) return ENSURE_OFFSETS_TOPIC;
+    if (o instanceof EnsureInternalTopic) return ENSURE_INTERNAL_TOPIC;
     if (o instanceof AlterPartition) return ALTER_PARTITION;
     if (o instanceof ElectLeaders) return ELECT_LEADERS;
     if (o instanceof AlterReassignments) return ALTER_REASSIGNMENTS;
@@ -218,6 +221,11 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       writeBroker(c.broker(), out);
       writeRef(c.replyTo(), out);
     } else if (o instanceof EnsureOffsetsTopic c) {
+      out.writeInt(c.partitions());
+      out.writeInt(c.replicationFactor());
+      writeRef(c.replyTo(), out);
+    } else if (o instanceof EnsureInternalTopic c) {
+      writeString(c.name(), out);
       out.writeInt(c.partitions());
       out.writeInt(c.replicationFactor());
       writeRef(c.replyTo(), out);
@@ -294,6 +302,7 @@ public final class MetadataSerializer extends SerializerWithStringManifest {
       case REGISTER_BROKER -> new RegisterBroker(readBroker(in, STATE_FORMAT_V3), readRef(in));
       case REGISTER_BROKER_V1 -> new RegisterBroker(readBroker(in, STATE_FORMAT_V2), readRef(in));
       case ENSURE_OFFSETS_TOPIC -> new EnsureOffsetsTopic(in.readInt(), in.readInt(), readRef(in));
+      case ENSURE_INTERNAL_TOPIC -> new EnsureInternalTopic(readString(in), in.readInt(), in.readInt(), readRef(in));
       case ENSURE_OFFSETS_TOPIC_V1 -> new EnsureOffsetsTopic(in.readInt(), 1, readRef(in));
       case ALTER_PARTITION -> new AlterPartition(readString(in), in.readBoolean() ? new Uuid(in.readLong(), in.readLong()) : null,
           in.readInt(), in.readInt(), in.readInt(), in.readInt(), readInts(in), readRef(in));

@@ -63,6 +63,12 @@ public interface MetadataService {
    */
   CompletionStage<TopicInfo> ensureOffsetsTopic(int partitions, int replicationFactor);
 
+  /**
+   * The internal topic {@code name} ({@link MetadataImage#INTERNAL_TOPICS}), created as {@link #ensureOffsetsTopic}
+   * creates the offsets topic; the transaction state topic's partition leaders coordinate transactions.
+   */
+  CompletionStage<TopicInfo> ensureInternalTopic(String name, int partitions, int replicationFactor);
+
   /** The registered nodes that are live now (Up cluster members this node reaches), by node id. */
   Map<Integer, BrokerInfo> liveBrokers();
 

@@ -12,6 +12,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.tributary.group.CommittedOffsetsView;
 import io.tributary.group.GroupCoordinator;
+import io.tributary.txn.TransactionCoordinator;
 import io.tributary.group.GroupSettings;
 import io.tributary.group.journal.OffsetsJournalAccess;
 import akka.actor.typed.javadsl.Adapter;
@@ -147,8 +148,11 @@ public final class BrokerNode implements AutoCloseable {
     var registry = new ApiRegistry();
     BrokerMetrics brokerMetrics = metrics == null ? BrokerMetrics.NONE : metrics;
     var dispatcher = new RequestDispatcher(registry, brokerMetrics);
+    var producerIds = new ProducerIds(metadata, settings.producerIdBlockSize());
+    var transactions = TransactionCoordinator.start(system, metadata, settings.nodeId(), producerIds::nextId,
+        groups::completeTransaction);
     var context = new BrokerContext(system, settings.nodeId(), metadata, partitions, logDefaults,
-        new ProducerIds(metadata, settings.producerIdBlockSize()), settings.autoCreateTopics(), settings.defaultPartitions(), io, groups, brokerMetrics);
+        producerIds, settings.autoCreateTopics(), settings.defaultPartitions(), io, groups, brokerMetrics, transactions);
     KafkaApis.registerAll(registry, context, settings.fetchSessions(), settings.fetchReadChunkBytes());
     registry.freeze();
 
@@ -164,6 +168,10 @@ public final class BrokerNode implements AutoCloseable {
     replicaFetchers.start();
     var node = new BrokerNode(system, settings, server, partitions, metadata, groups, lock, ops, metrics);
     node.registerShutdownTasks(replicaFetchers);
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "transaction-markers-close", () -> {
+      transactions.stop();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
     if (metrics != null) {
       metrics.bind(partitions, server::openConnections, CommittedOffsetsView.get(system), metadata);
       metrics.bindReplication(partitions, replicaFetchers.lags(), metadata);
@@ -282,7 +290,8 @@ public final class BrokerNode implements AutoCloseable {
         .withValue("tributary.metadata.ddata-dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__metadata").toString()))
         .withValue("tributary.group.journal-dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__journal").toString()))
         .withValue("tributary.group.snapshot-dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__snapshots").toString()))
-        .withValue("tributary.group.registry.dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__groups").toString()));
+        .withValue("tributary.group.registry.dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__groups").toString()))
+        .withValue("tributary.transaction.registry.dir", ConfigValueFactory.fromAnyRef(dataDir.resolve("__transactional_ids").toString()));
   }
 
   /** One node per data directory: a second one on the same directory would corrupt it. */

@@ -1,7 +1,6 @@
 package io.tributary.node;
 
 import io.tributary.group.journal.OffsetsLog;
-import io.tributary.metadata.MetadataImage;
 import io.tributary.partition.PartitionHandle;
 import io.tributary.partition.Partitions;
 import java.io.IOException;
@@ -25,8 +24,8 @@ final class PartitionOffsetsLog implements OffsetsLog {
   }
 
   @Override
-  public CompletionStage<LeaderLog> lead(int partition) {
-    return partitions.handle(new TopicPartition(MetadataImage.OFFSETS_TOPIC, partition)).thenApply(Leading::new);
+  public CompletionStage<LeaderLog> lead(String topic, int partition) {
+    return partitions.handle(new TopicPartition(topic, partition)).thenApply(Leading::new);
   }
 
   private record Leading(PartitionHandle handle) implements LeaderLog {

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Fetches, as a follower, every partition this node follows from one leader node (Kafka's replica fetcher thread):
  * Kafka's own Fetch request with this node's replica id, over one connection to the leader's Kafka listener
- * ({@link ReplicaConnection}). One fetch at a time: the next is sent only once the previous answer is appended, so
+ * ({@link BrokerConnection}). One fetch at a time: the next is sent only once the previous answer is appended, so
  * a slow disk back-pressures the leader's reads. A log that diverged from the leader's (the answer names a
  * diverging epoch, KIP-320/595) is truncated to the epoch boundary before it fetches on; a fetch offset outside
  * the leader's log (OFFSET_OUT_OF_RANGE) is resolved as Kafka's follower does, from the leader's log start and end. Steps run one after the
@@ -49,7 +49,7 @@ public final class ReplicaFetcher {
   private final int nodeId;
   private final int leaderId;
   private final Partitions partitions;
-  private final ReplicaConnection.Factory connections;
+  private final BrokerConnection.Factory connections;
   private final Settings settings;
   private final Scheduler scheduler;
   private final FetcherLags lags;
@@ -65,14 +65,14 @@ public final class ReplicaFetcher {
   private record Delay(long untilNanos, int leaderEpoch) {}
 
   private record IdPartition(Uuid topicId, int partition) {}
-  private ReplicaConnection connection;
+  private BrokerConnection connection;
 
   /** Runs a task after a delay (the actor system's scheduler). */
   interface Scheduler {
     CompletionStage<Void> after(Duration delay);
   }
 
-  ReplicaFetcher(int nodeId, int leaderId, Partitions partitions, ReplicaConnection.Factory connections,
+  ReplicaFetcher(int nodeId, int leaderId, Partitions partitions, BrokerConnection.Factory connections,
                  Settings settings, Scheduler scheduler, FetcherLags lags) {
     this.nodeId = nodeId;
     this.lags = lags;

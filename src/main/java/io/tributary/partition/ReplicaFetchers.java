@@ -1,6 +1,5 @@
 package io.tributary.partition;
 
-import akka.actor.AddressFromURIString;
 import akka.actor.typed.ActorSystem;
 import io.tributary.metadata.BrokerInfo;
 import io.tributary.metadata.MetadataImage;
@@ -28,7 +27,7 @@ public final class ReplicaFetchers {
   private final MetadataService metadata;
   private final Partitions partitions;
   private final ReplicaFetcher.Settings settings;
-  private final ReplicaConnection.Factory connections;
+  private final BrokerConnection.Factory connections;
   private final FetcherLags lags = new FetcherLags();
   private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>(); // guarded by this
   private boolean stopped; // guarded by this
@@ -40,7 +39,7 @@ public final class ReplicaFetchers {
     this.metadata = metadata;
     this.partitions = partitions;
     this.settings = settings;
-    this.connections = ReplicaConnection.factory(system, "tributary-replica-" + nodeId, settings.connectTimeout(),
+    this.connections = BrokerConnection.factory(system, "tributary-replica-" + nodeId, settings.connectTimeout(),
         settings.requestTimeout(), settings.maxResponseBytes());
   }
 
@@ -98,18 +97,8 @@ public final class ReplicaFetchers {
     });
   }
 
-  /**
-   * Where followers reach a leader's Kafka listener: the host its cluster (Artery) address names, which the other
-   * nodes reach by definition, and its Kafka port. The advertised host is for clients and may not resolve between
-   * nodes (in docker/docker-compose.yml it is the Docker host's localhost).
-   */
   static String replicationAddress(BrokerInfo broker) {
-    String host = broker.host();
-    if (broker.clusterAddress() != null && !broker.clusterAddress().isEmpty()) {
-      var address = AddressFromURIString.parse(broker.clusterAddress());
-      if (address.getHost().isPresent()) host = address.getHost().get();
-    }
-    return host + ":" + broker.port();
+    return BrokerConnection.addressOf(broker);
   }
 
   private CompletableFuture<Void> after(Duration delay) {

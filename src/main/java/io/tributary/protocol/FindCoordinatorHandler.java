@@ -19,9 +19,10 @@ import org.apache.kafka.common.requests.FindCoordinatorRequest;
  *       names, i.e. the node leading partition {@code abs(hash(group)) % 50} of the offsets topic,
  *       which the first lookup creates over the live nodes. COORDINATOR_NOT_AVAILABLE while that
  *       leader is not live.
- *   <li>TRANSACTION (1): COORDINATOR_NOT_AVAILABLE, what Kafka answers while its transaction state
- *       topic is not available. This broker has no transaction coordinator, so a transactional
- *       producer retries until its {@code max.block.ms} and fails with a TimeoutException.
+ *   <li>TRANSACTION (1): the node {@link io.tributary.txn.TransactionCoordinator#coordinatorFor} names, i.e. the
+ *       node leading partition {@code abs(hash(id)) % transaction.state.log.num.partitions} of
+ *       {@code __transaction_state}, which the first lookup creates over the live nodes. COORDINATOR_NOT_AVAILABLE
+ *       while that leader is not live.
  *   <li>SHARE (2): INVALID_REQUEST, as Kafka 3.9 with share groups disabled.
  *   <li>any other key type: the whole request fails with INVALID_REQUEST ("Unknown coordinator
  *       type received"), as Kafka's {@code CoordinatorType.forId}.
@@ -49,9 +50,9 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
     if (keyType != GROUP && keyType != TRANSACTION && keyType != SHARE) {
       throw new InvalidRequestException("Unknown coordinator type received: " + keyType);
     }
-    // the offsets topic is created on the first group lookup, as Kafka does; the answer waits for it
-    boolean groups = keyType == GROUP;
-    CompletionStage<?> ready = groups ? broker.groups().offsetsTopic() : CompletableFuture.completedFuture(null);
+    // the internal topic is created on its first lookup, as Kafka does; the answer waits for it
+    CompletionStage<?> ready = keyType == GROUP ? broker.groups().offsetsTopic()
+        : keyType == TRANSACTION ? broker.transactions().transactionTopic() : CompletableFuture.completedFuture(null);
     return ready.handle((topic, error) -> {
       MetadataImage image = broker.metadata().current();
       var response = new FindCoordinatorResponseData().setThrottleTimeMs(0);
@@ -79,11 +80,13 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
 
   private record Answer(Errors error, Node node) {}
 
-  /** COORDINATOR_NOT_AVAILABLE for a group while the offsets topic does not exist or its partition's leader is not live. */
+  /** COORDINATOR_NOT_AVAILABLE while the internal topic does not exist or the key's partition's leader is not live. */
   private Answer coordinator(MetadataImage image, byte keyType, String key) {
     if (keyType == SHARE) return new Answer(Errors.INVALID_REQUEST, Node.noNode());
-    if (keyType == TRANSACTION) return new Answer(Errors.COORDINATOR_NOT_AVAILABLE, Node.noNode());
-    return broker.groups().coordinatorFor(key == null ? "" : key, image)
+    var coordinator = keyType == TRANSACTION
+        ? broker.transactions().coordinatorFor(key == null ? "" : key, image)
+        : broker.groups().coordinatorFor(key == null ? "" : key, image);
+    return coordinator
         .map(b -> new Answer(Errors.NONE, new Node(b.nodeId(), b.host(), b.port())))
         .orElseGet(() -> new Answer(Errors.COORDINATOR_NOT_AVAILABLE, Node.noNode()));
   }

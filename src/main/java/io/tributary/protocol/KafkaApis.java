@@ -13,7 +13,10 @@ public final class KafkaApis {
   public static void registerAll(ApiRegistry registry, BrokerContext broker, FetchSessions.Settings fetchSessions,
                                  int fetchReadChunkBytes) {
     registry.register(ApiKeys.METADATA, 0, new MetadataHandler(broker));
-    registry.register(ApiKeys.PRODUCE, 3, new ProduceHandler(broker));
+    // transactional writes are verified with their coordinator (KIP-890 part 1) when this node runs coordinators
+    boolean verify = broker.transactions() != null && broker.transactions().settings().partitionVerification();
+    registry.register(ApiKeys.PRODUCE, 3, verify ? new ProduceHandler(broker, new CoordinatorVerifier(broker.transactions()))
+        : new ProduceHandler(broker));
     registry.register(ApiKeys.FETCH, 4, new FetchHandler(broker, new FetchSessions(fetchSessions), fetchReadChunkBytes));
     registry.register(ApiKeys.LIST_OFFSETS, 1, new ListOffsetsHandler(broker));
     // v3 is the first with a replica id; clients use it to validate their position after a leader change
@@ -47,5 +50,14 @@ public final class KafkaApis {
     registry.register(ApiKeys.DESCRIBE_GROUPS, 0, new DescribeGroupsHandler(broker));
     registry.register(ApiKeys.DELETE_GROUPS, 0, new DeleteGroupsHandler(broker));
     registry.register(ApiKeys.OFFSET_DELETE, 0, new OffsetDeleteHandler(broker));
+    if (broker.transactions() != null) {
+      // transactions: every version kafka-clients 3.9 parses (v0-3 of AddPartitionsToTxn from clients, v4+ from brokers)
+      registry.register(ApiKeys.ADD_PARTITIONS_TO_TXN, 0, new AddPartitionsToTxnHandler(broker));
+      registry.register(ApiKeys.ADD_OFFSETS_TO_TXN, 0, new AddOffsetsToTxnHandler(broker));
+      registry.register(ApiKeys.END_TXN, 0, new EndTxnHandler(broker));
+      registry.register(ApiKeys.TXN_OFFSET_COMMIT, 0, new TxnOffsetCommitHandler(broker));
+      registry.register(ApiKeys.DESCRIBE_TRANSACTIONS, 0, new DescribeTransactionsHandler(broker));
+      registry.register(ApiKeys.LIST_TRANSACTIONS, 0, new ListTransactionsHandler(broker));
+    }
   }
 }

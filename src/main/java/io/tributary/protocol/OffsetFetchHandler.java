@@ -22,8 +22,9 @@ import org.apache.kafka.common.requests.OffsetFetchResponse;
  * Each group's {@link GroupEntity} answers in the v8+ group form; kafka-clients' {@link
  * OffsetFetchResponse} folds a single group into the top-level form below v8 (and, below v2, puts
  * a group error on each partition), as Kafka does. A partition without a committed offset gets
- * offset -1, metadata "" and no error; a group that does not exist looks the same. {@code
- * requireStable} (v7+) has nothing to wait for: this broker has no transactional offset commits.
+ * offset -1, metadata "" and no error; a group that does not exist looks the same. With {@code
+ * requireStable} (v7+) a partition with a pending transactional offset (TxnOffsetCommit of a transaction not yet
+ * ended) gets UNSTABLE_OFFSET_COMMIT, which the consumer retries, as in Kafka.
  * The empty group id is accepted, as in Kafka. v0 reads the same store as every other version
  * (Kafka read v0 from ZooKeeper).
  */
@@ -48,8 +49,9 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> 
         }
       }
       final List<TopicPartition> wanted = partitions;
+      boolean requireStable = version >= 7 && request.data().requireStable();
       CompletionStage<OffsetFetchResponseGroup> asked = groups.ask(group.groupId(),
-          replyTo -> new GroupEntity.FetchOffsets(wanted, replyTo), groups.askTimeout());
+          replyTo -> new GroupEntity.FetchOffsets(wanted, requireStable, replyTo), groups.askTimeout());
       answers.add(asked.toCompletableFuture()
           .exceptionally(e -> groupError(group, Errors.forException(Failures.unwrap(e)), version)));
     }

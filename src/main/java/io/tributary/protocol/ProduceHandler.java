@@ -103,8 +103,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     var connection = ctx.connection();
     var submitted = connection.produceOrder.thenCombine(verified, (a, rejected) -> {
       for (Append append : appends) {
-        Errors refused = rejected.get(append.tp());
-        if (refused != null && refused != Errors.NONE) {
+        Errors refused = CoordinatorVerifier.forProduceVersion(rejected.getOrDefault(append.tp(), Errors.NONE), ctx.apiVersion());
+        if (refused != Errors.NONE) {
           fail(append.response(), refused, refused.message());
         } else {
           pending.add(submit(append, acks, data.timeoutMs(), broker.metrics()));

@@ -79,6 +79,11 @@ class GroupSerializerTest {
         new GroupEntity.GroupDeleted(99L),
         new GroupEntity.State(3, "consumer", "range", "c-1", List.of(MEMBER, DYNAMIC), true, 5L, offsets),
         GroupEntity.State.INITIAL,
+        new GroupEntity.State(3, "consumer", "range", "c-1", List.of(MEMBER), true, 5L, offsets,
+            Map.of(1000L, offsets, 1001L, Map.of(new TopicPartition("t3", 0), new CommittedOffset(5, -1, "", 9L)))),
+        new GroupEntity.TxnOffsetsPending(1000L, offsets),
+        new GroupEntity.TxnOffsetsCompleted(1000L, true),
+        new GroupEntity.TxnOffsetsCompleted(1001L, false),
         // commands
         new GroupEntity.Join("", null, "consumer", List.of(new GroupEntity.Protocol("range", META), new GroupEntity.Protocol("rr", new byte[0])),
             10000, 30000, "client", "/127.0.0.1", (short) 9, ref.narrow()),
@@ -91,6 +96,13 @@ class GroupSerializerTest {
             new GroupEntity.PartitionOffset("t1", 1, 43, 2, "m")), ref.narrow()),
         new GroupEntity.FetchOffsets(null, ref.narrow()),
         new GroupEntity.FetchOffsets(List.of(new TopicPartition("t1", 0)), ref.narrow()),
+        new GroupEntity.FetchOffsets(List.of(new TopicPartition("t1", 0)), true, ref.narrow()),
+        new GroupEntity.FetchOffsets(null, true, ref.narrow()),
+        new GroupEntity.TxnCommitOffsets(1000L, (short) 3, -1, "", null,
+            List.of(new GroupEntity.PartitionOffset("t1", 0, 42, -1, null)), ref.narrow()),
+        new GroupEntity.TxnCommitOffsets(1000L, (short) 3, 4, "c-1", "inst",
+            List.of(new GroupEntity.PartitionOffset("t1", 1, 43, 2, "m")), ref.narrow()),
+        new GroupEntity.CompleteTxnOffsets(1000L, (short) 3, true, ref.narrow()),
         new GroupEntity.Describe(ref.narrow()),
         new GroupEntity.GetOverview(ref.narrow()),
         new GroupEntity.DeleteGroup(ref.narrow()),
@@ -115,7 +127,11 @@ class GroupSerializerTest {
                 .setClientHost("/h").setMemberMetadata(META).setMemberAssignment(new byte[] {1}))),
         new ListedGroup().setGroupId("g").setProtocolType("consumer").setGroupState("Empty").setGroupType("classic"),
         new DeletableGroupResult().setGroupId("g").setErrorCode(Errors.NON_EMPTY_GROUP.code()),
-        new OffsetDeleteResponseData().setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()));
+        new OffsetDeleteResponseData().setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()),
+        new org.apache.kafka.common.message.TxnOffsetCommitResponseData().setTopics(List.of(
+            new org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName("t1")
+                .setPartitions(List.of(new org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
+                    .setPartitionIndex(0).setErrorCode(Errors.ILLEGAL_GENERATION.code()))))));
   }
 
   @TestFactory

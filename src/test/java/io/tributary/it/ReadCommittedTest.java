@@ -58,7 +58,7 @@ class ReadCommittedTest {
 
   @Test
   void readCommittedSeesCommittedRecordsOnlyAndStopsAtAnOpenTransaction() throws Exception {
-    BrokerNode node = TestBrokers.start(dir);
+    BrokerNode node = TestBrokers.start(dir, TestBrokers.NO_TXN_VERIFICATION);
     try {
       createTopic(node.bootstrapServers());
       try (var wire = new TxnWire(node.bootstrapServers())) {
@@ -72,7 +72,7 @@ class ReadCommittedTest {
         assertEquals(7L, consumer.endOffsets(List.of(TP)).get(TP), "read_committed's end is the last stable offset");
 
         node.close();
-        node = TestBrokers.start(dir);
+        node = TestBrokers.start(dir, TestBrokers.NO_TXN_VERIFICATION);
         assertEquals(7L, lastStableOffset(node.bootstrapServers()), "after a restart");
         assertEquals(List.of("0:p0", "1:a0", "2:a1", "6:p1"), readUntil(node.bootstrapServers(), true, 7));
 
@@ -89,14 +89,14 @@ class ReadCommittedTest {
   @Test
   void theLastStableOffsetAndAbortedTransactionsSurviveKillMinus9() throws Exception {
     Path data = dir.resolve("data");
-    var broker = ChildBroker.start(data, dir, dir.resolve("first.log"), Map.of(), List.of(), Duration.ofSeconds(120));
+    var broker = ChildBroker.start(data, dir, dir.resolve("first.log"), Map.of(), List.of(TestBrokers.NO_TXN_VERIFICATION_JVM), Duration.ofSeconds(120));
     try {
       createTopic(broker.bootstrapServers());
       try (var wire = new TxnWire(broker.bootstrapServers())) {
         writeTransactions(wire);
       }
       broker.kill();
-      broker = ChildBroker.start(data, dir, dir.resolve("second.log"), Map.of(), List.of(), Duration.ofSeconds(120));
+      broker = ChildBroker.start(data, dir, dir.resolve("second.log"), Map.of(), List.of(TestBrokers.NO_TXN_VERIFICATION_JVM), Duration.ofSeconds(120));
       assertEquals(7L, lastStableOffset(broker.bootstrapServers()), "C's transaction is still open");
       assertEquals(List.of("0:p0", "1:a0", "2:a1", "6:p1"), readUntil(broker.bootstrapServers(), true, 7));
       try (var wire = new TxnWire(broker.bootstrapServers())) {

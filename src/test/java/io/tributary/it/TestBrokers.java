@@ -17,6 +17,16 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class TestBrokers {
   private TestBrokers() {}
 
+  /**
+   * For tests that write transactions over the wire without a transaction coordinator (their own producer ids and
+   * WriteTxnMarkers): Produce does not ask a coordinator about transactional batches (Kafka's
+   * transaction.partition.verification.enable = false).
+   */
+  public static final String NO_TXN_VERIFICATION = "tributary.transaction.transaction.partition.verification.enable = false";
+
+  /** {@link #NO_TXN_VERIFICATION} as a JVM option of a broker process. */
+  public static final String NO_TXN_VERIFICATION_JVM = "-Dtributary.transaction.transaction.partition.verification.enable=false";
+
   /** A node on an ephemeral Kafka port and cluster port, with its data in {@code dataDir}. */
   public static BrokerNode start(Path dataDir, String... settings) {
     return BrokerNode.start(config(dataDir, settings));

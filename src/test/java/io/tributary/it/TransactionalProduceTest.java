@@ -38,7 +38,7 @@ class TransactionalProduceTest {
 
   @Test
   void kafkasErrorsForTransactionalWrites() throws Exception {
-    node = TestBrokers.start(dir);
+    node = TestBrokers.start(dir, TestBrokers.NO_TXN_VERIFICATION);
     ReadCommittedTest.createTopic(node.bootstrapServers());
     try (var wire = new TxnWire(node.bootstrapServers())) {
       var marker = MemoryRecords.withEndTransactionMarker(PID, (short) 0, new EndTransactionMarker(ControlRecordType.COMMIT, 0));

@@ -43,7 +43,7 @@ class TwoNodeTransactionsTest {
 
   @Test
   void theFollowerKeepsTheLastStableOffsetAndAbortedTransactionsThroughAFailover() throws Exception {
-    var nodes = TwoNodes.start(dir);
+    var nodes = TwoNodes.start(dir, TestBrokers.NO_TXN_VERIFICATION);
     one = nodes.get(0);
     two = nodes.get(1);
     for (BrokerNode node : List.of(one, two)) {

@@ -283,6 +283,18 @@ class MetadataChangesTest {
     assertEquals(Errors.INVALID_REPLICATION_FACTOR.code(), ((Rejected) invalid.reply()).errorCode());
   }
 
+  @Test
+  void theTransactionStateTopicIsAnInternalTopicBesideTheOffsetsTopicAndOtherNamesAreRefused() {
+    Outcome offsets = MetadataChanges.decide(threeNodes(), new Controller.EnsureOffsetsTopic(5, 3, null), ALL_LIVE);
+    Outcome txn = MetadataChanges.decide(offsets.next(),
+        new Controller.EnsureInternalTopic(MetadataImage.TRANSACTION_STATE_TOPIC, 7, 3, null), ALL_LIVE);
+    assertEquals(7, txn.next().internalTopics().get(MetadataImage.TRANSACTION_STATE_TOPIC).partitionCount());
+    assertEquals(5, txn.next().internalTopics().get(MetadataImage.OFFSETS_TOPIC).partitionCount());
+    assertTrue(txn.next().topics().isEmpty(), "not a topic clients see");
+    Outcome other = MetadataChanges.decide(threeNodes(), new Controller.EnsureInternalTopic("users", 1, 1, null), ALL_LIVE);
+    assertEquals(Errors.INVALID_TOPIC_EXCEPTION.code(), ((Rejected) other.reply()).errorCode());
+  }
+
   // ---- ISR and partition epoch ----
 
   private static MetadataChanges.Membership live(BrokerInfo... nodes) {

@@ -71,6 +71,7 @@ class MetadataSerializerTest {
         new Controller.CreateTopic("orders", 3, 1, List.of(), Map.of("retention.ms", "1000"), true, ref),
         new Controller.CreateTopic("manual", -1, -1, List.of(List.of(1, 2), List.of(2, 3)), Map.of(), false, ref),
         new Controller.EnsureOffsetsTopic(50, 3, ref),
+        new Controller.EnsureInternalTopic("__transaction_state", 50, 3, ref),
         new Controller.DeleteTopic("orders", ref),
         new Controller.CreatePartitions("orders", 7, List.of(), false, ref),
         new Controller.CreatePartitions("orders", 9, List.of(List.of(3), List.of(1)), true, ref),

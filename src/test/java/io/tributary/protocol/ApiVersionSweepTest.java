@@ -29,6 +29,7 @@ class ApiVersionSweepTest {
   static Path dataDir;
 
   private static final String GROUP_DELAY = "tributary.group.initial.rebalance.delay.ms = 0";
+  // TxnLogScenarios write transactions without a coordinator; TransactionVerificationTest covers KIP-890's checks
 
   static BrokerNode node;
   static SweepFixture fixture;
@@ -38,10 +39,10 @@ class ApiVersionSweepTest {
   @BeforeAll
   static void start() throws Exception {
     long firstTimestamp = System.currentTimeMillis() - 60_000;
-    node = TestBrokers.start(dataDir, GROUP_DELAY);
+    node = TestBrokers.start(dataDir, GROUP_DELAY, TestBrokers.NO_TXN_VERIFICATION);
     SweepFixture.writeTopics(node, firstTimestamp);
     node.close();
-    node = TestBrokers.start(dataDir, GROUP_DELAY);
+    node = TestBrokers.start(dataDir, GROUP_DELAY, TestBrokers.NO_TXN_VERIFICATION);
     fixture = new SweepFixture(node, firstTimestamp);
     wire = new WireClient(node.bootstrapServers());
     scenarios = new VersionScenarios(wire, fixture, node.settings().nodeId());

@@ -164,8 +164,18 @@ final class VersionScenarios {
     scenarios.put(ApiKeys.LIST_GROUPS, this::listGroups);
     scenarios.put(ApiKeys.DESCRIBE_GROUPS, this::describeGroups);
     scenarios.put(ApiKeys.DELETE_GROUPS, this::deleteGroups);
+    var transactions = new TransactionScenarios(wire, nodeId);
+    scenarios.put(ApiKeys.ADD_PARTITIONS_TO_TXN, transactions::addPartitionsToTxn);
+    scenarios.put(ApiKeys.ADD_OFFSETS_TO_TXN, transactions::addOffsetsToTxn);
+    scenarios.put(ApiKeys.END_TXN, transactions::endTxn);
+    scenarios.put(ApiKeys.TXN_OFFSET_COMMIT, transactions::txnOffsetCommit);
+    scenarios.put(ApiKeys.DESCRIBE_TRANSACTIONS, transactions::describeTransactions);
+    scenarios.put(ApiKeys.LIST_TRANSACTIONS, transactions::listTransactions);
+    this.transactions = transactions;
     new TxnLogScenarios(wire).register(scenarios);
   }
+
+  private final TransactionScenarios transactions;
 
   Scenario forApi(ApiKeys api) {
     return scenarios.get(api);
@@ -407,6 +417,7 @@ final class VersionScenarios {
       InitProducerIdResponse bumped = wire.send(ApiKeys.INIT_PRODUCER_ID, v, bump);
       assertError(Errors.NONE, bumped.data().errorCode());
     }
+    transactions.initProducerId(v);
   }
 
   // ---- admin
@@ -659,6 +670,7 @@ final class VersionScenarios {
     } else {
       assertEquals(nodeId, response.data().nodeId());
     }
+    transactions.findCoordinator(v);
   }
 
   private static byte[] subscription() {

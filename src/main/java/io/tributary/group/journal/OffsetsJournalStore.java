@@ -18,14 +18,17 @@ import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.SimpleRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
+import io.tributary.metadata.MetadataImage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The group journal and snapshot store over the offsets topic, shared by the two Akka Persistence plugins of a node.
  * Persistence id {@code group|G} lives in offsets partition {@code abs(hash(G)) % partitions}, the partition whose
- * leader coordinates group G. Every operation runs on this node as that partition's leader, and fails (NOT_LEADER_OR_FOLLOWER)
+ * leader coordinates group G; a transaction coordinator's {@code txn|T} likewise in its transaction state partition
+ * ({@link #partitionFor}). Every operation runs on this node as that partition's leader, and fails (NOT_LEADER_OR_FOLLOWER)
  * elsewhere, so a group entity left on a node that lost the partition cannot write. A write appends its records as one
  * batch and completes once the high watermark passes them (acks=all, min.insync.replicas honoured). Reads go through a
  * {@link PartitionIndex} built when this node starts to lead a partition (per leader epoch) from its committed log.
@@ -44,7 +47,7 @@ final class OffsetsJournalStore {
   private final JournalSettings settings;
   private final PayloadCodec codec;
   private final Executor io;
-  private final Map<Integer, Loading> indexes = new ConcurrentHashMap<>();
+  private final Map<TopicPartition, Loading> indexes = new ConcurrentHashMap<>();
 
   OffsetsJournalStore(CompletionStage<OffsetsLog> offsetsLog, JournalSettings settings, PayloadCodec codec, Executor io) {
     this.offsetsLog = offsetsLog;
@@ -57,12 +60,23 @@ final class OffsetsJournalStore {
     return codec;
   }
 
-  /** Kafka's partitionFor over the group id of {@code group|G} (the whole id for any other persistence id). */
-  int partitionFor(String persistenceId) {
+  /**
+   * Where a persistence id is stored: {@code txn|T} (a transaction coordinator's state) in partition {@code
+   * abs(hash(T)) % transaction.state.log.num.partitions} of the transaction state topic, the partition whose leader
+   * coordinates T; {@code group|G} (and any other id, by its whole text) in offsets partition {@code abs(hash(G)) %
+   * offsets.topic.num.partitions}. Kafka's partitionFor, per internal topic.
+   */
+  TopicPartition partitionFor(String persistenceId) {
     int bar = persistenceId.indexOf('|');
     String key = bar >= 0 ? persistenceId.substring(bar + 1) : persistenceId;
-    return Utils.abs(key.hashCode()) % settings.partitions();
+    if (bar >= 0 && persistenceId.substring(0, bar).equals(TRANSACTION_ENTITY_TYPE)) {
+      return new TopicPartition(MetadataImage.TRANSACTION_STATE_TOPIC, Utils.abs(key.hashCode()) % settings.transactionPartitions());
+    }
+    return new TopicPartition(MetadataImage.OFFSETS_TOPIC, Utils.abs(key.hashCode()) % settings.partitions());
   }
+
+  /** The entity type name of transaction coordinators (io.tributary.txn.TransactionEntity.ENTITY_KEY). */
+  static final String TRANSACTION_ENTITY_TYPE = "txn";
 
   // ------------------------------------------------------------------------------------------------ writes
 
@@ -139,7 +153,7 @@ final class OffsetsJournalStore {
   }
 
   /** The partition as its leader once everything in its log now is committed, so that no read returns more. */
-  private CompletionStage<Led> committed(int partition) {
+  private CompletionStage<Led> committed(TopicPartition partition) {
     return led(partition).thenCompose(led ->
         led.log().awaitHighWatermark(led.log().logEndOffset(), settings.commitTimeout()).thenApply(x -> led));
   }
@@ -147,8 +161,8 @@ final class OffsetsJournalStore {
   // ------------------------------------------------------------------------------------------------ the index
 
   /** The partition as its leader and its index for the current leader epoch, loading it on the epoch's first use. */
-  private CompletionStage<Led> led(int partition) {
-    return offsetsLog.thenCompose(l -> l.lead(partition)).thenCompose(leader -> {
+  private CompletionStage<Led> led(TopicPartition partition) {
+    return offsetsLog.thenCompose(l -> l.lead(partition.topic(), partition.partition())).thenCompose(leader -> {
       int epoch = leader.leaderEpoch();
       var loading = indexes.compute(partition, (p, current) ->
           current != null && current.leaderEpoch() == epoch ? current : new Loading(epoch, load(leader, p, epoch)));
@@ -163,13 +177,13 @@ final class OffsetsJournalStore {
    * Reads the partition's log into a new index, once the records the previous leader left in it are committed (its
    * high watermark reaches the log end it has now; Kafka's coordinator likewise loads the partition on election).
    */
-  private CompletableFuture<PartitionIndex> load(OffsetsLog.LeaderLog leader, int partition, int epoch) {
+  private CompletableFuture<PartitionIndex> load(OffsetsLog.LeaderLog leader, TopicPartition partition, int epoch) {
     long end = leader.logEndOffset();
     return leader.awaitHighWatermark(end, settings.loadTimeout()).toCompletableFuture().thenApplyAsync(x -> {
       long started = System.nanoTime();
       try {
-        var index = JournalLogReader.load(leader, partition, epoch, end, settings.loadBufferBytes());
-        log.info("Loaded offsets partition {} (leader epoch {}, offsets {} to {}): {} group(s), in {} ms", partition, epoch,
+        var index = JournalLogReader.load(leader, partition.partition(), epoch, end, settings.loadBufferBytes());
+        log.info("Loaded journal partition {} (leader epoch {}, offsets {} to {}): {} entities, in {} ms", partition, epoch,
             leader.logStartOffset(), end, index.persistenceIds(), (System.nanoTime() - started) / 1_000_000);
         return index;
       } catch (IOException e) {

@@ -6,16 +6,17 @@ import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.record.MemoryRecords;
 
 /**
- * The offsets topic's partitions on this node, as the group journal uses them: the node wires an implementation over
+ * The internal topics' partitions on this node (the offsets topic's for groups, the transaction state topic's for
+ * transaction coordinators), as the journal uses them: the node wires an implementation over
  * its partitions ({@code io.tributary.node.PartitionOffsetsLog}), so that this package needs nothing of the partition
  * machinery. Implementations are thread-safe.
  */
 public interface OffsetsLog {
   /**
-   * This node's log of offsets partition {@code partition}, as its leader; fails with Kafka's error when this node
-   * does not lead it (NOT_LEADER_OR_FOLLOWER), or it cannot be opened.
+   * This node's log of partition {@code partition} of the internal topic {@code topic}, as its leader; fails with
+   * Kafka's error when this node does not lead it (NOT_LEADER_OR_FOLLOWER), or it cannot be opened.
    */
-  CompletionStage<LeaderLog> lead(int partition);
+  CompletionStage<LeaderLog> lead(String topic, int partition);
 
   /** An offsets partition this node leads (or led: every operation checks again). */
   interface LeaderLog {

@@ -33,20 +33,35 @@ import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.requests.ResponseHeader;
 
 /**
- * A follower's connection to its leader's Kafka listener: an Akka Streams TCP flow that carries Kafka Fetch (and
- * ListOffsets) requests out and their size-prefixed answers back, one request at a time (the queue holds one; the next is offered only
- * after the previous answer came). Kafka's wire format, written and read with kafka-clients' generated classes.
- * Not thread-safe: one fetcher uses it, one step after the other.
+ * A node's connection to another node's Kafka listener (the inter-broker client): an Akka Streams TCP flow that
+ * carries Kafka requests out (a follower's Fetch and ListOffsets, a transaction coordinator's WriteTxnMarkers) and
+ * their size-prefixed answers back, one request at a time (the queue holds one; the next is offered only after the
+ * previous answer came). Kafka's wire format, written and read with kafka-clients' generated classes. Not
+ * thread-safe: one user sends one request after the other.
  */
-final class ReplicaConnection {
+public final class BrokerConnection {
 
   /** Opens connections to {@code host:port}. */
-  interface Factory {
-    ReplicaConnection connect(String hostPort);
+  public interface Factory {
+    BrokerConnection connect(String hostPort);
+  }
+
+  /**
+   * Where another node reaches {@code broker}'s Kafka listener: the host its cluster (Artery) address names, which the
+   * other nodes reach by definition, and its Kafka port. The advertised host is for clients and may not resolve
+   * between nodes (in docker/docker-compose.yml it is the Docker host's localhost).
+   */
+  public static String addressOf(io.tributary.metadata.BrokerInfo broker) {
+    String host = broker.host();
+    if (broker.clusterAddress() != null && !broker.clusterAddress().isEmpty()) {
+      var address = akka.actor.AddressFromURIString.parse(broker.clusterAddress());
+      if (address.getHost().isPresent()) host = address.getHost().get();
+    }
+    return host + ":" + broker.port();
   }
 
   /** Connections over Akka Streams TCP in {@code system}. */
-  static Factory factory(ActorSystem<?> system, String clientId, Duration connectTimeout, Duration requestTimeout,
+  public static Factory factory(ActorSystem<?> system, String clientId, Duration connectTimeout, Duration requestTimeout,
                          int maxResponseBytes) {
     return hostPort -> {
       int colon = hostPort.lastIndexOf(':');
@@ -59,7 +74,7 @@ final class ReplicaConnection {
               .via(Framing.lengthField(4, 0, maxResponseBytes + 4, ByteOrder.BIG_ENDIAN))
               .toMat(Sink.queue(), Keep.both())
               .run(system);
-      return new ReplicaConnection(queues.first(), queues.second(), clientId, requestTimeout);
+      return new BrokerConnection(queues.first(), queues.second(), clientId, requestTimeout);
     };
   }
 
@@ -69,7 +84,7 @@ final class ReplicaConnection {
   private final Duration requestTimeout;
   private int correlationId;
 
-  private ReplicaConnection(SourceQueueWithComplete<ByteString> requests, SinkQueueWithCancel<ByteString> responses,
+  private BrokerConnection(SourceQueueWithComplete<ByteString> requests, SinkQueueWithCancel<ByteString> responses,
                             String clientId, Duration requestTimeout) {
     this.requests = requests;
     this.responses = responses;
@@ -87,7 +102,11 @@ final class ReplicaConnection {
     return send(ApiKeys.LIST_OFFSETS, request, version).thenApply(ListOffsetsResponseData.class::cast);
   }
 
-  private CompletionStage<ApiMessage> send(ApiKeys api, ApiMessage request, short version) {
+  /**
+   * Sends {@code request} of {@code api} in {@code version}; completes with the answer, or fails when the connection
+   * does or no answer comes within the request timeout (then the connection is unusable: close it).
+   */
+  public CompletionStage<ApiMessage> send(ApiKeys api, ApiMessage request, short version) {
     int id = ++correlationId;
     ByteString frame = encode(api, request, version, id);
     return requests.offer(frame)
@@ -103,7 +122,7 @@ final class ReplicaConnection {
             new IOException("The leader closed the connection"))), version, id));
   }
 
-  void close() {
+  public void close() {
     requests.complete();
     responses.cancel();
   }
