@@ -105,6 +105,31 @@ class TransactionalPipelineTest extends EmbeddedBrokerTestBase {
     restartAndVerify("txkill-in", "txkill-out", "txkill", "txkill-1", n);
   }
 
+  @Test
+  void secondInstanceJoiningRebalancesWithEachRecordOnce() throws Exception {
+    int n = 40_000;
+    var bs = broker.bootstrapServers();
+    broker.createTopic("txreb-in", PARTITIONS);
+    broker.createTopic("txreb-out", PARTITIONS);
+    ClientTests.produce(bs, "txreb-in", n, Integer::toString);
+
+    var first = TransactionalPipeline.start(system, bs, "txreb-in", "txreb-out", "txreb", "txreb-a", 10_000, 0);
+    await("a quarter committed by the first instance").atMost(Duration.ofSeconds(60))
+        .until(() -> ClientTests.total(ClientTests.committed(bs, "txreb")) >= n / 4);
+    // the group rebalances: the first instance's partitions are revoked while its transaction is open
+    var second = TransactionalPipeline.start(system, bs, "txreb-in", "txreb-out", "txreb", "txreb-b", 10_000, 0);
+    long committedAtJoin = ClientTests.total(ClientTests.committed(bs, "txreb"));
+    assertTrue(committedAtJoin < n, "joined before the end: " + committedAtJoin);
+    var inputEnd = ClientTests.endOffsets(bs, "txreb-in");
+    await("every input committed by the two instances").atMost(Duration.ofSeconds(90))
+        .until(() -> ClientTests.committed(bs, "txreb").equals(inputEnd));
+    assertTrue(!first.done().toCompletableFuture().isDone() && !second.done().toCompletableFuture().isDone(),
+        "neither stream failed in the rebalance");
+    second.control().drainAndShutdown(second.done()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    first.control().drainAndShutdown(first.done()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    verifyExactlyOnce("txreb-in", "txreb-out", n);
+  }
+
   /** Runs the pipeline again with the same group and transactional id until every input is committed. */
   private void restartAndVerify(String in, String out, String group, String transactionalId, int n) throws Exception {
     var bs = broker.bootstrapServers();
