@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -132,6 +133,7 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
         engine.polling.set(null);
       }
       lastPollEmpty = records.isEmpty();
+      publishGroupMetadata();
       engine.buffer.add(records);
       if (allPaused) {
         engine.buffer.park();
@@ -235,11 +237,19 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
     }
   }
 
+  /** Only a consumer with a group.id has group metadata (a transactional source requires one). */
+  private void publishGroupMetadata() {
+    if (settings.properties().containsKey(ConsumerConfig.GROUP_ID_CONFIG)) engine.groupMetadata = consumer.groupMetadata();
+  }
+
   private void assigned(Collection<TopicPartition> partitions) {
+    // the new generation is known before any record of it is emitted
+    publishGroupMetadata();
     var queues = new ArrayList<RecordBuffer.Queue<K, V>>();
     for (var tp : partitions) {
       int epoch = nextEpoch++;
       epochs.put(tp, epoch);
+      engine.currentEpochs.put(tp, epoch);
       queues.add(engine.buffer.open(tp, epoch));
     }
     engine.onAssigned.accept(queues);
@@ -253,6 +263,7 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
       var polling = engine.polling.getAndSet(null);
       try {
         engine.buffer.revoke(partitions);
+        partitions.forEach(engine.currentEpochs::remove);
         var set = new HashSet<>(partitions);
         commitSync(engine.takeStaged(set::contains, epochs));
         partitions.forEach(epochs::remove);
@@ -265,6 +276,7 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       engine.buffer.revoke(partitions);
+      partitions.forEach(engine.currentEpochs::remove);
       partitions.forEach(epochs::remove);
       engine.subscription.listener().onRevoked(partitions);
     }
@@ -307,6 +319,7 @@ final class ConsumerActor<K, V> extends AbstractActorWithTimers {
             }
           }
           engine.buffer.closeAll();
+          engine.currentEpochs.clear();
           consumer.close(settings.closeTimeout());
         }
       } catch (RuntimeException e) {

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -41,6 +42,17 @@ final class ConsumerEngine<K, V> {
   /** Set by the stage before {@link #start}; called on the actor thread. */
   volatile java.util.function.Consumer<Throwable> onFailure = t -> {};
   volatile java.util.function.Consumer<List<RecordBuffer.Queue<K, V>>> onAssigned = qs -> {};
+  /**
+   * The assignment epoch of each partition assigned now, written by the actor: a transactional stage reads it
+   * to tell whether a partition it holds in its open transaction was revoked since its records were emitted.
+   */
+  final ConcurrentHashMap<TopicPartition, Integer> currentEpochs = new ConcurrentHashMap<>();
+  /**
+   * The KafkaConsumer's group metadata (generation, member id) as of its last poll or assignment; the
+   * KafkaConsumer is single-threaded, so the actor publishes it here for the transactional producer, which
+   * sends it with the offsets (KIP-447: the coordinator fences offsets of an older generation).
+   */
+  volatile ConsumerGroupMetadata groupMetadata;
 
   ConsumerEngine(ConsumerSettings<K, V> settings, Subscription subscription) {
     this.settings = settings;
@@ -52,6 +64,12 @@ final class ConsumerEngine<K, V> {
     actor = system.actorOf(Props.create(ConsumerActor.class, () -> new ConsumerActor<K, V>(this))
         .withDispatcher(settings.dispatcher()), "tributary-consumer-" + IDS.incrementAndGet());
     buffer.setWakeup(() -> actor.tell(ConsumerActor.WAKEUP, ActorRef.noSender()));
+  }
+
+  /** True if {@code tp} is assigned now in assignment epoch {@code epoch} (not revoked since). */
+  boolean isCurrent(TopicPartition tp, int epoch) {
+    Integer now = currentEpochs.get(tp);
+    return now != null && now == epoch;
   }
 
   /** Records {@code next} as the position to commit for {@code tp} (the highest of one epoch wins). */

@@ -8,6 +8,8 @@
  *   <li>{@link io.tributary.client.Producer}: {@code plainSink}, {@code flow} (with pass-through),
  *       {@code committableSink}.</li>
  *   <li>{@link io.tributary.client.Committer}: batched commits (count or time) that also commit on revoke.</li>
+ *   <li>{@link io.tributary.client.Transactional}: consume → transform → produce with exactly-once (the output
+ *       and the consumer offsets committed in one Kafka transaction).</li>
  *   <li>Settings read from {@code tributary.client.*} in reference.conf.</li>
  *   <li>{@link io.tributary.client.EmbeddedBroker}: a real broker for application tests.</li>
  * </ul>

@@ -46,7 +46,13 @@ final class ClientTests {
 
   /** Every record of the topic, from the beginning to the current end. */
   static List<ConsumerRecord<String, String>> readAll(String bootstrap, String topic) {
+    return readAll(bootstrap, topic, "read_uncommitted");
+  }
+
+  /** Every record of {@code topic} up to its end for {@code isolationLevel} (read_committed: the last stable offset). */
+  static List<ConsumerRecord<String, String>> readAll(String bootstrap, String topic, String isolationLevel) {
     var p = new Properties();
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolationLevel);
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
