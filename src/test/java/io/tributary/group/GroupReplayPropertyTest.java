@@ -97,6 +97,9 @@ class GroupReplayPropertyTest {
     for (int i = 0; i < SEEDS; i++) new Run(first + i).run();
   }
 
+  /** Offsets retention of the entity under test. */
+  private static final long RETENTION_MS = 60_000;
+
   /** One seed: its own actor system, clock and group. */
   private static final class Run {
     final long seed;
@@ -115,7 +118,7 @@ class GroupReplayPropertyTest {
       this.seed = seed;
       this.random = new Random(seed);
       this.groupId = "g" + Long.toHexString(seed);
-      var settings = GroupEntityTest.settings(random.nextBoolean() ? 0 : 3000, random.nextBoolean() ? 3 : 1000, 60_000, 5_000);
+      var settings = GroupEntityTest.settings(random.nextBoolean() ? 0 : 3000, random.nextBoolean() ? 3 : 1000, RETENTION_MS, 5_000);
       // events and state go through the serializer; the timer commands sent directly are node-local and have none
       kit = EventSourcedBehaviorTestKit.create(testKit.system(), GroupEntity.create(groupId, settings, now::get),
           EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyCommands(false));
@@ -247,12 +250,26 @@ class GroupReplayPropertyTest {
 
     /** A crash and recovery: the recovered state must be the state before it. */
     String restart() {
-      // a recovered entity checks retention at once (offsets may have expired while it was down), and that check
-      // races the recovered state the kit returns; run it before the crash, so that only replay can differ
-      kit.runCommand(GroupEntity.RetentionCheck.INSTANCE);
       var before = kit.getState();
       var after = kit.restart().state();
-      assertEquals(before, after, "seed " + seed + ": state changed by a restart");
+      if (!before.equals(after)) {
+        // A recovered entity checks retention at once (offsets may have expired while it was down), and the kit's
+        // restart may return the state after that check. Members that were only joining when it crashed are gone,
+        // so offsets kept for them live may expire now. Apart from offsets past the retention period, replay must
+        // give back exactly the state before.
+        var expiredBefore = new HashMap<>(before.offsets());
+        after.offsets().forEach((tp, o) -> assertEquals(expiredBefore.remove(tp), o,
+            "seed " + seed + ": offset of " + tp + " changed by a restart"));
+        long base = before.protocolType() != null && before.stateTimestamp() >= 0 ? before.stateTimestamp() : -1;
+        // Kafka's rules (GroupOffsets.expiredOffsets): an empty group's offsets expire from its state change when it
+        // had a protocol, else from their commit; a consumer group's unsubscribed topics from their commit
+        expiredBefore.forEach((tp, o) -> assertTrue((base >= 0 && base + RETENTION_MS <= now.get())
+                || o.commitTimestamp() + RETENTION_MS <= now.get(),
+            "seed " + seed + ": " + tp + " " + o + " vanished in a restart before its retention ended"));
+        assertEquals(new State(before.generationId(), before.protocolType(), before.protocolName(), before.leaderId(),
+                before.members(), before.assignmentsReceived(), before.stateTimestamp(), after.offsets(),
+                before.pendingTxnOffsets()), after, "seed " + seed + ": state changed by a restart");
+      }
       clients.forEach(Client::lostParked);
       return "restart";
     }
