@@ -91,12 +91,15 @@ class StreamsWordCountExactlyOnceTest {
 
     produce(bootstrap, lines.subList(0, LINES / 2));
     var streams = startStreams(bootstrap);
+    long atKill;
     try (Admin admin = Admin.create(RobustSupport.adminProps(bootstrap))) {
       await("Streams commits a quarter of the input").atMost(COUNT_TIMEOUT).pollInterval(Duration.ofMillis(20))
           .until(() -> committedInput(admin) >= LINES / 4);
+      atKill = committedInput(admin);
     }
     broker.kill();
-    System.out.printf("killed the broker (pid %d) with Streams in state %s%n", broker.pid(), streams.state());
+    System.out.printf("killed the broker (pid %d) with %d of %d input lines committed, Streams in state %s%n",
+        broker.pid(), atKill, LINES, streams.state());
 
     var restarted = startBroker("broker-2", port);
     produce(bootstrap, lines.subList(LINES / 2, LINES));
