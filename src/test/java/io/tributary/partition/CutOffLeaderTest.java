@@ -6,20 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
-import akka.stream.Materializer;
 import io.tributary.metadata.PartitionInfo;
-import io.tributary.storage.LogConfig;
-import io.tributary.storage.PartitionLog;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.record.MemoryRecords;
@@ -36,8 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CutOffLeaderTest {
   @TempDir Path dir;
-  private ActorTestKit testKit;
-  private ExecutorService io;
+  private HandleFixture fixture;
   private PartitionHandle handle;
   /** Node 1 leads, node 2 in the ISR. */
   private final AtomicReference<PartitionInfo> assignment = new AtomicReference<>(
@@ -45,20 +36,13 @@ class CutOffLeaderTest {
 
   @BeforeEach
   void open() throws Exception {
-    testKit = ActorTestKit.create("CutOffLeaderTest");
-    io = Executors.newSingleThreadExecutor();
-    Materializer materializer = Materializer.matFromSystem(testKit.system());
-    PartitionLog log = PartitionLog.open(dir.resolve("t-0"), LogConfig.defaults());
-    handle = new PartitionHandle(new TopicPartition("t", 0), Uuid.randomUuid(), 1, assignment::get, log,
-        (l, onWritten, onOffline) -> new AppendPipeline(l, 16, 8, io, materializer, onWritten, onOffline), (h, e) -> {});
-    handle.assignmentChanged();
+    fixture = new HandleFixture("CutOffLeaderTest", dir, 1, assignment::get);
+    handle = fixture.handle;
   }
 
   @AfterEach
   void close() throws Exception {
-    handle.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    io.shutdown();
-    testKit.shutdownTestKit();
+    fixture.close();
   }
 
   private long append() throws Exception {

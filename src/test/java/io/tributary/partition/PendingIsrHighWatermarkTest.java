@@ -4,19 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
-import akka.stream.Materializer;
 import io.tributary.metadata.PartitionInfo;
-import io.tributary.storage.LogConfig;
-import io.tributary.storage.PartitionLog;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.SimpleRecord;
@@ -32,9 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PendingIsrHighWatermarkTest {
   @TempDir Path dir;
-  private ActorTestKit testKit;
-  private ExecutorService io;
-  private PartitionLog log;
+  private HandleFixture fixture;
   private PartitionHandle handle;
   /** Node 1 leads; node 2 is a replica outside the ISR (a reassignment is adding it). */
   private final AtomicReference<PartitionInfo> assignment = new AtomicReference<>(
@@ -42,20 +32,13 @@ class PendingIsrHighWatermarkTest {
 
   @BeforeEach
   void open() throws Exception {
-    testKit = ActorTestKit.create("PendingIsrHighWatermarkTest");
-    io = Executors.newSingleThreadExecutor();
-    Materializer materializer = Materializer.matFromSystem(testKit.system());
-    log = PartitionLog.open(dir.resolve("t-0"), LogConfig.defaults());
-    handle = new PartitionHandle(new TopicPartition("t", 0), Uuid.randomUuid(), 1, assignment::get, log,
-        (l, onWritten, onOffline) -> new AppendPipeline(l, 16, 8, io, materializer, onWritten, onOffline), (h, e) -> {});
-    handle.assignmentChanged();
+    fixture = new HandleFixture("PendingIsrHighWatermarkTest", dir, 1, assignment::get);
+    handle = fixture.handle;
   }
 
   @AfterEach
   void close() throws Exception {
-    handle.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    io.shutdown();
-    testKit.shutdownTestKit();
+    fixture.close();
   }
 
   private void append(int records) throws Exception {

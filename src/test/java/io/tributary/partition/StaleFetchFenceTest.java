@@ -4,21 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
-import akka.stream.Materializer;
 import io.tributary.metadata.PartitionInfo;
-import io.tributary.storage.LogConfig;
-import io.tributary.storage.PartitionLog;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MemoryRecordsBuilder;
@@ -36,9 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StaleFetchFenceTest {
   @TempDir Path dir;
-  private ActorTestKit testKit;
-  private ExecutorService io;
-  private PartitionLog log;
+  private HandleFixture fixture;
   private PartitionHandle handle;
   /** Node 2 follows node 1 in leader epoch 0. */
   private final AtomicReference<PartitionInfo> assignment = new AtomicReference<>(
@@ -46,20 +36,13 @@ class StaleFetchFenceTest {
 
   @BeforeEach
   void open() throws Exception {
-    testKit = ActorTestKit.create("StaleFetchFenceTest");
-    io = Executors.newSingleThreadExecutor();
-    Materializer materializer = Materializer.matFromSystem(testKit.system());
-    log = PartitionLog.open(dir.resolve("t-0"), LogConfig.defaults());
-    handle = new PartitionHandle(new TopicPartition("t", 0), Uuid.randomUuid(), 2, assignment::get, log,
-        (l, onWritten, onOffline) -> new AppendPipeline(l, 16, 8, io, materializer, onWritten, onOffline), (h, e) -> {});
-    handle.assignmentChanged();
+    fixture = new HandleFixture("StaleFetchFenceTest", dir, 2, assignment::get);
+    handle = fixture.handle;
   }
 
   @AfterEach
   void close() throws Exception {
-    handle.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    io.shutdown();
-    testKit.shutdownTestKit();
+    fixture.close();
   }
 
   /** A batch as a leader in {@code epoch} stored it, at {@code offset}. */
